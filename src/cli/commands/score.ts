@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { createDeepSSIM } from '../../deepssim.js';
+import { UsageError } from '../../errors.js';
+import { addMetricOptions, metricOptions, parseNumber, type MetricCliOptions } from '../options.js';
+import { EXIT_BELOW_THRESHOLD } from '../exit-codes.js';
+
+interface ScoreCliOptions extends MetricCliOptions {
+  json?: boolean;
+  failBelow?: number;
+  saliencyMaps?: string[];
+}
+
+export function registerScoreCommand(program: Command): void {
+  const cmd = program
+    .command('score')
+    .description('score a test image against a reference (higher is better, 1 = identical)')
+    .argument('<reference>', 'reference image (PNG, JPEG, WebP, TIFF, BMP, GIF)')
+    .argument('<test>', 'test image; may differ in size from the reference')
+    .option('--json', 'print one JSON object instead of the bare score')
+    .option('--fail-below <score>', `exit with code ${EXIT_BELOW_THRESHOLD} when the score is below this (CI gate)`, parseNumber('--fail-below', () => true, 'a number'))
+    .option('--saliency-maps <maps...>', 'saliency map images for <reference> and <test> (enables saliency calibration)');
+  addMetricOptions(cmd).action(async (reference: string, test: string, opts: ScoreCliOptions) => {
+    if (opts.saliencyMaps && opts.saliencyMaps.length !== 2) {
+      throw new UsageError(`--saliency-maps takes two files (reference map, test map), got ${opts.saliencyMaps.length}`);
+    }
+    const metric = await createDeepSSIM(metricOptions(opts));
+    try {
+      const maps = opts.saliencyMaps as [string, string] | undefined;
+      const score = await metric.score(reference, test, { saliencyMaps: maps });
+      const below = opts.failBelow !== undefined && score < opts.failBelow;
+      if (opts.json) {
+        const out = {
+          reference,
+          test,
+          score,
+          variant: metric.variant,
+          backbone: metric.backboneName,
+          saliency: maps ? 'maps' : (opts.saliency ?? 'none'),
+          weights: metric.weightsSource,
+          ...(opts.failBelow !== undefined ? { failBelow: opts.failBelow, pass: !below } : {}),
+        };
+        process.stdout.write(`${JSON.stringify(out)}\n`);
+      } else {
+        process.stdout.write(`${score.toFixed(6)}\n`);
+      }
+      if (below) {
+        process.stderr.write(`score ${score.toFixed(6)} is below --fail-below ${opts.failBelow}\n`);
+        process.exitCode = EXIT_BELOW_THRESHOLD;
+      }
+    } finally {
+      await metric.dispose();
+    }
+  });
+}

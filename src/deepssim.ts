@@ -1,0 +1,214 @@
+/**
+ * DeepSSIM, the metric: image → tensor → backbone features → Gram matrix → structural statistic → score.
+ *
+ * Score direction and range: higher is better; 1 for identical images. The full variant is a mean of SSIM-like
+ * terms and lies in [-1, 1] in principle (in practice ≥ 0 for natural images with ReLU features); Lite likewise.
+ */
+import { availableParallelism } from 'node:os';
+import { getBackbone } from './backbones/registry.js';
+import type { Backbone } from './backbones/types.js';
+import { GramEngine } from './engine/session.js';
+import { UsageError, ImageError } from './errors.js';
+import { computeGram, type TilingOptions } from './features.js';
+import { decodeImage } from './image/decode.js';
+import type { ImageInput, RGBImage } from './image/types.js';
+import { blockGramSimilarity, liteGramSimilarity } from './statistic/gram-ssim.js';
+
+export type Variant = 'full' | 'lite';
+export const VARIANTS: readonly Variant[] = ['full', 'lite'];
+
+/** How the saliency-calibrated variant gets each image's mask. */
+export type SaliencyMode = 'none' | 'gbvs';
+
+export interface DeepSSIMOptions extends TilingOptions {
+  /** `full` (4×4 blocks of the Gram matrix, the published metric) or `lite` (normalised Gram, one window). */
+  variant?: Variant;
+  /** Feature backbone; `vgg16` (the published configuration) unless another is registered. */
+  backbone?: string;
+  /** Local weights file (.pth legacy/zip, .safetensors, or the backbone's own format). */
+  weights?: string;
+  /** Allow downloading official weights on first use (default true). */
+  download?: boolean;
+  /** ONNX Runtime intra-op threads (default: all cores). */
+  threads?: number;
+  /**
+   * Saliency calibration (authors' variant for retargeting-like cases): `gbvs` masks relu1_1 of each image with
+   * its own binarised GBVS map. Default `none`. Per-call maps (`saliencyMaps`) also switch it on.
+   */
+  saliency?: SaliencyMode;
+  /** Binarisation threshold in [0,1) for saliency maps: mask = map8bit > threshold·255. Default 0 (nonzero). */
+  saliencyThreshold?: number;
+  /** Receives progress messages (weights download, cache); silent by default. */
+  log?: (message: string) => void;
+}
+
+/** An image whose features are computed: reuse it to score many tests against one reference. */
+export interface PreparedImage {
+  readonly kind: 'deepssim-prepared';
+  readonly width: number;
+  readonly height: number;
+  readonly backbone: string;
+  readonly masked: boolean;
+  /** C×C Gram matrix (float64 accumulation of float32 features), unnormalised. */
+  readonly gram: Float64Array;
+  /** Feature-map cells that contributed (h·w in the paper's normalisation). */
+  readonly cells: number;
+}
+
+export interface ScoreOptions {
+  /** Saliency map images [reference, test] (any image; first channel used), same sizes as the images. */
+  saliencyMaps?: readonly [ImageInput, ImageInput];
+}
+
+export interface PrepareOptions {
+  /** A saliency map image for this image (first channel, binarised with the metric's threshold). */
+  saliencyMap?: ImageInput;
+}
+
+function isPrepared(x: unknown): x is PreparedImage {
+  return typeof x === 'object' && x !== null && (x as PreparedImage).kind === 'deepssim-prepared';
+}
+
+function checkOptions(o: DeepSSIMOptions): void {
+  if (o.variant !== undefined && !VARIANTS.includes(o.variant)) {
+    throw new UsageError(`variant must be one of ${VARIANTS.join(', ')}, got '${o.variant}'`);
+  }
+  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1 && o.threads <= 256)) {
+    throw new UsageError(`threads must be an integer from 1 to 256, got ${o.threads}`);
+  }
+  if (o.tile !== undefined && o.tile !== false && !(Number.isInteger(o.tile) && o.tile >= 16)) {
+    throw new UsageError(`tile must be false or an integer ≥ 16 (pixels), got ${o.tile}`);
+  }
+  if (o.saliency !== undefined && o.saliency !== 'none' && o.saliency !== 'gbvs') {
+    throw new UsageError(`saliency must be 'none' or 'gbvs', got '${o.saliency}'`);
+  }
+  const t = o.saliencyThreshold;
+  if (t !== undefined && !(typeof t === 'number' && t >= 0 && t < 1)) {
+    throw new UsageError(`saliencyThreshold must be a number in [0, 1), got ${t}`);
+  }
+}
+
+export class DeepSSIM {
+  readonly variant: Variant;
+  readonly backboneName: string;
+  /** Where the weights came from (file path). */
+  readonly weightsSource: string;
+  private maskedEngine?: Promise<GramEngine>;
+  private disposed = false;
+
+  private constructor(
+    private readonly backbone: Backbone,
+    private readonly engine: GramEngine,
+    private readonly weights: import('./weights/types.js').WeightMap,
+    source: string,
+    private readonly options: DeepSSIMOptions,
+  ) {
+    this.variant = options.variant ?? 'full';
+    this.backboneName = backbone.name;
+    this.weightsSource = source;
+  }
+
+  /** Load weights, build the graph and create the ONNX Runtime session (once; reuse the metric). */
+  static async create(options: DeepSSIMOptions = {}): Promise<DeepSSIM> {
+    checkOptions(options);
+    const entry = getBackbone(options.backbone ?? 'vgg16');
+    if (options.saliency === 'gbvs' && !entry.backbone.supportsSaliencyMask) {
+      throw new UsageError(`backbone '${entry.backbone.name}' does not support saliency calibration`);
+    }
+    const { weights, source } = await entry.loadWeights({ weights: options.weights, download: options.download, log: options.log });
+    const engine = await GramEngine.create(entry.backbone.buildGraph(weights), entry.backbone.channels, false, {
+      threads: options.threads ?? availableParallelism(),
+    });
+    return new DeepSSIM(entry.backbone, engine, weights, source, options);
+  }
+
+  private async engineWithMask(): Promise<GramEngine> {
+    if (!this.backbone.supportsSaliencyMask) {
+      throw new UsageError(`backbone '${this.backbone.name}' does not support saliency calibration`);
+    }
+    this.maskedEngine ??= GramEngine.create(
+      this.backbone.buildGraph(this.weights, { saliencyMask: true }),
+      this.backbone.channels,
+      true,
+      { threads: this.options.threads ?? availableParallelism() },
+    );
+    return this.maskedEngine;
+  }
+
+  private checkSize(img: RGBImage, what: string): void {
+    const min = this.backbone.minSide;
+    if (img.width < min || img.height < min) {
+      throw new ImageError(`${what} is ${img.width}×${img.height}; DeepSSIM needs at least ${min}×${min} pixels`);
+    }
+  }
+
+  /** Binary mask plane from a saliency map image (first channel > threshold·255). */
+  private async maskFromMap(map: ImageInput, img: RGBImage, what: string): Promise<Float32Array> {
+    const m = await decodeImage(map);
+    if (m.width !== img.width || m.height !== img.height) {
+      throw new ImageError(`saliency map for ${what} is ${m.width}×${m.height}, the image is ${img.width}×${img.height}`);
+    }
+    const limit = (this.options.saliencyThreshold ?? 0) * 255;
+    const out = new Float32Array(m.width * m.height);
+    for (let i = 0; i < out.length; i++) out[i] = m.data[3 * i] > limit ? 1 : 0;
+    return out;
+  }
+
+  private async gbvsMask(img: RGBImage): Promise<Float32Array> {
+    const { gbvs, saliencyToMask } = await import('./saliency/gbvs.js');
+    const mask = saliencyToMask(gbvs(img), this.options.saliencyThreshold);
+    return Float32Array.from(mask);
+  }
+
+  /** Decode an image and compute its Gram matrix. */
+  async prepare(input: ImageInput, options: PrepareOptions = {}, what = 'image'): Promise<PreparedImage> {
+    if (this.disposed) throw new UsageError('this DeepSSIM instance has been disposed');
+    const img = await decodeImage(input);
+    this.checkSize(img, typeof input === 'string' ? `${what} ${input}` : what);
+    let mask: Float32Array | undefined;
+    if (options.saliencyMap !== undefined) mask = await this.maskFromMap(options.saliencyMap, img, what);
+    else if (this.options.saliency === 'gbvs') mask = await this.gbvsMask(img);
+    const engine = mask ? await this.engineWithMask() : this.engine;
+    const r = await computeGram(engine, this.backbone, img, { tile: this.options.tile, mask });
+    return {
+      kind: 'deepssim-prepared',
+      width: img.width,
+      height: img.height,
+      backbone: this.backbone.name,
+      masked: mask !== undefined,
+      gram: r.gram,
+      cells: r.cellsH * r.cellsW,
+    };
+  }
+
+  /** The statistic between two prepared images (pure, synchronous). */
+  compare(reference: PreparedImage, test: PreparedImage): number {
+    if (reference.backbone !== test.backbone) throw new UsageError('prepared images come from different backbones');
+    if (reference.masked !== test.masked) throw new UsageError('reference and test must both use saliency masks, or neither');
+    const c = this.backbone.channels;
+    return this.variant === 'full'
+      ? blockGramSimilarity(reference.gram, test.gram, c)
+      : liteGramSimilarity(reference.gram, reference.cells, test.gram, test.cells, c);
+  }
+
+  /** Score a test image against a reference (either may be prepared already). Higher is better; 1 = identical. */
+  async score(reference: ImageInput | PreparedImage, test: ImageInput | PreparedImage, options: ScoreOptions = {}): Promise<number> {
+    const maps = options.saliencyMaps;
+    const ref = isPrepared(reference) ? reference : await this.prepare(reference, { saliencyMap: maps?.[0] }, 'reference');
+    const tst = isPrepared(test) ? test : await this.prepare(test, { saliencyMap: maps?.[1] }, 'test');
+    return this.compare(ref, tst);
+  }
+
+  /** Release the ONNX Runtime sessions. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.engine.dispose();
+    if (this.maskedEngine) await (await this.maskedEngine).dispose();
+  }
+}
+
+/** Create a DeepSSIM metric (loads weights and builds the inference session once). */
+export function createDeepSSIM(options: DeepSSIMOptions = {}): Promise<DeepSSIM> {
+  return DeepSSIM.create(options);
+}

@@ -1,0 +1,74 @@
+import { availableParallelism } from 'node:os';
+import * as ort from 'onnxruntime-node';
+
+/** Features of one image (or one tile of it): the unnormalised Gram matrix and the feature-map size it sums over. */
+export interface GramResult {
+  /** C×C row-major, float64 so tiles accumulate without loss. */
+  gram: Float64Array;
+  /** Feature cells h·w that contributed (for DeepSSIM-Lite's normalisation by C·h·w). */
+  cellsH: number;
+  cellsW: number;
+}
+
+export interface EngineOptions {
+  /** Intra-op threads; defaults to the machine's available parallelism. */
+  threads?: number;
+}
+
+const ALL = 2 ** 62;
+
+/**
+ * The ONNX Runtime session that turns pixels into Gram matrices. Created once per metric; inputs of any size
+ * (the graph has symbolic H and W).
+ */
+export class GramEngine {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly channels: number,
+    readonly hasMask: boolean,
+  ) {}
+
+  static async create(model: Uint8Array, channels: number, hasMask: boolean, options: EngineOptions = {}): Promise<GramEngine> {
+    const threads = options.threads ?? availableParallelism();
+    const session = await ort.InferenceSession.create(model, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      enableCpuMemArena: true,
+      enableMemPattern: true,
+    });
+    return new GramEngine(session, channels, hasMask);
+  }
+
+  /**
+   * Run one image (CHW float32 in [0,1]) through the backbone.
+   * `crop` selects the feature cells [top, bottom) × [left, right) that enter the Gram matrix.
+   */
+  async gram(
+    chw: Float32Array,
+    height: number,
+    width: number,
+    options: { crop?: readonly [number, number, number, number]; mask?: Float32Array } = {},
+  ): Promise<GramResult> {
+    const feeds: Record<string, ort.Tensor> = {
+      pixels: new ort.Tensor('float32', chw, [1, 3, height, width]),
+      crop: new ort.Tensor('int64', BigInt64Array.from((options.crop ?? [0, ALL, 0, ALL]).map((v) => BigInt(v))), [4]),
+    };
+    if (this.hasMask) {
+      if (!options.mask) throw new Error('this engine was built for saliency masks: pass options.mask');
+      feeds.mask = new ort.Tensor('float32', options.mask, [1, 1, height, width]);
+    }
+    const out = await this.session.run(feeds);
+    const g32 = out.gram.data as Float32Array;
+    const cells = out.cells.data as BigInt64Array;
+    const gram = Float64Array.from(g32);
+    for (const t of Object.values(out)) t.dispose?.();
+    return { gram, cellsH: Number(cells[0]), cellsW: Number(cells[1]) };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Image → Gram matrix of the backbone's feature layer, whole or tile by tile.
+ *
+ * The Gram matrix is a sum over feature cells (G = Σₚ fₚ fₚᵀ), so it can be accumulated over tiles. A tile is a
+ * stride-aligned block of feature cells plus a halo of `backbone.halo` pixels (clipped at the true image border):
+ * every cell inside the block then sees exactly the pixels and zero padding it sees in the untiled network, and the
+ * tiled Gram equals the untiled one up to float32 summation order.
+ */
+import type { Backbone } from './backbones/types.js';
+import type { GramEngine, GramResult } from './engine/session.js';
+import { cropPlane, toCHW } from './image/tensor.js';
+import type { RGBImage } from './image/types.js';
+
+/** Pixel budget above which tiling switches on automatically (≈ 2.1 MP keeps peak memory near 1 GB). */
+export const DEFAULT_TILE_BUDGET = 2_100_000;
+/** Default inner tile side in pixels when tiling (a multiple of the stride). */
+export const DEFAULT_TILE = 768;
+
+export interface TilingOptions {
+  /** `false`: never tile. A number: inner tile side in pixels (rounded down to the stride). Default: automatic. */
+  tile?: number | false;
+}
+
+/** Inner tile side in pixels to use for an image, or 0 for one piece. */
+export function planTile(width: number, height: number, stride: number, options: TilingOptions = {}): number {
+  if (options.tile === false) return 0;
+  if (options.tile === undefined && width * height <= DEFAULT_TILE_BUDGET) return 0;
+  const side = Math.max(stride, Math.floor((options.tile ?? DEFAULT_TILE) / stride) * stride);
+  // One tile covering everything is just the untiled computation.
+  return side >= width && side >= height ? 0 : side;
+}
+
+/** 1-D tile ranges: inner cells [c0, c1) and the pixel window [p0, p1) that computes them. */
+function ranges(pixels: number, cells: number, stride: number, halo: number, tileCells: number): { c0: number; c1: number; p0: number; p1: number }[] {
+  const out = [];
+  for (let c0 = 0; c0 < cells; c0 += tileCells) {
+    const c1 = Math.min(cells, c0 + tileCells);
+    const p0 = Math.max(0, c0 * stride - halo);
+    // The last tile runs to the true border so the floor of each pooling sees the same remainder.
+    const p1 = c1 === cells ? pixels : Math.min(pixels, c1 * stride + halo);
+    out.push({ c0, c1, p0, p1 });
+  }
+  return out;
+}
+
+/** Compute the Gram matrix of an image, tiling when the plan says so. `mask` is a full-size [H·W] plane. */
+export async function computeGram(
+  engine: GramEngine,
+  backbone: Backbone,
+  img: RGBImage,
+  options: TilingOptions & { mask?: Float32Array } = {},
+): Promise<GramResult> {
+  const tile = backbone.tileable ? planTile(img.width, img.height, backbone.stride, options) : 0;
+  if (tile === 0) return engine.gram(toCHW(img), img.height, img.width, { mask: options.mask });
+
+  const halo = Math.ceil(backbone.halo / backbone.stride) * backbone.stride;
+  const tileCells = tile / backbone.stride;
+  const [cellsH, cellsW] = backbone.featureSize(img.height, img.width);
+  const rows = ranges(img.height, cellsH, backbone.stride, halo, tileCells);
+  const cols = ranges(img.width, cellsW, backbone.stride, halo, tileCells);
+  const c = engine.channels;
+  const gram = new Float64Array(c * c);
+  for (const r of rows) {
+    for (const q of cols) {
+      const chw = toCHW(img, r.p0, r.p1, q.p0, q.p1);
+      const mask = options.mask && cropPlane(options.mask, img.width, r.p0, r.p1, q.p0, q.p1);
+      const top = r.c0 - r.p0 / backbone.stride;
+      const left = q.c0 - q.p0 / backbone.stride;
+      const part = await engine.gram(chw, r.p1 - r.p0, q.p1 - q.p0, {
+        crop: [top, top + (r.c1 - r.c0), left, left + (q.c1 - q.c0)],
+        mask,
+      });
+      for (let i = 0; i < gram.length; i++) gram[i] += part.gram[i];
+    }
+  }
+  return { gram, cellsH, cellsW };
+}

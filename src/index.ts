@@ -1,0 +1,19 @@
+/**
+ * deepssim — DeepSSIM (Zhang, Chen, Zhao, Wang, TPAMI 2025) for Node.js.
+ *
+ *   const metric = await createDeepSSIM();            // VGG16 relu5_1, full variant
+ *   const s = await metric.score('ref.png', 'test.jpg'); // higher is better, 1 = identical
+ *   await metric.dispose();
+ */
+export { createDeepSSIM, DeepSSIM, VARIANTS } from './deepssim.js';
+export type { DeepSSIMOptions, PreparedImage, PrepareOptions, SaliencyMode, ScoreOptions, Variant } from './deepssim.js';
+export { scorePairs } from './batch.js';
+export type { BatchOptions, PairInput, PairResult } from './batch.js';
+export { decodeImage } from './image/decode.js';
+export type { ImageInput, RawImage, RGBImage } from './image/types.js';
+export { backboneNames, getBackbone, registerBackbone } from './backbones/registry.js';
+export type { Backbone } from './backbones/types.js';
+export { blockGramSimilarity, liteGramSimilarity, DEEPSSIM_C } from './statistic/gram-ssim.js';
+export { DeepSSIMError, ImageError, UsageError, WeightsError } from './errors.js';
+export { readWeightsFile } from './weights/read.js';
+export { cacheDir, cacheInfo, importWeights, resolveVgg16Weights } from './weights/cache.js';
