@@ -199,6 +199,11 @@ export class DeepSSIM {
     return this.compare(ref, tst);
   }
 
+  /** Cumulative inference counters of this metric's sessions (runs and ms inside ONNX Runtime). */
+  stats(): { runs: number; inferenceMs: number } {
+    return { ...this.engine.stats };
+  }
+
   /** Release the ONNX Runtime sessions. */
   async dispose(): Promise<void> {
     if (this.disposed) return;

@@ -1,4 +1,7 @@
-/** Commands contributed by the evaluation and saliency modules. */
+/** Commands beyond score/batch/weights: saliency maps, evaluation harness, robustness suite. */
 import type { Command } from 'commander';
+import { registerSaliencyCommand } from './commands/saliency.js';
 
-export function registerExtraCommands(_program: Command): void {}
+export function registerExtraCommands(program: Command): void {
+  registerSaliencyCommand(program);
+}

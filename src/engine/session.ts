@@ -21,7 +21,16 @@ const ALL = 2 ** 62;
  * The ONNX Runtime session that turns pixels into Gram matrices. Created once per metric; inputs of any size
  * (the graph has symbolic H and W).
  */
+/** Cumulative counters, for profiling where time goes (inference vs everything else). */
+export interface EngineStats {
+  runs: number;
+  /** Wall time inside ONNX Runtime's run(), in ms. */
+  inferenceMs: number;
+}
+
 export class GramEngine {
+  readonly stats: EngineStats = { runs: 0, inferenceMs: 0 };
+
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly channels: number,
@@ -36,7 +45,9 @@ export class GramEngine {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
-      enableCpuMemArena: true,
+      // Without the arena, freed activations go back to the OS, so peak RSS follows the largest live set
+      // (measured: 4K tiled 1.3 GB → 0.82 GB), not the arena's power-of-two growth across tile shapes.
+      enableCpuMemArena: false,
       enableMemPattern: true,
     });
     return new GramEngine(session, channels, hasMask);
@@ -60,7 +71,10 @@ export class GramEngine {
       if (!options.mask) throw new Error('this engine was built for saliency masks: pass options.mask');
       feeds.mask = new ort.Tensor('float32', options.mask, [1, 1, height, width]);
     }
+    const t0 = performance.now();
     const out = await this.session.run(feeds);
+    this.stats.inferenceMs += performance.now() - t0;
+    this.stats.runs++;
     const g32 = out.gram.data as Float32Array;
     const cells = out.cells.data as BigInt64Array;
     const gram = Float64Array.from(g32);

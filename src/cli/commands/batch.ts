@@ -14,6 +14,7 @@ interface BatchCliOptions extends MetricCliOptions {
   out?: string;
   format?: 'csv' | 'jsonl';
   progress?: boolean;
+  profile?: boolean;
 }
 
 type Row = Record<string, string> & PairInput;
@@ -54,15 +55,18 @@ export function registerBatchCommand(program: Command): void {
     .argument('<pairs.csv>', 'CSV with a header; paths are relative to the CSV file; optional reference_saliency,test_saliency columns')
     .option('-o, --out <file>', 'write results here (atomically) instead of stdout')
     .option('--format <fmt>', 'csv or jsonl (default: from --out extension, else csv)')
-    .option('--no-progress', 'no progress bar even on a terminal');
+    .option('--no-progress', 'no progress bar even on a terminal')
+    .option('--profile', 'print throughput and the share of time inside/outside inference on stderr');
   addMetricOptions(cmd).action(async (file: string, opts: BatchCliOptions) => {
     const format = opts.format ?? (opts.out?.endsWith('.jsonl') || opts.out?.endsWith('.json') ? 'jsonl' : 'csv');
     if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl, got '${format}'`);
     const rows = await readPairsCsv(file);
+    const started = performance.now();
     const metric = await createDeepSSIM(metricOptions(opts));
     const progress = opts.progress === false ? { tick() {}, stop() {} } : createProgress(rows.length, 'scoring');
     const results: Record<string, string | number | null>[] = [];
     let failed = 0;
+    let stats = { runs: 0, inferenceMs: 0 };
     try {
       for await (const r of scorePairs(metric, rows, { baseDir: dirname(resolve(file)) })) {
         const { referenceSaliency: _a, testSaliency: _b, ...columns } = r.pair;
@@ -75,6 +79,7 @@ export function registerBatchCommand(program: Command): void {
       }
     } finally {
       progress.stop();
+      stats = metric.stats();
       await metric.dispose();
     }
     const text =
@@ -83,6 +88,16 @@ export function registerBatchCommand(program: Command): void {
         : results.map((r) => JSON.stringify(r)).join('\n') + '\n';
     if (opts.out) await writeFileAtomic(opts.out, text);
     else process.stdout.write(text);
+    if (opts.profile) {
+      const wall = performance.now() - started;
+      const { runs, inferenceMs } = stats;
+      const share = (ms: number) => `${((100 * ms) / wall).toFixed(1)} %`;
+      process.stderr.write(
+        `profile: ${rows.length} pairs in ${(wall / 1000).toFixed(2)} s (${((1000 * rows.length) / wall).toFixed(2)} pairs/s), ` +
+          `${runs} network runs; inference ${(inferenceMs / 1000).toFixed(2)} s (${share(inferenceMs)}), ` +
+          `outside inference ${((wall - inferenceMs) / 1000).toFixed(2)} s (${share(wall - inferenceMs)})\n`,
+      );
+    }
     if (failed > 0) {
       process.stderr.write(`${failed} of ${rows.length} pairs failed (see the error column)\n`);
       process.exitCode = 1;
