@@ -1,0 +1,54 @@
+/**
+ * Metric registry for the evaluation harness and CLI: name → async factory. Baselines register here;
+ * other metrics (DeepSSIM) are added by their owners through registerMetric().
+ */
+import { UsageError } from '../errors.js';
+import { createMsSsim } from './ms-ssim.js';
+import { createPsnr, createPsnrY } from './psnr.js';
+import { createSsim } from './ssim.js';
+import type { FullReferenceMetric } from './types.js';
+
+/** Options handed through from the command line to every factory (each uses what it understands). */
+export interface MetricFactoryOptions {
+  weights?: string;
+  backbone?: string;
+  variant?: string;
+  [key: string]: unknown;
+}
+
+export type MetricFactory = (options: MetricFactoryOptions) => Promise<FullReferenceMetric>;
+
+const registry = new Map<string, MetricFactory>();
+
+/** Register (or replace) a metric factory under a command-line name. */
+export function registerMetric(name: string, factory: MetricFactory): void {
+  registry.set(name, factory);
+}
+
+// ---- Baselines -----------------------------------------------------------------------------------------------
+registerMetric('psnr', async () => createPsnr());
+registerMetric('psnr-y', async () => createPsnrY());
+registerMetric('ssim', async () => createSsim());
+// Plain single-scale SSIM without ssim.m's automatic downsampling (what the IQA-PyTorch calibration table used).
+registerMetric('ssim-nods', async () => ({ ...createSsim({ downsample: false }), name: 'ssim-nods' }));
+registerMetric('ms-ssim', async () => createMsSsim());
+
+// ---- Other metrics -------------------------------------------------------------------------------------------
+// DeepSSIM: the core engineer adds `registerMetric('deepssim', (o) => createDeepSSIMMetric(o))` here.
+
+export function metricNames(): string[] {
+  return [...registry.keys()];
+}
+
+export function getMetricFactory(name: string): MetricFactory {
+  const f = registry.get(name);
+  if (!f) throw new UsageError(`unknown metric "${name}" (available: ${metricNames().join(', ')})`);
+  return f;
+}
+
+/** Instantiate metrics by name, in order. */
+export async function createMetrics(names: string[], options: MetricFactoryOptions = {}): Promise<FullReferenceMetric[]> {
+  const out: FullReferenceMetric[] = [];
+  for (const n of names) out.push(await getMetricFactory(n)(options));
+  return out;
+}
