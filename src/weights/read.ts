@@ -44,9 +44,8 @@ export async function detectWeightsFormat(path: string): Promise<Exclude<Weights
   if (head.length >= LEGACY_MAGIC.length && LEGACY_MAGIC.every((b, i) => head[i] === b)) return 'pth-legacy';
   if (head.length >= 9 && head[8] === 0x7b /* '{' */ && head.readBigUInt64LE(0) <= BigInt(size - 8)) return 'safetensors';
   if (head.length >= 9 && head[8] === 0x7b) throw new WeightsError(`weights file ${path} is truncated: its safetensors header is longer than the file`);
-  if (size < 16 && (LEGACY_MAGIC.subarray(0, head.length).every((b, i) => head[i] === b) || head.subarray(0, 4).equals(Buffer.from('PK\x03\x04', 'latin1').subarray(0, Math.min(4, head.length))))) {
-    throw new WeightsError(`weights file ${path} is truncated (${size} bytes)`);
-  }
+  // Too short to hold any format's signature: most likely a cut-off download.
+  if (size < 16) throw new WeightsError(`weights file ${path} is truncated or not a weights file (only ${size} bytes)`);
   throw new WeightsError(
     `weights file ${path} is not a recognised weights format (expected a PyTorch .pth, zip or legacy, or a .safetensors file; starts with ${head.subarray(0, 8).toString('hex')})`,
   );

@@ -9,7 +9,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import yauzl from 'yauzl';
 import { WeightsError } from '../errors.js';
-import { DTYPE_SIZE, checkLayout, gatherStrided, maxStorageIndex, numelOf, toFloat32 } from './dtype.js';
+import { DTYPE_SIZE, checkLayout, gatherStrided, isContiguous, maxStorageIndex, numelOf, toFloat32 } from './dtype.js';
 import { PickleEOFError, PyDict, describePyValue, unpickle } from './pickle.js';
 import { TensorRef, torchGlobals, torchPersistentLoader, type StorageRef } from './torch-globals.js';
 import type { WeightMap } from './types.js';
@@ -70,9 +70,9 @@ export function materialise(tensors: Map<string, TensorRef>, raw: Map<string, Ui
     let data: Float32Array;
     if (n === 0) data = new Float32Array(0);
     else {
-      // Convert only the span the view touches, then gather (a no-op slice when contiguous).
+      // Convert only the span the view touches, then gather its elements when the strides are not row-major.
       const span = toFloat32(bytes, s.dtype, base + t.offset, maxIdx - t.offset + 1);
-      data = span.length === n ? span : gatherStrided(span, 0, t.shape, t.stride);
+      data = isContiguous(t.shape, t.stride) ? span : gatherStrided(span, 0, t.shape, t.stride);
     }
     out.set(name, { shape: [...t.shape], data });
   }
