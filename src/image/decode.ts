@@ -1,15 +1,15 @@
 /**
  * Image decoding to 8-bit RGB with the semantics of the reference pipeline, PIL's `Image.open(f).convert("RGB")`:
  * alpha is dropped (not composited), gray is replicated, no colour management (embedded ICC profiles are ignored),
- * no EXIF rotation. PNG, JPEG, WebP, TIFF, GIF go through sharp (libvips); BMP, which sharp cannot read, through bmp-ts.
+ * no EXIF rotation. PNG, JPEG, WebP, TIFF, GIF go through sharp (libvips); BMP, which sharp cannot read, through our own decoder (bmp.ts).
  *
  * 16-bit samples keep their high byte (v >> 8), which is what PIL does for 16-bit RGB(A) PNGs. (PIL 9 clips
  * 16-bit *gray* PNGs at 255 instead — a known Pillow quirk we deliberately do not reproduce.)
  */
 import { readFile } from 'node:fs/promises';
-import { decode as decodeBmp } from 'bmp-ts';
 import sharp from 'sharp';
 import { ImageError, UsageError } from '../errors.js';
+import { decodeBmp } from './bmp.js';
 import type { ImageInput, RawImage, RGBImage } from './types.js';
 
 /** Largest image accepted (pixels); well above 8K (33 MP) but guards against decompression bombs. */
@@ -68,17 +68,7 @@ function isBmp(bytes: Uint8Array): boolean {
 }
 
 function decodeBmpBytes(bytes: Uint8Array, name: string): RGBImage {
-  let bmp;
-  try {
-    bmp = decodeBmp(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), { toRGBA: true });
-  } catch (err) {
-    throw new ImageError(`cannot decode BMP ${name}: ${(err as Error).message}`, { cause: err });
-  }
-  const { width, height } = bmp;
-  if (!(width > 0 && height > 0) || bmp.data.length < width * height * 4) {
-    throw new ImageError(`cannot decode BMP ${name}: truncated or invalid pixel data`);
-  }
-  return toRGB(bmp.data.subarray(0, width * height * 4), width, height, 4, name);
+  return decodeBmp(bytes, name);
 }
 
 async function decodeWithSharp(bytes: Uint8Array, name: string): Promise<RGBImage> {
