@@ -49,3 +49,17 @@ registerBackbone({
     return { weights: tensors, source };
   },
 });
+
+// MobileNet v1 α = 0.75 (Google's ImageNet weights, TensorFlow.js layers format): conv_pw_11 ReLU6, 384 channels.
+import { isMobileNetFeatureWeight, mobilenetV1, mobilenetWeightsFromModel } from './mobilenet-v1.js';
+import { resolveMobileNetWeights } from '../weights/mobilenet-cache.js';
+import { readTfjsLayersModel } from '../weights/tfjs-layers.js';
+
+registerBackbone({
+  backbone: mobilenetV1,
+  async loadWeights(request) {
+    const source = await resolveMobileNetWeights({ weights: request.weights, download: request.download, log: request.log });
+    const model = await readTfjsLayersModel(source, { select: isMobileNetFeatureWeight });
+    return { weights: mobilenetWeightsFromModel(model), source };
+  },
+});
