@@ -1,0 +1,184 @@
+/**
+ * DeepSSIM as a differentiable loss: loss = 1 − score and ∂loss/∂test (optionally ∂loss/∂reference) from one
+ * ONNX Runtime run of a graph holding the frozen backbone's forward and hand-derived backward pass.
+ *
+ *   const loss = await createLoss({ variant: 'lite' });
+ *   const { value, grad } = await loss.valueAndGrad(test, reference); // NCHW float32 in [0,1]
+ *   await loss.dispose();
+ */
+import { availableParallelism } from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { getBackbone } from '../backbones/registry.js';
+import { UsageError } from '../errors.js';
+import type { WeightMap } from '../weights/types.js';
+import { buildGramGraph, buildLossGraph } from './graph.js';
+import { stackShapes, type LayerStack } from './layers.js';
+import { lossStack } from './stacks.js';
+import type { LossVariant } from './statistic.js';
+
+export type { LossVariant } from './statistic.js';
+
+export interface LossOptions {
+  /** `lite` (normalised Gram, one window: the authors' training loss) or `full` (4×4 blocks). */
+  variant: LossVariant;
+  /** Backbone registry name (default `vgg16`); it must have a differentiable form (src/loss/stacks.ts). */
+  backbone?: string;
+  /** A weights file (as elsewhere: explicit > DEEPSSIM_WEIGHTS > cache > download), or tensors already in memory. */
+  weights?: string | WeightMap;
+  /** Allow downloading official weights on first use (default true). */
+  download?: boolean;
+  /** ONNX Runtime intra-op threads (default: all cores). */
+  threads?: number;
+  log?: (message: string) => void;
+}
+
+/** A batch of N RGB images, NCHW float32, values in [0,1] (not clipped). */
+export interface ImageBatch {
+  readonly data: Float32Array;
+  readonly shape: readonly [number, number, number, number];
+}
+
+export interface ValueAndGradOptions {
+  /** Also return ∂loss/∂reference (reference must then have the test's shape; no Gram caching). */
+  wrtReference?: boolean;
+}
+
+export interface LossResult {
+  /** N losses, 1 − score. */
+  value: Float32Array;
+  /** The same losses in float64 (the statistic is evaluated in float64). */
+  value64: Float64Array;
+  /** ∂value[n]/∂test[n], same layout as test. */
+  grad: Float32Array;
+  /** ∂value[n]/∂reference[n], when `wrtReference` was set. */
+  gradReference?: Float32Array;
+}
+
+interface CachedReference {
+  readonly data: Float32Array;
+  readonly gram: ort.Tensor;
+  readonly cells: ort.Tensor;
+}
+
+function checkBatch(b: ImageBatch, what: string): [number, number, number, number] {
+  if (!b || !(b.data instanceof Float32Array) || !Array.isArray(b.shape) || b.shape.length !== 4) {
+    throw new UsageError(`${what} must be { data: Float32Array, shape: [N, 3, H, W] }`);
+  }
+  const [n, c, h, w] = b.shape;
+  if (![n, h, w].every((v) => Number.isInteger(v) && v >= 1) || c !== 3) {
+    throw new UsageError(`${what} has shape [${b.shape.join(', ')}], expected [N, 3, H, W]`);
+  }
+  if (b.data.length !== n * c * h * w) throw new UsageError(`${what} has ${b.data.length} values for shape [${b.shape.join(', ')}]`);
+  return [n, c, h, w];
+}
+
+export class DeepSSIMLoss {
+  private readonly lossSessions = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly gramSessions = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly references = new WeakMap<object, CachedReference>();
+  private disposed = false;
+
+  constructor(
+    readonly variant: LossVariant,
+    readonly backbone: string,
+    readonly stack: LayerStack,
+    private readonly threads: number,
+  ) {}
+
+  private session(cache: Map<string, Promise<ort.InferenceSession>>, key: string, build: () => Uint8Array) {
+    let s = cache.get(key);
+    if (!s) {
+      s = ort.InferenceSession.create(build(), {
+        executionProviders: ['cpu'],
+        graphOptimizationLevel: 'all',
+        intraOpNumThreads: this.threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        // As in src/engine/session.ts: no arena, so RSS follows the live set across sizes.
+        enableCpuMemArena: false,
+        enableMemPattern: true,
+      });
+      cache.set(key, s);
+    }
+    return s;
+  }
+
+  private checkSize(h: number, w: number, what: string): number {
+    const shapes = stackShapes(this.stack, h, w);
+    const [, fh, fw] = shapes[shapes.length - 1];
+    if (fh < 1 || fw < 1) throw new UsageError(`${what} is ${w}×${h}, too small for the ${this.backbone} feature layer`);
+    return fh * fw;
+  }
+
+  /** The reference's Gram (computed once per reference object; pass the same object again to reuse it). */
+  private async referenceGram(reference: ImageBatch): Promise<CachedReference> {
+    const hit = this.references.get(reference);
+    if (hit && hit.data === reference.data) return hit;
+    const [n, , h, w] = checkBatch(reference, 'reference');
+    const cells = this.checkSize(h, w, 'reference');
+    const session = await this.session(this.gramSessions, `${h}x${w}`, () => buildGramGraph(this.stack, h, w));
+    const out = await session.run({ pixels: new ort.Tensor('float32', reference.data, [n, 3, h, w]) });
+    const entry = { data: reference.data, gram: out.gram, cells: new ort.Tensor('float32', new Float32Array([cells]), [1]) };
+    this.references.set(reference, entry);
+    return entry;
+  }
+
+  async valueAndGrad(test: ImageBatch, reference: ImageBatch, options: ValueAndGradOptions = {}): Promise<LossResult> {
+    if (this.disposed) throw new UsageError('this loss was disposed');
+    const [n, , h, w] = checkBatch(test, 'test');
+    this.checkSize(h, w, 'test');
+    const wrt = options.wrtReference === true;
+    const feeds: Record<string, ort.Tensor> = { test: new ort.Tensor('float32', test.data, [n, 3, h, w]) };
+    if (wrt) {
+      const r = checkBatch(reference, 'reference');
+      if (r.some((v, i) => v !== test.shape[i])) {
+        throw new UsageError(`with wrtReference the reference must have the test's shape [${test.shape.join(', ')}], got [${r.join(', ')}]`);
+      }
+      feeds.reference = new ort.Tensor('float32', reference.data, [n, 3, h, w]);
+    } else {
+      const ref = await this.referenceGram(reference);
+      const nr = reference.shape[0];
+      if (nr !== 1 && nr !== n) throw new UsageError(`reference batch must be 1 or N = ${n}, got ${nr}`);
+      feeds.reference_gram = ref.gram;
+      if (this.variant === 'lite') feeds.reference_cells = ref.cells;
+    }
+    const session = await this.session(this.lossSessions, `${h}x${w}:${wrt}`, () =>
+      buildLossGraph(this.stack, { variant: this.variant, height: h, width: w, wrtReference: wrt }),
+    );
+    const out = await session.run(feeds);
+    const hi = out.loss.data as Float32Array;
+    const lo = out.loss_lo.data as Float32Array;
+    const value64 = Float64Array.from(hi, (v, i) => v + lo[i]);
+    const result: LossResult = { value: Float32Array.from(value64), value64, grad: out.grad.data as Float32Array };
+    if (wrt) result.gradReference = out.grad_reference.data as Float32Array;
+    return result;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const cache of [this.lossSessions, this.gramSessions]) {
+      for (const s of cache.values()) await (await s).release();
+      cache.clear();
+    }
+  }
+}
+
+/** Load the backbone's weights and prepare the loss (graphs are built lazily, once per input size). */
+export async function createLoss(options: LossOptions): Promise<DeepSSIMLoss> {
+  if (options?.variant !== 'lite' && options?.variant !== 'full') {
+    throw new UsageError(`variant must be 'lite' or 'full', got '${options?.variant}'`);
+  }
+  const threads = options.threads ?? availableParallelism();
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw new UsageError(`threads must be an integer from 1 to 256, got ${threads}`);
+  const name = options.backbone ?? 'vgg16';
+  const entry = getBackbone(name);
+  let weights: WeightMap;
+  if (options.weights instanceof Map) {
+    entry.backbone.validate(options.weights, 'weights passed in memory');
+    weights = options.weights;
+  } else {
+    weights = (await entry.loadWeights({ weights: options.weights, download: options.download, log: options.log })).weights;
+  }
+  return new DeepSSIMLoss(options.variant, name, lossStack(name, weights), threads);
+}
