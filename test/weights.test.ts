@@ -22,7 +22,7 @@ import { syntheticWeightFiles, type SyntheticWeightFiles } from './support/weigh
 
 interface ExpectedTensor { name: string; dtype: string; shape: number[]; stride: number[]; storage_offset: number; sum: number; values: number[] }
 const W = (f: string): string => fixture('weights', f);
-const expected = JSON.parse(readFileSync(W('tiny-expected.json'), 'utf8')) as { marker: string; tensors: ExpectedTensor[] };
+const expected = JSON.parse(readFileSync(W('tiny-expected.json'), 'utf8')) as { marker: string; tensors: ExpectedTensor[]; old_style: ExpectedTensor[] };
 
 let tmp: string;
 let syn: SyntheticWeightFiles;
@@ -78,6 +78,17 @@ describe('real torch.save fixtures (PyTorch 1.13)', () => {
       }
     });
   }
+
+  test('old-style legacy file (like vgg16-397923af.pth): _rebuild_tensor, cuda:0 locations, storage views', async () => {
+    const r = await readWeightsFile(W('old-style-legacy.pth'));
+    assert.equal(r.format, 'pth-legacy');
+    assert.deepEqual([...r.tensors.keys()], expected.old_style.map((t) => t.name));
+    for (const e of expected.old_style) {
+      const t = r.tensors.get(e.name)!;
+      assert.deepEqual(t.shape, e.shape);
+      assert.deepEqual([...t.data], e.values.map(Math.fround), e.name);
+    }
+  });
 
   test('the fixtures exercise views, strides, offsets and non-float32 dtypes', () => {
     const byName = new Map(expected.tensors.map((t) => [t.name, t]));

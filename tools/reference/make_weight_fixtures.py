@@ -13,6 +13,10 @@ Writes into test/fixtures/weights/:
   evil-legacy.pth / evil-zip.pth  torch.save of a dict holding a tensor and such an object
   counter-zip.pth                 torch.save of a dict with a collections.Counter (a non-tensor global)
   namespace-legacy.pth            torch.save of a dict with an argparse.Namespace (a class from a module)
+  old-style-legacy.pth            legacy file in the pre-0.4 style of torchvision's vgg16-397923af.pth: tensors
+                                  rebuilt by torch._utils._rebuild_tensor (4 arguments), storage locations 'cuda:0',
+                                  one storage referenced through a view (view_metadata = (key, offset, size));
+                                  written by write_old_style() below and checked with torch.load
 The malicious command would create MARKER (below); the tests assert it never appears.
 """
 import argparse
@@ -20,6 +24,7 @@ import collections
 import json
 import os
 import pickle
+import struct
 from pathlib import Path
 
 import torch
@@ -36,6 +41,46 @@ class Evil:
 class EvilEval:
     def __reduce__(self):
         return (eval, (f"open('{MARKER}', 'w').write('pwned')",))
+
+
+class _RebuildTensor:
+    """Pickles as torch._utils._rebuild_tensor(storage, offset, size, stride), like torch < 0.4 did."""
+
+    def __init__(self, *args):
+        self.args = args
+
+    def __reduce__(self):
+        return (torch._utils._rebuild_tensor, self.args)
+
+
+class _StorageRef:
+    def __init__(self, root_key, root, view=None, view_key=None):
+        self.root_key, self.root, self.view, self.view_key = root_key, root, view, view_key
+
+
+def write_old_style(path, entries):
+    """entries: name -> (_StorageRef, offset, size, stride). Mirrors the pre-0.4 legacy torch.save layout."""
+    roots = {}
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            if not isinstance(obj, _StorageRef):
+                return None
+            roots[obj.root_key] = obj.root
+            view_metadata = None if obj.view is None else (obj.view_key, obj.view[0], obj.view[1])
+            return ('storage', torch.FloatStorage, obj.root_key, 'cuda:0', obj.root.numel(), view_metadata)
+
+    with open(path, 'wb') as f:
+        pickle.dump(0x1950a86a20f9469cfc6c, f, protocol=2)
+        pickle.dump(1001, f, protocol=2)
+        pickle.dump({'protocol_version': 1001, 'little_endian': True, 'type_sizes': {'short': 2, 'int': 4, 'long': 4}}, f, protocol=2)
+        sd = collections.OrderedDict((name, _RebuildTensor(*args)) for name, args in entries.items())
+        Pickler(f, protocol=2).dump(sd)
+        keys = sorted(roots)
+        pickle.dump(keys, f, protocol=2)
+        for k in keys:
+            f.write(struct.pack('<q', roots[k].numel()))
+            f.write(roots[k].numpy().astype('<f4').tobytes())
 
 
 def tiny_state_dict():
@@ -91,6 +136,14 @@ def main():
         'marker': MARKER,
         'tensors': describe(sd),
     }
+    root_a = torch.arange(24, dtype=torch.float32) / 8 - 1
+    root_b = torch.linspace(-1, 1, 10)
+    write_old_style(OUT / 'old-style-legacy.pth', {
+        'features.0.weight': (_StorageRef('140100', root_a), 0, (2, 3, 2, 2), (12, 4, 2, 1)),
+        'features.0.bias': (_StorageRef('140200', root_b, (4, 6), '140300'), 1, (3,), (2,)),
+    })
+    old = torch.load(OUT / 'old-style-legacy.pth', map_location='cpu')
+    expected['old_style'] = describe(old)
     (OUT / 'tiny-expected.json').write_text(json.dumps(expected, indent=1) + '\n')
 
     (OUT / 'evil.pkl').write_bytes(pickle.dumps(Evil(), protocol=2))
