@@ -345,7 +345,7 @@ def make_rle():
         k = 16 if rle4 else 40
         ops = [('run', 5, (1, 2)), ('abs', [3, 4, 5]), ('delta', 4, 0), ('run', 6, (6, 7)), ('eol',),
                ('abs', [(i * 5) % k for i in range(W)]), ('eol',),
-               ('delta', 7, 2), ('run', 9, (8, 9)), ('abs', [10, 11, 12, 13, 14]), ('eol',),
+               ('delta', 7, 2), ('run', 9, (8, 9)), ('abs', [10, 11, 12, 13, 14]), ('run', 3, (5, 6)), ('eol',),
                ('run', W, (2, 5)), ('eol',), ('eol',),  # a lone end-of-line: an empty row
                ('delta', 0, 1),  # a vertical-only delta
                ('delta', 3, 1), ('abs', [15, 1, 3, 5, 7, 9, 11]), ('eol',),
