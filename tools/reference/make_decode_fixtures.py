@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import struct
+import warnings
 import zlib
 
 import numpy as np
@@ -95,7 +96,7 @@ def pil_outcome(data):
 
 def bmp_file(width, height, bits, pixels, palette=b'', compression=0, header=40, masks=None, colors=0,
              entry=4, top_down=False, alpha_mask=0):
-    """A BMP with a given info header size (12, 40, 56, 108, 124); masks go after a 40-byte header, inside larger ones."""
+    """A BMP with a given info header size (12, 40, 56, 64, 108, 124); masks go after a 40-byte header, inside larger ones."""
     if header == 12:
         info = struct.pack('<IHHHH', 12, width, height, 1, bits)
     else:
@@ -227,6 +228,10 @@ def make_bmps():
     assert np.array_equal(arr, pal40[idx8])
     arr = record('bmp_os2_24.bmp', bmp_file(W, H, 24, pack_rows(rows24), header=12))
     assert np.array_equal(arr, RGB)
+    # OS/2 2.x 64-byte header (read like a 40-byte one when uncompressed), 8-bit palette.
+    arr = record('bmp_os2v2_8bit.bmp', bmp_file(W, H, 8, pack_indices(idx8, 8), palette_bytes([tuple(c) for c in pal40]),
+                                                header=64, colors=40))
+    assert np.array_equal(arr, pal40[idx8])
 
 
 # ---------------------------------------------------------------------------------------------------------- RLE
@@ -420,6 +425,7 @@ def make_others():
     record('png_gray_alpha.png', save(la, 'PNG'))
     record('png_rgba.png', save(rgba, 'PNG'))
     record('png_palette.png', save(pal, 'PNG'))
+    warnings.filterwarnings('ignore', 'Palette images with Transparency')  # PIL's advice to use RGBA: not wanted here
     record('png_palette_trns.png', save(pal, 'PNG', transparency=bytes((i * 37) % 256 for i in range(64))))
 
     # 16-bit: the full 0..65535 range, so that clipping (PIL's 16-bit gray) and keeping the high byte differ.
