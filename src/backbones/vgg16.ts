@@ -1,6 +1,7 @@
-import { WeightsError } from '../errors.js';
 import { GraphBuilder } from '../onnx/builder.js';
+import { validateShapes } from '../weights/read.js';
 import type { WeightMap } from '../weights/types.js';
+import { VGG16_RELU51_CONVS, VGG16_RELU51_SHAPES } from '../weights/vgg16-shapes.js';
 import type { Backbone, GraphOptions } from './types.js';
 import { addFeatureHead, addImageNetNormalisation } from './common.js';
 
@@ -15,27 +16,14 @@ interface ConvLayer {
 }
 
 /** VGG16 to relu5_1: 64,64 | 128,128 | 256,256,256 | 512,512,512 | 512. Nothing past conv5_1 is computed. */
-export const VGG16_LAYERS: readonly ConvLayer[] = [
-  { name: 'conv1_1', index: 0, inChannels: 3, outChannels: 64, poolAfter: false },
-  { name: 'conv1_2', index: 2, inChannels: 64, outChannels: 64, poolAfter: true },
-  { name: 'conv2_1', index: 5, inChannels: 64, outChannels: 128, poolAfter: false },
-  { name: 'conv2_2', index: 7, inChannels: 128, outChannels: 128, poolAfter: true },
-  { name: 'conv3_1', index: 10, inChannels: 128, outChannels: 256, poolAfter: false },
-  { name: 'conv3_2', index: 12, inChannels: 256, outChannels: 256, poolAfter: false },
-  { name: 'conv3_3', index: 14, inChannels: 256, outChannels: 256, poolAfter: true },
-  { name: 'conv4_1', index: 17, inChannels: 256, outChannels: 512, poolAfter: false },
-  { name: 'conv4_2', index: 19, inChannels: 512, outChannels: 512, poolAfter: false },
-  { name: 'conv4_3', index: 21, inChannels: 512, outChannels: 512, poolAfter: true },
-  { name: 'conv5_1', index: 24, inChannels: 512, outChannels: 512, poolAfter: false },
-];
-
-/** State-dict key → expected shape, for the 22 tensors DeepSSIM needs (torchvision naming). */
-export const VGG16_RELU51_SHAPES: Readonly<Record<string, readonly number[]>> = Object.fromEntries(
-  VGG16_LAYERS.flatMap((l) => [
-    [`features.${l.index}.weight`, [l.outChannels, l.inChannels, 3, 3]],
-    [`features.${l.index}.bias`, [l.outChannels]],
-  ]),
-);
+export const VGG16_LAYERS: readonly ConvLayer[] = VGG16_RELU51_CONVS.map((c) => ({
+  name: c.name,
+  index: c.index,
+  inChannels: c.in,
+  outChannels: c.out,
+  // torchvision's MaxPool2d layers sit right after the ReLUs of conv1_2, conv2_2, conv3_3 and conv4_3.
+  poolAfter: ['conv1_2', 'conv2_2', 'conv3_3', 'conv4_3'].includes(c.name),
+}));
 
 /** Multiply-accumulates of VGG16 to relu5_1 for an H×W input (for GFLOP/s figures). */
 export function vgg16Macs(height: number, width: number): number {
@@ -53,13 +41,7 @@ export function vgg16Macs(height: number, width: number): number {
 }
 
 function validate(weights: WeightMap, source: string): void {
-  for (const [key, shape] of Object.entries(VGG16_RELU51_SHAPES)) {
-    const t = weights.get(key);
-    if (!t) throw new WeightsError(`weights ${source}: missing tensor ${key} (is this a torchvision VGG16 state dict?)`);
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new WeightsError(`weights ${source}: ${key} has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`);
-    }
-  }
+  validateShapes(weights, VGG16_RELU51_SHAPES, source);
 }
 
 function buildGraph(weights: WeightMap, options: GraphOptions = {}): Uint8Array {

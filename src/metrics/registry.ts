@@ -7,6 +7,8 @@ import { createMsSsim } from './ms-ssim.js';
 import { createPsnr, createPsnrY } from './psnr.js';
 import { createSsim } from './ssim.js';
 import type { FullReferenceMetric } from './types.js';
+import { createDeepSSIMMetric, DEEPSSIM_METRIC_NAMES } from './deepssim-metric.js';
+import { metricOptions, type MetricCliOptions } from '../cli/options.js';
 
 /** Options handed through from the command line to every factory (each uses what it understands). */
 export interface MetricFactoryOptions {
@@ -33,8 +35,14 @@ registerMetric('ssim', async () => createSsim());
 registerMetric('ssim-nods', async () => ({ ...createSsim({ downsample: false }), name: 'ssim-nods' }));
 registerMetric('ms-ssim', async () => createMsSsim());
 
-// ---- Other metrics -------------------------------------------------------------------------------------------
-// DeepSSIM: the core engineer adds `registerMetric('deepssim', (o) => createDeepSSIMMetric(o))` here.
+// ---- DeepSSIM ------------------------------------------------------------------------------------------------
+// Options arrive as the CLI parsed them (--variant, --backbone, --weights, --tile, --saliency, …).
+for (const [name, variant] of Object.entries(DEEPSSIM_METRIC_NAMES)) {
+  registerMetric(name, (o) => {
+    const opts = metricOptions(o as MetricCliOptions);
+    return createDeepSSIMMetric({ ...opts, variant: variant ?? opts.variant }, name);
+  });
+}
 
 export function metricNames(): string[] {
   return [...registry.keys()];

@@ -1,0 +1,78 @@
+/**
+ * Issue 2, acceptance 3: single-pair latency of deepssim (library call, weights loaded, session warm) against the
+ * PyTorch reference computation on the same machine, float32, same thread count.
+ *
+ *   npx tsx bench/speed.ts [--threads N] [--repeats 7]
+ *
+ * The PyTorch column needs Debian's python3-torch (/usr/bin/python3); it prints n/a without it.
+ * Weights are the synthetic VGG16 weights (speed does not depend on their values).
+ */
+import { spawnSync } from 'node:child_process';
+import { availableParallelism, cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { vgg16Macs } from '../src/backbones/vgg16.js';
+import { createDeepSSIM } from '../src/deepssim.js';
+import type { RawImage } from '../src/image/types.js';
+import { ROOT } from '../test/support/paths.js';
+import { syntheticWeightFiles } from '../test/support/weights.js';
+import { median, printTable } from './support.js';
+
+const { values } = parseArgs({ options: { threads: { type: 'string' }, repeats: { type: 'string' } } });
+const threads = Number(values.threads ?? availableParallelism());
+const repeats = Number(values.repeats ?? 7);
+const SIZES: [number, number][] = [
+  [224, 224],
+  [512, 384],
+];
+
+function noise(width: number, height: number, seed: number): RawImage {
+  const data = new Uint8Array(width * height * 3);
+  let s = seed;
+  for (let i = 0; i < data.length; i++) data[i] = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
+  return { data, width, height, channels: 3 };
+}
+
+const metric = await createDeepSSIM({ weights: (await syntheticWeightFiles()).safetensors, threads, tile: false });
+const ours: number[] = [];
+for (const [w, h] of SIZES) {
+  const a = noise(w, h, 1);
+  const b = noise(w, h, 2);
+  await metric.score(a, b); // warm-up
+  const times: number[] = [];
+  for (let k = 0; k < repeats; k++) {
+    const t0 = performance.now();
+    await metric.score(a, b);
+    times.push(performance.now() - t0);
+  }
+  ours.push(median(times));
+}
+await metric.dispose();
+
+let torch: number[] | undefined;
+let torchNote = '';
+const py = spawnSync('/usr/bin/python3', [
+  join(ROOT, 'tools/reference/deepssim_reference.py'), 'bench', '--threads', String(threads), '--repeats', String(repeats),
+  '--sizes', SIZES.map(([w, h]) => `${w}x${h}`).join(','),
+], { encoding: 'utf8' });
+if (py.status === 0) {
+  const r = JSON.parse(py.stdout.trim().split('\n').pop()!);
+  torch = r.rows.map((x: { median_ms: number }) => x.median_ms);
+  torchNote = `PyTorch ${r.torch} (float32, ${r.threads} threads, mkldnn ${r.mkldnn})`;
+} else {
+  torchNote = `PyTorch reference unavailable (${(py.stderr || String(py.error)).trim().split('\n').pop()})`;
+}
+
+console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; deepssim threads ${threads}; ${torchNote}`);
+console.log(`median of ${repeats} runs per pair (two images through VGG16 to relu5_1 + Gram + statistic)\n`);
+printTable(
+  ['size', 'deepssim ms/pair', 'PyTorch ms/pair', 'speed-up', 'deepssim GFLOP/s'],
+  SIZES.map(([w, h], i) => [
+    `${w}×${h}`,
+    ours[i].toFixed(1),
+    torch ? torch[i].toFixed(1) : 'n/a',
+    torch ? `${(torch[i] / ours[i]).toFixed(2)}×` : 'n/a',
+    // 2 FLOP per MAC, two images per pair.
+    ((2 * 2 * vgg16Macs(h, w)) / (ours[i] * 1e6)).toFixed(0),
+  ]),
+);
