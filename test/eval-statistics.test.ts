@@ -53,9 +53,10 @@ for (const c of inputs) {
     close(pearson(c.x, c.y), ref.pearson_raw, 1e-12, 'pearson');
     const s = correlationStats(c.x, c.y, { ...c, resamples: 0 });
     assert.equal(s.fit.kind, ref.fit, `fit kind (${s.fit.fallbackReasons.join('; ')})`);
-    // Both optimisers stop at the same least-squares minimum up to their tolerances.
+    // Both optimisers stop at the same least-squares minimum up to their tolerances (on flat valleys, where the
+    // optimum lies at infinity, at slightly different points: hence 1e-6 / 1e-5 rather than machine precision).
     close(s.plcc, ref.plcc, 1e-6, 'plcc');
-    close(s.rmse, ref.rmse, 1e-6 * ref.rmse, 'rmse');
+    close(s.rmse, ref.rmse, 1e-5 * ref.rmse, 'rmse');
     close(s.srcc, ref.srcc, 1e-12, 'signed srcc');
   });
 }

@@ -151,6 +151,11 @@ export interface MappingFit {
   kind: FitKind;
   /** logistic5: [β1..β5]; logistic4: [β1, β2, β3, β5] (β4 = 0); linear: [slope, intercept]. */
   params: number[];
+  /**
+   * The same logistic in the form LM fitted, used for prediction because it stays accurate when β1 is huge:
+   * Q = sigma·e^θ0 / (1 + exp(−θ1(x − θ2))) + (θ3·x) + θlast.
+   */
+  internal?: { sigma: number; theta: number[] };
   /** Why a simpler model was used (empty when logistic5 was accepted). */
   fallbackReasons: string[];
   iterations: number;
@@ -198,8 +203,45 @@ const LOGISTIC4: Model = {
   },
 };
 
+/**
+ * The logistic as LM sees it: θ = [u, β2, β3, (β4,) c] with β1 = σ·e^u (σ = sign of the start β1) and
+ * c = β5 − β1/2, so Q = σe^u·r + β4·x + c with r = 1/(1+exp(−β2(x−β3))). Same family, but when the optimum lies
+ * at infinity (β1 → ∞, β3 beyond the data: an exponential tail) the valley is straight in (u, β3) instead of
+ * curved in (β1, β3, β5), so LM stops promptly instead of crawling along it for thousands of iterations.
+ */
+function internalModel(k: 4 | 5, sigma: number): Model & { toTheta(b: number[]): number[]; toBeta(t: number[]): number[] } {
+  const last = k - 1;
+  return {
+    kind: k === 5 ? 'logistic5' : 'logistic4',
+    k,
+    f(t, x) {
+      const r = 1 / (1 + Math.exp(-t[1] * (x - t[2])));
+      return sigma * Math.exp(t[0]) * r + (k === 5 ? t[3] * x : 0) + t[last];
+    },
+    grad(t, x, g) {
+      const r = 1 / (1 + Math.exp(-t[1] * (x - t[2])));
+      const a = sigma * Math.exp(t[0]);
+      const dr = r * (1 - r);
+      g[0] = a * r;
+      g[1] = a * dr * (x - t[2]);
+      g[2] = -a * dr * t[1];
+      if (k === 5) g[3] = x;
+      g[last] = 1;
+    },
+    toTheta(b) {
+      const u = Math.log(Math.max(Math.abs(b[0]), 1e-300));
+      return k === 5 ? [u, b[1], b[2], b[3], b[4] - b[0] / 2] : [u, b[1], b[2], b[3] - b[0] / 2];
+    },
+    toBeta(t) {
+      const b1 = sigma * Math.exp(t[0]);
+      return k === 5 ? [b1, t[1], t[2], t[3], t[4] + b1 / 2] : [b1, t[1], t[2], t[3] + b1 / 2];
+    },
+  };
+}
+
 /** Evaluate a fitted mapping at x. */
-export function predict(fit: Pick<MappingFit, 'kind' | 'params'>, x: number): number {
+export function predict(fit: Pick<MappingFit, 'kind' | 'params' | 'internal'>, x: number): number {
+  if (fit.internal && fit.kind !== 'linear') return internalModel(fit.kind === 'logistic5' ? 5 : 4, fit.internal.sigma).f(fit.internal.theta, x);
   const p = fit.params;
   if (fit.kind === 'linear') return p[0] * x + p[1];
   if (fit.kind === 'logistic4') return LOGISTIC4.f(p, x);
@@ -235,68 +277,25 @@ function solve(a: Float64Array, b: Float64Array, k: number): Float64Array | null
   return d;
 }
 
-/** Eigenvalues of a small symmetric matrix (cyclic Jacobi). */
-function symmetricEigenvalues(a: Float64Array, k: number): Float64Array {
-  const m = Float64Array.from(a);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let i = 0; i < k; i++) for (let j = i + 1; j < k; j++) off += m[i * k + j] ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < k; p++) {
-      for (let q = p + 1; q < k; q++) {
-        const apq = m[p * k + q];
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (m[q * k + q] - m[p * k + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let r = 0; r < k; r++) {
-          const arp = m[r * k + p];
-          const arq = m[r * k + q];
-          m[r * k + p] = c * arp - s * arq;
-          m[r * k + q] = s * arp + c * arq;
-        }
-        for (let r = 0; r < k; r++) {
-          const apr = m[p * k + r];
-          const aqr = m[q * k + r];
-          m[p * k + r] = c * apr - s * aqr;
-          m[q * k + r] = s * apr + c * aqr;
-        }
-      }
-    }
-  }
-  const ev = new Float64Array(k);
-  for (let i = 0; i < k; i++) ev[i] = m[i * k + i];
-  return ev;
-}
-
 /**
- * Condition number of JᵀJ after scaling every Jacobian column to unit norm (so parameter units do not matter).
- * Infinity for a zero column. The Python reference computes the same quantity.
+ * How many times larger the individual terms of the fitted model (in the internal form used for prediction:
+ * σe^u·r, β4·x, c) are than the spread of the data: > 1e8 means predictions are differences of huge numbers.
+ * Parameter non-identifiability alone (e.g. an optimum at infinity, β1 → ∞ with β3 beyond the data so the
+ * logistic acts as an exponential tail) is harmless for PLCC/RMSE, which depend only on the predictions, so this
+ * cancellation ratio, not cond(JᵀJ), is what we guard against. The Python reference computes the same quantity.
  */
-function scaledJtJCondition(model: Model, p: number[], x: Vec): number {
-  const k = model.k;
-  const a = new Float64Array(k * k);
-  const g = new Float64Array(k);
-  for (let i = 0; i < x.length; i++) {
-    model.grad(p, x[i], g);
-    for (let r = 0; r < k; r++) for (let c = r; c < k; c++) a[r * k + c] += g[r] * g[c];
-  }
-  for (let r = 0; r < k; r++) for (let c = 0; c < r; c++) a[r * k + c] = a[c * k + r];
-  const d = new Float64Array(k);
-  for (let r = 0; r < k; r++) {
-    if (!(a[r * k + r] > 0)) return Infinity;
-    d[r] = 1 / Math.sqrt(a[r * k + r]);
-  }
-  for (let r = 0; r < k; r++) for (let c = 0; c < k; c++) a[r * k + c] *= d[r] * d[c];
-  const ev = symmetricEigenvalues(a, k);
+function cancellationRatio(k: 4 | 5, sigma: number, t: number[], x: Vec, y: Vec): number {
+  let termMax = 0;
   let lo = Infinity;
-  let hi = 0;
-  for (const e of ev) {
-    lo = Math.min(lo, Math.abs(e));
-    hi = Math.max(hi, Math.abs(e));
+  let hi = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    const r = 1 / (1 + Math.exp(-t[1] * (x[i] - t[2])));
+    const term = Math.abs(sigma * Math.exp(t[0]) * r) + (k === 5 ? Math.abs(t[3] * x[i]) : 0) + Math.abs(t[k - 1]);
+    termMax = Math.max(termMax, term);
+    lo = Math.min(lo, y[i]);
+    hi = Math.max(hi, y[i]);
   }
-  return lo > 0 ? hi / lo : Infinity;
+  return hi > lo ? termMax / (hi - lo) : Infinity;
 }
 
 function sse(model: Model, p: number[], x: Vec, y: Vec): number {
@@ -319,12 +318,17 @@ export interface LMResult {
  */
 function levenbergMarquardt(model: Model, p0: number[], x: Vec, y: Vec, maxIter = 2000): LMResult {
   const k = model.k;
-  const ftol = 1e-14;
-  const xtol = 1e-12;
+  // Relative tolerances close to MINPACK's defaults (1.5e-8), a bit tighter: flat valleys (optimum at infinity)
+  // must still terminate, and PLCC/RMSE move far less than the SSE tolerance.
+  const ftol = 1e-10;
+  const xtol = 1e-10;
   let p = p0.slice();
   let cur = sse(model, p, x, y);
   if (!Number.isFinite(cur)) return { params: p, sse: cur, iterations: 0, converged: false };
   let lambda = 1e-3;
+  // SSE after each accepted step: a slow crawl along a valley whose optimum lies at infinity is "converged" once
+  // ten accepted steps together gain less than 1e-8 relatively (MINPACK's default ftol is 1.5e-8 per step).
+  const history: number[] = [cur];
   const g = new Float64Array(k);
   const a = new Float64Array(k * k);
   const b = new Float64Array(k);
@@ -355,7 +359,9 @@ function levenbergMarquardt(model: Model, p0: number[], x: Vec, y: Vec, maxIter 
           cur = next;
           lambda = Math.max(lambda / 10, 1e-12);
           accepted = true;
-          if (small || fchange || cur === 0) return { params: p, sse: cur, iterations: it, converged: true };
+          history.push(cur);
+          const crawl = history.length > 10 && history[history.length - 11] - cur <= 1e-8 * cur;
+          if (small || fchange || crawl || cur === 0) return { params: p, sse: cur, iterations: it, converged: true };
           break;
         }
       }
@@ -404,16 +410,22 @@ export function logisticStart(x: Vec, y: Vec): number[] {
   return [(hi - lo) * sign, sx > 0 ? 1 / sx : 1, mean(x), 0, mean(y)];
 }
 
-/** Largest scaled condition number accepted for a logistic fit before falling back. */
-export const MAX_CONDITION = 1e12;
+/** Largest cancellation ratio (model terms vs. data spread) accepted before falling back: ~8 digits lost. */
+export const MAX_CANCELLATION = 1e8;
 
 /**
  * Fit the VQEG 5-parameter logistic Q(x) = β1(½ − 1/(1+exp(β2(x−β3)))) + β4·x + β5 and fall back to the
  * 4-parameter logistic (β4 = 0), then to a straight line, when a model cannot be identified: too few distinct
- * x values (< k+1), LM did not converge, non-finite parameters, an ill-conditioned Jacobian at the solution
- * (scaled cond(JᵀJ) > 1e12), or an SSE worse than the straight line (which both logistics contain as a limit).
+ * x values (< k+1), LM did not converge, non-finite parameters, numerically ill-conditioned predictions
+ * (terms > 1e8 × the data spread, see cancellationRatio), or an SSE worse than the straight line (which both
+ * logistics contain as a limit).
  */
-export function fitMapping(x: Vec, y: Vec, start?: number[]): MappingFit {
+export function fitMapping(
+  x: Vec,
+  y: Vec,
+  start?: number[],
+  options: { kinds?: FitKind[]; maxIter?: number } = {},
+): MappingFit {
   checkPair(x, y, 'fitMapping');
   const reasons: string[] = [];
   const lin = linearFit(x, y);
@@ -422,12 +434,15 @@ export function fitMapping(x: Vec, y: Vec, start?: number[]): MappingFit {
   const s0 = start ?? logisticStart(x, y);
   let iterations = 0;
   for (const model of [LOGISTIC5, LOGISTIC4]) {
+    if (options.kinds && !options.kinds.includes(model.kind)) continue;
     const p0 = model.k === 5 ? s0 : [s0[0], s0[1], s0[2], s0[4]];
     if (distinct < model.k + 1) {
       reasons.push(`${model.kind}: only ${distinct} distinct metric values`);
       continue;
     }
-    const res = levenbergMarquardt(model, p0, x, y);
+    const inner = internalModel(model.k as 4 | 5, p0[0] < 0 ? -1 : 1);
+    const lm = levenbergMarquardt(inner, inner.toTheta(p0), x, y, options.maxIter);
+    const res = { ...lm, params: inner.toBeta(lm.params) };
     iterations += res.iterations;
     if (!res.converged) {
       reasons.push(`${model.kind}: no convergence in ${res.iterations} iterations`);
@@ -437,16 +452,22 @@ export function fitMapping(x: Vec, y: Vec, start?: number[]): MappingFit {
       reasons.push(`${model.kind}: non-finite parameters`);
       continue;
     }
-    const cond = scaledJtJCondition(model, res.params, x);
-    if (!(cond <= MAX_CONDITION)) {
-      reasons.push(`${model.kind}: ill-conditioned (cond ${cond.toExponential(2)})`);
+    const ratio = cancellationRatio(model.k as 4 | 5, p0[0] < 0 ? -1 : 1, lm.params, x, y);
+    if (!(ratio <= MAX_CANCELLATION)) {
+      reasons.push(`${model.kind}: ill-conditioned (terms ${ratio.toExponential(2)} × the data range)`);
       continue;
     }
     if (res.sse > linSse * (1 + 1e-9) + 1e-300) {
       reasons.push(`${model.kind}: worse than a straight line`);
       continue;
     }
-    return { kind: model.kind, params: res.params, fallbackReasons: reasons, iterations };
+    return {
+      kind: model.kind,
+      params: res.params,
+      internal: { sigma: p0[0] < 0 ? -1 : 1, theta: lm.params },
+      fallbackReasons: reasons,
+      iterations,
+    };
   }
   return { kind: 'linear', params: lin, fallbackReasons: reasons, iterations };
 }
@@ -460,8 +481,8 @@ export interface PlccResult {
 }
 
 /** PLCC and RMSE after the logistic mapping of the metric scores x onto subjective scores y. */
-export function plccAfterFit(x: Vec, y: Vec, start?: number[]): PlccResult {
-  const fit = fitMapping(x, y, start);
+export function plccAfterFit(x: Vec, y: Vec, start?: number[], options: { kinds?: FitKind[]; maxIter?: number } = {}): PlccResult {
+  const fit = fitMapping(x, y, start, options);
   const q = new Float64Array(x.length);
   let s = 0;
   for (let i = 0; i < x.length; i++) {
@@ -529,8 +550,8 @@ export function correlationStats(metric: Vec, subjective: Vec, options: StatsOpt
   checkPair(metric, subjective, 'correlationStats');
   const n = metric.length;
   const sign = options.metricHigherIsBetter === options.subjectiveHigherIsBetter ? 1 : -1;
-  const core = (x: Vec, y: Vec, start?: number[]) => {
-    const pr = plccAfterFit(x, y, start);
+  const core = (x: Vec, y: Vec, start?: number[], fitOptions?: { kinds?: FitKind[]; maxIter?: number }) => {
+    const pr = plccAfterFit(x, y, start, fitOptions);
     const q = Array.from(x, (v) => predict(pr.fit, v));
     const direction = pearson(x, q) * sign < 0 ? -1 : 1;
     return { srcc: sign * srcc(x, y), krcc: sign * krcc(x, y), plcc: direction * pr.plcc, rmse: pr.rmse, fit: pr.fit };
@@ -544,15 +565,17 @@ export function correlationStats(metric: Vec, subjective: Vec, options: StatsOpt
     const acc = { srcc: [] as number[], krcc: [] as number[], plcc: [] as number[], rmse: [] as number[] };
     const bx = new Float64Array(n);
     const by = new Float64Array(n);
-    // Warm-start every resample's fit from the full-data logistic: same minimum, far fewer iterations.
-    const start = full.fit.kind === 'logistic5' ? full.fit.params : undefined;
+    // Every resample uses the model chosen on the full data, warm-started from its parameters (same minimum, far
+    // fewer iterations; at most 500), falling back to a straight line only if it fails on that resample.
+    const start = full.fit.kind === 'logistic5' ? full.fit.params : full.fit.kind === 'logistic4' ? [full.fit.params[0], full.fit.params[1], full.fit.params[2], 0, full.fit.params[3]] : undefined;
+    const fitOptions = { kinds: [full.fit.kind], maxIter: 500 };
     for (let b = 0; b < resamples; b++) {
       for (let i = 0; i < n; i++) {
         const j = Math.floor(rand() * n);
         bx[i] = metric[j];
         by[i] = subjective[j];
       }
-      const r = core(bx, by, start);
+      const r = core(bx, by, start, fitOptions);
       for (const key of ['srcc', 'krcc', 'plcc', 'rmse'] as const) if (Number.isFinite(r[key])) acc[key].push(r[key]);
     }
     const ci = (v: number[]): Interval => {

@@ -1,0 +1,175 @@
+/**
+ * Evaluation report: Markdown summary, JSON with every figure (incl. per-pair scores), and a scatter plot per
+ * metric (metric score vs subjective score with the fitted mapping) as SVG and PNG. Files are written atomically.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { renderChart } from './plot.js';
+import type { Evaluation, MetricEvaluation } from './run.js';
+import { predict, type Interval } from './statistics.js';
+
+const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
+const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
+const ci = (i?: Interval) => (i ? ` [${f3(i[0])}, ${f3(i[1])}]` : '');
+
+/** The compact per-metric figures printed by `eval --json` (and included in the report JSON). */
+export function summarize(ev: Evaluation): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const m of ev.metrics) {
+    const s = m.stats;
+    out[m.name] = {
+      n: s?.n ?? 0,
+      srcc: s?.srcc ?? null,
+      krcc: s?.krcc ?? null,
+      plcc: s?.plcc ?? null,
+      rmse: s?.rmse ?? null,
+      ci: s?.ci ?? null,
+      fit: s ? { kind: s.fit.kind, params: s.fit.params, fallbackReasons: s.fit.fallbackReasons } : null,
+      notApplicable: m.notApplicable,
+      nonFinite: m.nonFinite,
+      failed: m.failures.length,
+      perType: m.perType,
+      scoringSeconds: m.scoringSeconds,
+    };
+  }
+  return out;
+}
+
+export function formatMarkdown(ev: Evaluation, title = 'Evaluation'): string {
+  const subj = ev.subjectiveHigherIsBetter ? 'MOS (higher = better)' : 'DMOS (lower = better)';
+  const lines = [
+    `# ${title}`,
+    '',
+    `${ev.n} pairs from ${ev.layout} (${ev.root}); subjective score: ${subj}${ev.misaligned ? '; misaligned mode (distorted images transformed before scoring)' : ''}.`,
+    'Correlations are signed so that positive = agreement with the observers. PLCC and RMSE after the VQEG',
+    '5-parameter logistic (fallbacks noted); brackets: 95 % percentile-bootstrap intervals.',
+    '',
+    '| metric | n | SRCC | KRCC | PLCC | RMSE | fit | n/a | failed |',
+    '|---|---:|---|---|---|---|---|---:|---:|',
+  ];
+  for (const m of ev.metrics) {
+    const s = m.stats;
+    if (!s) {
+      lines.push(`| ${m.name} | 0 | – | – | – | – | – | ${m.notApplicable} | ${m.failures.length} |`);
+      continue;
+    }
+    lines.push(
+      `| ${m.name} | ${s.n} | ${f4(s.srcc)}${ci(s.ci?.srcc)} | ${f4(s.krcc)}${ci(s.ci?.krcc)} | ${f4(s.plcc)}${ci(s.ci?.plcc)} | ` +
+        `${f4(s.rmse)}${ci(s.ci?.rmse)} | ${s.fit.kind} | ${m.notApplicable} | ${m.failures.length} |`,
+    );
+  }
+  const typed = ev.metrics.filter((m) => m.perType.length > 1);
+  if (typed.length > 0) {
+    const types = [...new Set(typed.flatMap((m) => m.perType.map((t) => t.type)))].sort();
+    lines.push('', '## SRCC per distortion type', '', `| type | ${typed.map((m) => m.name).join(' | ')} |`, `|---|${typed.map(() => '---:').join('|')}|`);
+    for (const t of types) {
+      lines.push(`| ${t} | ${typed.map((m) => f4(m.perType.find((p) => p.type === t)?.srcc ?? NaN)).join(' | ')} |`);
+    }
+  }
+  const notes = ev.metrics.flatMap((m) => [
+    ...(m.stats?.fit.fallbackReasons.length ? [`- ${m.name}: fit fell back to ${m.stats.fit.kind} (${m.stats.fit.fallbackReasons.join('; ')})`] : []),
+    ...(m.nonFinite ? [`- ${m.name}: ${m.nonFinite} non-finite scores excluded`] : []),
+    ...m.failures.slice(0, 5).map((f) => `- ${m.name}: pair ${f.index + 1} failed: ${f.message}`),
+  ]);
+  if (notes.length) lines.push('', '## Notes', '', ...notes);
+  lines.push('', `Wall time ${ev.seconds.toFixed(1)} s.`, '');
+  return lines.join('\n');
+}
+
+/** Vega-Lite spec: one panel per metric, pairs as points (coloured by type) and the fitted mapping as a line. */
+export function scatterSpec(ev: Evaluation): TopLevelSpec {
+  const values: Array<Record<string, unknown>> = [];
+  for (const m of ev.metrics) {
+    if (!m.stats) continue;
+    let lo = Infinity;
+    let hi = -Infinity;
+    m.scores.forEach((s, i) => {
+      if (s === null || !Number.isFinite(s)) return;
+      lo = Math.min(lo, s);
+      hi = Math.max(hi, s);
+      values.push({ metric: m.name, kind: 'pair', x: s, y: ev.subjective[i], type: ev.types[i] ?? 'all' });
+    });
+    const fit = m.stats.fit;
+    for (let k = 0; k <= 100; k++) {
+      const x = lo + ((hi - lo) * k) / 100;
+      values.push({ metric: m.name, kind: 'fit', x, y: predict(fit, x), type: 'fit' });
+    }
+  }
+  const yTitle = ev.subjectiveHigherIsBetter ? 'MOS' : 'DMOS';
+  const x = { field: 'x', type: 'quantitative' as const, scale: { zero: false }, title: 'metric score' };
+  const y = { field: 'y', type: 'quantitative' as const, scale: { zero: false }, title: yTitle };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    data: { values },
+    facet: { field: 'metric', type: 'nominal', title: null },
+    columns: Math.min(3, Math.max(1, ev.metrics.length)),
+    spec: {
+      width: 260,
+      height: 200,
+      layer: [
+        {
+          transform: [{ filter: "datum.kind === 'pair'" }],
+          mark: { type: 'point', filled: true, size: 14, opacity: 0.6 },
+          encoding: { x, y, color: { field: 'type', type: 'nominal', title: 'type' } },
+        },
+        {
+          transform: [{ filter: "datum.kind === 'fit'" }],
+          mark: { type: 'line', color: 'black', strokeWidth: 1.5 },
+          encoding: { x, y },
+        },
+      ],
+    },
+    resolve: { scale: { x: 'independent' } },
+  } as TopLevelSpec;
+}
+
+export interface ReportFiles {
+  markdown: string;
+  json: string;
+  svg?: string;
+  png?: string;
+}
+
+function jsonSafe(_key: string, v: unknown): unknown {
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? null : String(v);
+  if (v instanceof Float64Array) return Array.from(v);
+  return v;
+}
+
+/** Full JSON document (every figure and per-pair score). */
+export function reportJson(ev: Evaluation): string {
+  const doc = {
+    layout: ev.layout,
+    root: ev.root,
+    n: ev.n,
+    subjectiveHigherIsBetter: ev.subjectiveHigherIsBetter,
+    misaligned: ev.misaligned,
+    seconds: ev.seconds,
+    metrics: summarize(ev),
+    pairs: ev.subjective.map((s, i) => ({
+      score: s,
+      type: ev.types[i],
+      metrics: Object.fromEntries(ev.metrics.map((m: MetricEvaluation) => [m.name, m.scores[i]])),
+    })),
+    failures: Object.fromEntries(ev.metrics.map((m) => [m.name, m.failures])),
+  };
+  return JSON.stringify(doc, jsonSafe, 1);
+}
+
+/** Write eval.md, eval.json and eval-scatter.svg/.png into outDir (created if needed). */
+export async function writeReport(ev: Evaluation, outDir: string, options: { title?: string; plots?: boolean } = {}): Promise<ReportFiles> {
+  await mkdir(outDir, { recursive: true });
+  const files: ReportFiles = { markdown: join(outDir, 'eval.md'), json: join(outDir, 'eval.json') };
+  await writeFileAtomic(files.markdown, formatMarkdown(ev, options.title));
+  await writeFileAtomic(files.json, reportJson(ev));
+  if (options.plots !== false && ev.metrics.some((m) => m.stats)) {
+    const chart = await renderChart(scatterSpec(ev));
+    files.svg = join(outDir, 'eval-scatter.svg');
+    files.png = join(outDir, 'eval-scatter.png');
+    await writeFileAtomic(files.svg, chart.svg);
+    await writeFileAtomic(files.png, chart.png);
+  }
+  return files;
+}
