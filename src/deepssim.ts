@@ -194,9 +194,16 @@ export class DeepSSIM {
   /** Score a test image against a reference (either may be prepared already). Higher is better; 1 = identical. */
   async score(reference: ImageInput | PreparedImage, test: ImageInput | PreparedImage, options: ScoreOptions = {}): Promise<number> {
     const maps = options.saliencyMaps;
-    const ref = isPrepared(reference) ? reference : await this.prepare(reference, { saliencyMap: maps?.[0] }, 'reference');
-    const tst = isPrepared(test) ? test : await this.prepare(test, { saliencyMap: maps?.[1] }, 'test');
-    return this.compare(ref, tst);
+    // Both images are prepared concurrently: decoding and GBVS of one overlap the other's inference
+    // (the engine runs one inference at a time, so memory stays bounded).
+    // allSettled, not all: neither run may still be in flight when the caller disposes after an error.
+    const [ref, tst] = await Promise.allSettled([
+      isPrepared(reference) ? reference : this.prepare(reference, { saliencyMap: maps?.[0] }, 'reference'),
+      isPrepared(test) ? test : this.prepare(test, { saliencyMap: maps?.[1] }, 'test'),
+    ]);
+    if (ref.status === 'rejected') throw ref.reason;
+    if (tst.status === 'rejected') throw tst.reason;
+    return this.compare(ref.value, tst.value);
   }
 
   /** Cumulative inference counters of this metric's sessions (runs and ms inside ONNX Runtime). */

@@ -8,6 +8,9 @@ import { vgg16 } from './vgg16.js';
 import { readWeightsFile } from '../weights/read.js';
 import { resolveVgg16Weights } from '../weights/cache.js';
 import { isVgg16Relu51Tensor } from '../weights/vgg16-shapes.js';
+import { isMobileNetFeatureWeight, mobilenetV1, mobilenetWeightsFromModel } from './mobilenet-v1.js';
+import { resolveMobileNetWeights } from '../weights/mobilenet-cache.js';
+import { readTfjsLayersModel } from '../weights/tfjs-layers.js';
 
 export interface WeightsRequest {
   /** A local weights file; otherwise DEEPSSIM_WEIGHTS, then the cache, then a verified download. */
@@ -51,9 +54,6 @@ registerBackbone({
 });
 
 // MobileNet v1 α = 0.75 (Google's ImageNet weights, TensorFlow.js layers format): conv_pw_11 ReLU6, 384 channels.
-import { isMobileNetFeatureWeight, mobilenetV1, mobilenetWeightsFromModel } from './mobilenet-v1.js';
-import { resolveMobileNetWeights } from '../weights/mobilenet-cache.js';
-import { readTfjsLayersModel } from '../weights/tfjs-layers.js';
 
 registerBackbone({
   backbone: mobilenetV1,

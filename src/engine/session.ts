@@ -30,6 +30,11 @@ export interface EngineStats {
 
 export class GramEngine {
   readonly stats: EngineStats = { runs: 0, inferenceMs: 0 };
+  /**
+   * Runs are serialised: one image (or tile) is in ONNX Runtime at a time, using all its threads, so peak memory
+   * stays that of one run while callers overlap decoding, saliency and Gram accumulation with it.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -71,10 +76,15 @@ export class GramEngine {
       if (!options.mask) throw new Error('this engine was built for saliency masks: pass options.mask');
       feeds.mask = new ort.Tensor('float32', options.mask, [1, 1, height, width]);
     }
-    const t0 = performance.now();
-    const out = await this.session.run(feeds);
-    this.stats.inferenceMs += performance.now() - t0;
-    this.stats.runs++;
+    const run = this.queue.then(async () => {
+      const t0 = performance.now();
+      const result = await this.session.run(feeds);
+      this.stats.inferenceMs += performance.now() - t0;
+      this.stats.runs++;
+      return result;
+    });
+    this.queue = run.catch(() => undefined);
+    const out = await run;
     const g32 = out.gram.data as Float32Array;
     const cells = out.cells.data as BigInt64Array;
     const gram = Float64Array.from(g32);
