@@ -77,6 +77,8 @@ export class DeepSSIMLoss {
   private readonly gramSessions = new Map<string, Promise<ort.InferenceSession>>();
   private readonly references = new WeakMap<object, CachedReference>();
   private disposed = false;
+  /** Counters: backbone runs for references (Gram cache misses) and loss-graph runs. */
+  readonly stats = { referenceGrams: 0, lossRuns: 0 };
 
   constructor(
     readonly variant: LossVariant,
@@ -118,6 +120,7 @@ export class DeepSSIMLoss {
     const cells = this.checkSize(h, w, 'reference');
     const session = await this.session(this.gramSessions, `${h}x${w}`, () => buildGramGraph(this.stack, h, w));
     const out = await session.run({ pixels: new ort.Tensor('float32', reference.data, [n, 3, h, w]) });
+    this.stats.referenceGrams++;
     const entry = { data: reference.data, gram: out.gram, cells: new ort.Tensor('float32', new Float32Array([cells]), [1]) };
     this.references.set(reference, entry);
     return entry;
@@ -146,6 +149,7 @@ export class DeepSSIMLoss {
       buildLossGraph(this.stack, { variant: this.variant, height: h, width: w, wrtReference: wrt }),
     );
     const out = await session.run(feeds);
+    this.stats.lossRuns++;
     const hi = out.loss.data as Float32Array;
     const lo = out.loss_lo.data as Float32Array;
     const value64 = Float64Array.from(hi, (v, i) => v + lo[i]);
