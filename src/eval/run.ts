@@ -8,7 +8,7 @@ import { DeepSSIMError } from '../errors.js';
 import type { RGBImage } from '../image/types.js';
 import type { FullReferenceMetric } from '../metrics/types.js';
 import type { Manifest } from './datasets/types.js';
-import { decodeImageFile } from './decode-image.js';
+import { decodeImage } from '../image/decode.js';
 import { correlationStats, perTypeStats, type CorrelationStats, type TypeStats } from './statistics.js';
 
 export interface EvaluateOptions {
@@ -87,7 +87,7 @@ export async function evaluate(manifest: Manifest, metrics: FullReferenceMetric[
   const t0 = performance.now();
   const entries = manifest.entries;
   const n = entries.length;
-  const decode = options.decode ?? decodeImageFile;
+  const decode = options.decode ?? ((p: string) => decodeImage(p));
   const cache = new ReferenceCache(Math.max(1, options.referenceCacheSize ?? 8), decode);
   const results: MetricEvaluation[] = metrics.map((m) => ({
     name: m.name,
