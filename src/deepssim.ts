@@ -181,12 +181,12 @@ export class DeepSSIM {
     };
   }
 
-  /** The statistic between two prepared images (pure, synchronous). */
-  compare(reference: PreparedImage, test: PreparedImage): number {
+  /** The statistic between two prepared images (pure, synchronous); `variant` defaults to the metric's own. */
+  compare(reference: PreparedImage, test: PreparedImage, variant: Variant = this.variant): number {
     if (reference.backbone !== test.backbone) throw new UsageError('prepared images come from different backbones');
     if (reference.masked !== test.masked) throw new UsageError('reference and test must both use saliency masks, or neither');
     const c = this.backbone.channels;
-    return this.variant === 'full'
+    return variant === 'full'
       ? blockGramSimilarity(reference.gram, test.gram, c)
       : liteGramSimilarity(reference.gram, reference.cells, test.gram, test.cells, c);
   }

@@ -31,9 +31,9 @@ export function addMetricOptions(cmd: Command): Command {
       return v;
     })
     .option('--backbone <name>', 'feature backbone (default vgg16)')
-    .option('--weights <file>', 'local weights file (.pth, .safetensors; or $DEEPSSIM_WEIGHTS)')
+    .option('--weights <file>', 'local weights file: .pth/.safetensors for vgg16 (or $DEEPSSIM_WEIGHTS), model.json for mobilenet_v1_0.75')
     .option('--threads <n>', 'inference threads (default: all cores)', parseNumber('--threads', (v) => Number.isInteger(v) && v >= 1 && v <= 256, 'an integer from 1 to 256'))
-    .option('--tile <px>', 'tile side in pixels for bounded memory (default: automatic above ~2 MP)', parseNumber('--tile', (v) => Number.isInteger(v) && v >= 16, 'an integer ≥ 16'))
+    .option('--tile <px>', 'tile side in pixels for bounded memory (default: automatic above 1.2 MP)', parseNumber('--tile', (v) => Number.isInteger(v) && v >= 16, 'an integer ≥ 16'))
     .option('--no-tile', 'never tile (fastest; memory grows with image size)')
     .option('--saliency <mode>', 'saliency calibration: none or gbvs (for retargeting-like cases)', (v) => {
       if (v !== 'none' && v !== 'gbvs') throw new InvalidArgumentError("must be 'none' or 'gbvs'.");

@@ -1,32 +1,68 @@
 /**
- * DeepSSIM as a FullReferenceMetric for the evaluation harness and the robustness suite. Prepared references are
- * cached by image object, so a reference shared by many distorted images goes through the network once.
+ * DeepSSIM as a FullReferenceMetric for the evaluation harness and the robustness suite.
+ *
+ * Metrics that differ only in the statistic (`deepssim-full`, `deepssim-lite`) share one network and one cache of
+ * prepared images (keyed by image object), so each image goes through the backbone once per run, however many
+ * DeepSSIM variants are evaluated on it.
  */
-import { createDeepSSIM, type DeepSSIMOptions, type PreparedImage, type Variant } from '../deepssim.js';
+import { createDeepSSIM, type DeepSSIM, type DeepSSIMOptions, type PreparedImage, type Variant } from '../deepssim.js';
 import type { RGBImage } from '../image/types.js';
 import type { FullReferenceMetric } from './types.js';
 
+interface SharedFeatures {
+  metric: DeepSSIM;
+  prepared: WeakMap<RGBImage, Promise<PreparedImage>>;
+  users: number;
+}
+
+const shared = new Map<string, Promise<SharedFeatures>>();
+
+/** Everything that changes the Gram matrices (not the statistic). */
+function featureKey(o: DeepSSIMOptions): string {
+  return JSON.stringify([o.backbone ?? 'vgg16', o.weights ?? '', o.tile ?? 'auto', o.saliency ?? 'none', o.saliencyThreshold ?? 0, o.threads ?? 0]);
+}
+
+async function acquire(options: DeepSSIMOptions): Promise<{ key: string; features: SharedFeatures }> {
+  const key = featureKey(options);
+  let entry = shared.get(key);
+  if (!entry) {
+    entry = createDeepSSIM(options).then((metric) => ({ metric, prepared: new WeakMap(), users: 0 }));
+    entry.catch(() => shared.delete(key));
+    shared.set(key, entry);
+  }
+  const features = await entry;
+  features.users++;
+  return { key, features };
+}
+
 export async function createDeepSSIMMetric(options: DeepSSIMOptions, name = 'deepssim'): Promise<FullReferenceMetric> {
-  const metric = await createDeepSSIM(options);
-  const prepared = new WeakMap<RGBImage, Promise<PreparedImage>>();
+  const variant: Variant = options.variant ?? 'full';
+  const { key, features } = await acquire(options);
   const prepare = (img: RGBImage): Promise<PreparedImage> => {
-    let p = prepared.get(img);
+    let p = features.prepared.get(img);
     if (!p) {
-      p = metric.prepare({ data: img.data, width: img.width, height: img.height, channels: 3 });
-      prepared.set(img, p);
+      p = features.metric.prepare({ data: img.data, width: img.width, height: img.height, channels: 3 });
+      features.prepared.set(img, p);
     }
     return p;
   };
+  let disposed = false;
   return {
     name,
     higherIsBetter: true,
     requiresSameSize: false,
     async score(reference: RGBImage, test: RGBImage): Promise<number> {
-      const ref = await prepare(reference);
-      const tst = await metric.prepare({ data: test.data, width: test.width, height: test.height, channels: 3 });
-      return metric.compare(ref, tst);
+      const [ref, tst] = await Promise.all([prepare(reference), prepare(test)]);
+      return features.metric.compare(ref, tst, variant);
     },
-    dispose: () => metric.dispose(),
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      if (--features.users === 0) {
+        shared.delete(key);
+        await features.metric.dispose();
+      }
+    },
   };
 }
 
