@@ -5,7 +5,7 @@
  */
 import type { GraphBuilder } from '../onnx/builder.js';
 import type { ConvOp, LayerOp, LayerStack } from './layers.js';
-import { opOutputShape } from './layers.js';
+import { opOutputShape, resolvePads, type Pads } from './layers.js';
 
 type Shape3 = [number, number, number];
 
@@ -44,7 +44,7 @@ export function emitForward(g: GraphBuilder, stack: LayerStack, pixels: string, 
       case 'conv': {
         const inputs = [x, g.floatTensor(`${p}.${op.name}.weight`, op.weight.shape, op.weight.data)];
         if (op.bias) inputs.push(g.floatTensor(`${p}.${op.name}.bias`, op.bias.shape, op.bias.data));
-        y = g.op('Conv', inputs, convAttrs(op));
+        y = g.op('Conv', inputs, convAttrs(op, resolvePads(op, shape[1], shape[2])));
         break;
       }
       case 'relu':
@@ -100,9 +100,9 @@ export function emitBackward(g: GraphBuilder, forward: ForwardResult, grad: stri
   return d;
 }
 
-function convAttrs(op: ConvOp) {
+function convAttrs(op: ConvOp, pads: Pads) {
   const [, , kh, kw] = op.weight.shape;
-  return { kernel_shape: [kh, kw], pads: [op.pads[0], op.pads[1], op.pads[2], op.pads[3]], strides: [...op.strides], group: op.group };
+  return { kernel_shape: [kh, kw], pads: [...pads], strides: [...op.strides], group: op.group };
 }
 
 function scalar(g: GraphBuilder, name: string, v: number): string {
@@ -116,7 +116,7 @@ function scalar(g: GraphBuilder, name: string, v: number): string {
  */
 function convInputGrad(g: GraphBuilder, op: ConvOp, d: string, inShape: Shape3, p: string): string {
   const [o, ig, kh, kw] = op.weight.shape;
-  const [t, l, b, r] = op.pads;
+  const [t, l, b, r] = resolvePads(op, inShape[1], inShape[2]);
   const backPads = [kh - 1 - t, kw - 1 - l, kh - 1 - b, kw - 1 - r];
   if (op.strides[0] === 1 && op.strides[1] === 1 && backPads.every((v) => v >= 0)) {
     const groups = op.group;

@@ -12,14 +12,17 @@ export interface AffineOp {
   readonly shift: readonly number[];
 }
 
-/** ONNX Conv: weight [O, I/group, kh, kw], pads [top, left, bottom, right] (ONNX order: begins then ends). */
+/**
+ * ONNX Conv: weight [O, I/group, kh, kw], pads [top, left, bottom, right] (ONNX order: begins then ends), or
+ * 'same-upper' (TensorFlow 'same': total max(0, (⌈n/s⌉−1)·s + k − n), the odd pixel at the end), resolved per size.
+ */
 export interface ConvOp {
   readonly kind: 'conv';
   readonly name: string;
   readonly weight: WeightTensor;
   readonly bias?: WeightTensor;
   readonly strides: readonly [number, number];
-  readonly pads: readonly [number, number, number, number];
+  readonly pads: Pads | 'same-upper';
   readonly group: number;
 }
 
@@ -41,6 +44,18 @@ export interface MaxPoolOp {
   readonly strides: readonly [number, number];
 }
 
+export type Pads = readonly [number, number, number, number];
+
+/** Explicit [top, left, bottom, right] pads of a convolution for an input of h×w. */
+export function resolvePads(op: ConvOp, h: number, w: number): Pads {
+  if (op.pads !== 'same-upper') return op.pads;
+  const [, , kh, kw] = op.weight.shape;
+  const total = (n: number, s: number, k: number) => Math.max(0, (Math.ceil(n / s) - 1) * s + k - n);
+  const th = total(h, op.strides[0], kh);
+  const tw = total(w, op.strides[1], kw);
+  return [Math.floor(th / 2), Math.floor(tw / 2), th - Math.floor(th / 2), tw - Math.floor(tw / 2)];
+}
+
 export type LayerOp = AffineOp | ConvOp | ReluOp | ClipOp | MaxPoolOp;
 
 /** A backbone as a differentiable op list ending at the feature layer whose Gram matrix is compared. */
@@ -55,7 +70,7 @@ export function opOutputShape(op: LayerOp, [c, h, w]: readonly [number, number, 
   switch (op.kind) {
     case 'conv': {
       const [o, , kh, kw] = op.weight.shape;
-      const [t, l, b, r] = op.pads;
+      const [t, l, b, r] = resolvePads(op, h, w);
       return [o, Math.floor((h + t + b - kh) / op.strides[0]) + 1, Math.floor((w + l + r - kw) / op.strides[1]) + 1];
     }
     case 'maxpool':

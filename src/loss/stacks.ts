@@ -3,6 +3,7 @@
  * there is one source of truth for the architecture.
  */
 import { UsageError } from '../errors.js';
+import { MOBILENET_CHANNELS, MOBILENET_V1_075_STACK } from '../backbones/mobilenet-v1.js';
 import { VGG16_LAYERS } from '../backbones/vgg16.js';
 import type { WeightMap } from '../weights/types.js';
 import type { LayerOp, LayerStack } from './layers.js';
@@ -29,8 +30,34 @@ export function vgg16Stack(weights: WeightMap): LayerStack {
   return { ops, channels: 512 };
 }
 
+/**
+ * MobileNet v1 α = 0.75 to conv_pw_11 ReLU6 from the backbone's folded weights (BN already folded by the registry):
+ * x ↦ 2x − 1, then Conv (TF 'same' = SAME_UPPER pads, depthwise = group C) + Clip(0, 6) per op.
+ */
+export function mobilenetV1Stack(weights: WeightMap): LayerStack {
+  const ops: LayerOp[] = [{ kind: 'affine', scale: [2, 2, 2], shift: [-1, -1, -1] }];
+  for (const o of MOBILENET_V1_075_STACK) {
+    const trivial = o.kernel[0] === 1 && o.kernel[1] === 1 && o.strides[0] === 1 && o.strides[1] === 1;
+    ops.push({
+      kind: 'conv',
+      name: o.name,
+      weight: weights.get(`${o.name}.weight`)!,
+      bias: weights.get(`${o.name}.bias`)!,
+      strides: o.strides,
+      pads: o.padding === 'same' && !trivial ? 'same-upper' : [0, 0, 0, 0],
+      group: o.kind === 'depthwise' ? o.inChannels : 1,
+    });
+    if (o.activation === 'relu6') ops.push({ kind: 'clip', min: 0, max: 6 });
+    else if (o.activation === 'relu') ops.push({ kind: 'relu' });
+  }
+  return { ops, channels: MOBILENET_CHANNELS };
+}
+
 type StackFactory = (weights: WeightMap) => LayerStack;
-const factories = new Map<string, StackFactory>([['vgg16', vgg16Stack]]);
+const factories = new Map<string, StackFactory>([
+  ['vgg16', vgg16Stack],
+  ['mobilenet_v1_0.75', mobilenetV1Stack],
+]);
 
 /** Register the differentiable form of a backbone (same name as in src/backbones/registry.ts). */
 export function registerLossStack(backbone: string, factory: StackFactory): void {

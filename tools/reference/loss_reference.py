@@ -6,6 +6,10 @@ project's synthetic weights, Gram, full/lite statistic), differentiated by torch
 
   /usr/bin/python3 tools/reference/loss_reference.py fixtures   # rewrite test/fixtures/loss/*
   /usr/bin/python3 tools/reference/loss_reference.py fdcheck    # autograd vs float64 central differences (sanity)
+  /usr/bin/python3 tools/reference/loss_reference.py ops        # test/fixtures/loss/ops.json: the layer-op vocabulary
+
+The `ops` fixture checks the backward pass of every layer op the loss graph knows (strided with dropped rows, depthwise, TF-'same'
+asymmetric pads, Clip as ReLU6, Relu, MaxPool with odd sizes) on a small random stack, through L = Σ F ⊙ R.
 
 Inputs are stored as float32 (what the TS side feeds) and read back as float64 here, so both sides see the same pixels.
 Fixture layout: cases.json (shapes, losses, file names) + little-endian float32 .f32 files, NCHW.
@@ -16,6 +20,7 @@ import sys
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from deepssim_reference import ROOT, SEED, Vgg, full_score, gram, lite_score, load_rgb, synthetic_weights  # noqa: E402
@@ -124,10 +129,69 @@ def fdcheck():
             print(f'{variant} ({c},{y},{x}) autograd {gt[0, c, y, x]:.9e} fd {(lp - lm) / (2 * h):.9e}')
 
 
+def same_upper(n, s, k):
+    total = max(0, (-(-n // s) - 1) * s + k - n)
+    return total // 2, total - total // 2
+
+
+# kind, cin, cout, k, stride, pads ('same' or int), group, activation
+OPS_STACK = [('conv', 3, 8, 3, 2, 'same', 1, 'clip'), ('conv', 8, 8, 3, 1, 1, 8, 'relu'),
+             ('conv', 8, 8, 3, 2, 1, 1, 'relu'), ('conv', 8, 8, 3, 2, 'same', 8, 'clip'), ('conv', 8, 12, 1, 1, 0, 1, 'relu'), ('pool',),
+             ('conv', 12, 16, 3, 1, 1, 1, 'relu')]
+
+
+def ops_forward(x, params):
+    h = x * 2 - 1
+    for op, p in zip(OPS_STACK, params):
+        if op[0] == 'pool':
+            h = F.max_pool2d(h, 2, 2)
+            continue
+        _, cin, cout, k, s, pad, group, act = op
+        if pad == 'same':
+            t, b = same_upper(h.shape[2], s, k)
+            l, r = same_upper(h.shape[3], s, k)
+            h = F.pad(h, (l, r, t, b))
+            pad = 0
+        h = F.conv2d(h, p[0], p[1], stride=s, padding=pad, groups=group)
+        h = torch.clamp(h, 0, 6) if act == 'clip' else F.relu(h)
+    return h
+
+
+def make_ops_fixture():
+    rng = np.random.default_rng(77)
+    params, out_params = [], []
+    for op in OPS_STACK:
+        if op[0] == 'pool':
+            params.append(None)
+            out_params.append(None)
+            continue
+        _, cin, cout, k, s, pad, group, act = op
+        fan = cin // group * k * k
+        w = (rng.uniform(-1, 1, (cout, cin // group, k, k)) * 2.5 * np.sqrt(3.0 / fan)).astype(np.float32)
+        b = rng.uniform(-0.3, 0.6, cout).astype(np.float32)
+        params.append((torch.from_numpy(w.astype(np.float64)), torch.from_numpy(b.astype(np.float64))))
+        out_params.append({'weight': w.ravel().tolist(), 'shape': list(w.shape), 'bias': b.tolist()})
+    cases = []
+    for shape in ([1, 3, 39, 46], [2, 3, 28, 34]):
+        x32 = rng.uniform(0, 1, shape).astype(np.float32)
+        x = torch.from_numpy(x32.astype(np.float64)).requires_grad_(True)
+        f = ops_forward(x, params)
+        r32 = rng.normal(0, 1, tuple(f.shape)).astype(np.float32)
+        (g,) = torch.autograd.grad((f * torch.from_numpy(r32.astype(np.float64))).sum(), [x])
+        cases.append({'shape': shape, 'input': x32.ravel().tolist(), 'featureShape': list(f.shape),
+                      'r': r32.ravel().tolist(), 'grad': g.numpy().ravel().tolist()})
+        clipped = float(((f > 0) & (f < 6)).double().mean())
+        print(f'ops {shape}: features {list(f.shape)}, |grad| {float(g.norm()):.4e}, share in (0,6) {clipped:.2f}')
+    with open(os.path.join(OUT, 'ops.json'), 'w') as fh:
+        json.dump({'stack': [list(o) for o in OPS_STACK], 'params': out_params, 'cases': cases}, fh)
+
+
 if __name__ == '__main__':
     cmd = sys.argv[1] if len(sys.argv) > 1 else ''
     if cmd == 'fixtures':
         make_fixtures()
+    elif cmd == 'ops':
+        make_ops_fixture()
     elif cmd == 'fdcheck':
         fdcheck()
     else:
