@@ -80,6 +80,11 @@ test('MS-SSIM with negative cs: MATLAB complex power real part, or clamp', () =>
   });
   assert.ok(Math.abs(d.value - Math.exp(mag) * Math.cos(ang)) < 1e-12);
   assert.equal(msssim(a, b, { negative: 'clamp' }), 0);
+  // wtd_sum: normalised weighted arithmetic mean of the same factors (negative factors enter linearly).
+  const total = w.reduce((s, v) => s + v, 0);
+  const expected = d.factors.reduce((s, f, i) => s + (w[i] / total) * f, 0);
+  assert.ok(Math.abs(msssim(a, b, { method: 'wtd_sum' }) - expected) < 1e-12);
+  assert.ok(Math.abs(msssim(a, a, { method: 'wtd_sum' }) - 1) < 1e-12);
 });
 
 test('registry exposes the baselines', async () => {
@@ -88,6 +93,10 @@ test('registry exposes the baselines', async () => {
   assert.equal(m.name, 'psnr-y');
   await assert.rejects(createMetrics(['nope']), /unknown metric/);
 });
+
+// Our msssim.m 'product' values on I03, I04, I06, I08, I19 (float64; numpy reproduction in
+// tools/reference/msssim_calibration_variants.py).
+const PRODUCT = [0.66998, 0.99963, 0.99982, 0.95653, 0.84179];
 
 test('calibration against official MATLAB values on TID2013 pairs', { skip: skipCalib }, async () => {
   const rows = readFileSync(join(calib, 'official_values.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
@@ -101,10 +110,14 @@ test('calibration against official MATLAB values on TID2013 pairs', { skip: skip
     // The official SSIM figures were computed WITHOUT ssim.m's automatic downsampling (with it: 0.642 on I03).
     const s = ssim(ref, dist, { downsample: false });
     assert.ok(Math.abs(s - ss[i]) <= 5e-4, `ssim ${ids[i]}: ${s} vs ${ss[i]}`);
-    // MS-SSIM: within 5e-4 on I04/I06/I08; on the two heavily distorted pairs (I03, I19) our msssim.m-faithful
-    // values (0.6700, 0.8418 — the same as IQA-PyTorch's own port) sit 3–5e-3 below the table. Unresolved.
+    // MS-SSIM: the table's column is msssim.m's 'wtd_sum' branch (docs/ms-ssim-calibration.md); it lands within
+    // 3e-5 (the table has 4 decimals), so 1e-4 is asserted.
+    const w = msssim(ref, dist, { method: 'wtd_sum' });
+    assert.ok(Math.abs(w - ms[i]) <= 1e-4, `ms-ssim wtd_sum ${ids[i]}: ${w} vs ${ms[i]}`);
+    // The default 'product' (paper / msssim.m default) matches on I04/I06/I08 but is 3.3e-3 (I03) and 4.4e-3
+    // (I19) below the table; it is pinned to its own values, which IQA-PyTorch's port reproduces (0.6698, 0.8418).
     const m = msssim(ref, dist);
-    const tol = ids[i] === 'I03' || ids[i] === 'I19' ? 5e-3 : 5e-4;
-    assert.ok(Math.abs(m - ms[i]) <= tol, `ms-ssim ${ids[i]}: ${m} vs ${ms[i]}`);
+    assert.ok(Math.abs(m - PRODUCT[i]) <= 5e-5, `ms-ssim ${ids[i]}: ${m} vs ${PRODUCT[i]}`);
+    if (ids[i] !== 'I03' && ids[i] !== 'I19') assert.ok(Math.abs(m - ms[i]) <= 5e-4, `ms-ssim ${ids[i]}: ${m} vs ${ms[i]}`);
   }
 });
