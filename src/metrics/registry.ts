@@ -34,6 +34,8 @@ registerMetric('ssim', async () => createSsim());
 // Plain single-scale SSIM without ssim.m's automatic downsampling (what the IQA-PyTorch calibration table used).
 registerMetric('ssim-nods', async () => ({ ...createSsim({ downsample: false }), name: 'ssim-nods' }));
 registerMetric('ms-ssim', async () => createMsSsim());
+// msssim.m's other combination mode (weighted mean of the scales): what the TID2013 calibration column used.
+registerMetric('ms-ssim-wtdsum', async () => ({ ...createMsSsim({ method: 'wtd_sum' }), name: 'ms-ssim-wtdsum' }));
 
 // ---- DeepSSIM ------------------------------------------------------------------------------------------------
 // Options arrive as the CLI parsed them (--variant, --backbone, --weights, --tile, --saliency, …).
