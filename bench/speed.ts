@@ -49,6 +49,25 @@ for (const [w, h] of SIZES) {
 }
 await metric.dispose();
 
+// Saliency calibration overhead (issue 4): the same 768×512 pair scored plain and with GBVS masks.
+const salW = 768;
+const salH = 512;
+const salA = noise(salW, salH, 3);
+const salB = noise(salW, salH, 4);
+const salMs: Record<string, number> = {};
+for (const saliency of ['none', 'gbvs'] as const) {
+  const m = await createDeepSSIM({ weights: (await syntheticWeightFiles()).safetensors, threads, tile: false, saliency });
+  await m.score(salA, salB);
+  const times: number[] = [];
+  for (let k = 0; k < repeats; k++) {
+    const t0 = performance.now();
+    await m.score(salA, salB);
+    times.push(performance.now() - t0);
+  }
+  salMs[saliency] = median(times);
+  await m.dispose();
+}
+
 let torch: number[] | undefined;
 let torchNote = '';
 const py = spawnSync('/usr/bin/python3', [
@@ -75,4 +94,13 @@ printTable(
     // 2 FLOP per MAC, two images per pair.
     ((2 * 2 * vgg16Macs(h, w)) / (ours[i] * 1e6)).toFixed(0),
   ]),
+);
+
+console.log(`\nsaliency calibration at ${salW}×${salH} (GBVS on both images + masked relu1_1), median of ${repeats}:\n`);
+printTable(
+  ['variant', 'ms/pair', 'added by saliency'],
+  [
+    ['plain', salMs.none.toFixed(1), '—'],
+    ['saliency (gbvs)', salMs.gbvs.toFixed(1), `${(salMs.gbvs - salMs.none).toFixed(1)} ms`],
+  ],
 );
