@@ -25,8 +25,12 @@ export interface ForwardResult {
   readonly tape: readonly TapeEntry[];
 }
 
-/** Forward pass of `stack` on `pixels` ([N, 3, H, W]). */
-export function emitForward(g: GraphBuilder, stack: LayerStack, pixels: string, height: number, width: number, prefix = 'f'): ForwardResult {
+/**
+ * Forward pass of `stack` on `pixels` ([N, 3, H, W]). `forBackward: false` (forward-only graphs) emits MaxPool
+ * without its Indices output, which keeps ORT's faster NCHWc pooling.
+ */
+export function emitForward(g: GraphBuilder, stack: LayerStack, pixels: string, height: number, width: number, forBackward = true): ForwardResult {
+  const prefix = 'f';
   let x = pixels;
   let shape: Shape3 = [3, height, width];
   const tape: TapeEntry[] = [];
@@ -54,7 +58,7 @@ export function emitForward(g: GraphBuilder, stack: LayerStack, pixels: string, 
         y = g.op('Clip', [x, scalar(g, `${p}.min`, op.min), scalar(g, `${p}.max`, op.max)]);
         break;
       case 'maxpool':
-        [y, indices] = g.node('MaxPool', [x], { kernel_shape: [...op.kernel], strides: [...op.strides] }, 2);
+        [y, indices] = g.node('MaxPool', [x], { kernel_shape: [...op.kernel], strides: [...op.strides] }, forBackward ? 2 : 1);
         break;
     }
     tape.push({ op, input: x, output: y, indices, inShape: shape });

@@ -20,7 +20,7 @@ function gramOf(g: GraphBuilder, features: string, channels: number): { flat: st
 /** Forward-only graph: `pixels` → `gram` (unnormalised, float32) and the feature-map size is known statically. */
 export function buildGramGraph(stack: LayerStack, height: number, width: number): Uint8Array {
   const g = new GraphBuilder('deepssim_loss_gram');
-  const fwd = emitForward(g, stack, g.input('pixels', 'float32', ['N', 3, height, width]), height, width);
+  const fwd = emitForward(g, stack, g.input('pixels', 'float32', ['N', 3, height, width]), height, width, false);
   g.op('Identity', [gramOf(g, fwd.features, stack.channels).gram], {}, 'gram');
   g.output('gram', 'float32', ['N', stack.channels, stack.channels]);
   return g.build();

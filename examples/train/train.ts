@@ -1,0 +1,324 @@
+/**
+ * Issue 7, acceptance 3: train a small ×2 super-resolution CNN in TensorFlow.js (cpu backend) with
+ * (a) L1 and (b) L1 + λ·DeepSSIM-Lite (gradients from ONNX Runtime through src/tfjs), same steps, seed and crops,
+ * then report held-out PSNR, SSIM and DeepSSIM and write side-by-side sample outputs.
+ *
+ *   npx tsx examples/train/train.ts                     # Kodak from ../shared, MobileNet v1 0.75 (genuine weights)
+ *   npx tsx examples/train/train.ts --images DIR --steps 400 --lambda 0.5 --out /tmp/sr
+ *
+ * Degradation: 2×2 box downsampling, then bilinear upsampling back to full size; the network predicts the residual.
+ * Held-out images: the last --heldout files of the folder in name order (never used for training crops).
+ * See examples/train/README.md for the measured results.
+ */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+// Side effect only: registers the op gradients that tfjs-core's Node bundle lacks.
+import '@tensorflow/tfjs-layers';
+import { createDeepSSIM } from '../../src/deepssim.js';
+import { decodeImage } from '../../src/image/decode.js';
+import type { RGBImage } from '../../src/image/types.js';
+import { createLoss } from '../../src/loss/index.js';
+import { psnrRGB } from '../../src/metrics/psnr.js';
+import { ssim } from '../../src/metrics/ssim.js';
+import { deepssimStep } from '../../src/tfjs/index.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { values: args } = parseArgs({
+  options: {
+    images: { type: 'string', default: resolve(ROOT, '..', 'shared', 'images', 'kodak') },
+    heldout: { type: 'string', default: '4' },
+    steps: { type: 'string', default: '300' },
+    batch: { type: 'string', default: '6' },
+    crop: { type: 'string', default: '64' },
+    lambda: { type: 'string', default: '1' },
+    lr: { type: 'string', default: '0.002' },
+    seed: { type: 'string', default: '7' },
+    features: { type: 'string', default: '16' },
+    backbone: { type: 'string', default: 'mobilenet_v1_0.75' },
+    weights: { type: 'string' },
+    threads: { type: 'string' },
+    out: { type: 'string', default: join(ROOT, 'examples', 'train', 'results') },
+    only: { type: 'string' },
+  },
+});
+const steps = Number(args.steps);
+const batch = Number(args.batch);
+const crop = Number(args.crop);
+const lambda = Number(args.lambda);
+const seed = Number(args.seed);
+const features = Number(args.features);
+if (crop % 2 !== 0) throw new Error('--crop must be even');
+const weights =
+  args.weights ?? (args.backbone === 'mobilenet_v1_0.75' ? resolve(ROOT, '..', 'shared', 'weights', 'mobilenet_v1_0.75_224', 'model.json') : undefined);
+if (weights && !existsSync(weights)) throw new Error(`weights ${weights} not found (pass --weights)`);
+const log = (m: string) => console.log(`[${(performance.now() / 1000).toFixed(0).padStart(4)} s] ${m}`);
+
+// ---------------------------------------------------------------- data
+const files = readdirSync(args.images).filter((f) => /\.(png|jpe?g|bmp|tiff?|webp)$/i.test(f)).sort();
+const nHeld = Number(args.heldout);
+if (files.length <= nHeld) throw new Error(`${args.images}: need more than ${nHeld} images, found ${files.length}`);
+const images: RGBImage[] = [];
+for (const f of files) images.push(await decodeImage(join(args.images, f)));
+const train = images.slice(0, files.length - nHeld).filter((im) => im.width >= crop && im.height >= crop);
+const held = images.slice(files.length - nHeld);
+const heldNames = files.slice(files.length - nHeld);
+log(`${files.length} images in ${args.images}: ${train.length} for training crops, held out: ${heldNames.join(', ')}`);
+
+function rng(s: number): () => number {
+  let x = s >>> 0;
+  return () => ((x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
+}
+/** The same crop sequence for both runs: [N, crop, crop, 3] in [0,1]. */
+function cropBatches(): Float32Array[] {
+  const r = rng(seed * 7919);
+  const out: Float32Array[] = [];
+  for (let s = 0; s < steps; s++) {
+    const d = new Float32Array(batch * crop * crop * 3);
+    for (let n = 0; n < batch; n++) {
+      const im = train[Math.floor(r() * train.length)];
+      const x0 = Math.floor(r() * (im.width - crop + 1));
+      const y0 = Math.floor(r() * (im.height - crop + 1));
+      const flip = r() < 0.5;
+      for (let y = 0; y < crop; y++) {
+        for (let x = 0; x < crop; x++) {
+          const sx = flip ? x0 + crop - 1 - x : x0 + x;
+          const src = ((y0 + y) * im.width + sx) * 3;
+          const dst = ((n * crop + y) * crop + x) * 3;
+          for (let c = 0; c < 3; c++) d[dst + c] = im.data[src + c] / 255;
+        }
+      }
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+/** ×2 degradation: 2×2 mean, then bilinear back to the original size (the network input). */
+function degrade(hr: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [, h, w] = hr.shape;
+    const lr = tf.avgPool(hr, 2, 2, 'valid');
+    return tf.image.resizeBilinear(lr, [h, w], false, true);
+  });
+}
+
+// ---------------------------------------------------------------- model
+/**
+ * 3×3 'same' convolution with a hand-written gradient: tfjs-cpu's conv2DBackpropFilter is a naive loop (measured
+ * 18.6 s vs 0.47 s for [8,64,64,24] → 24 channels), so ∂/∂W is computed as a conv2d with the batch as channels.
+ */
+const conv3x3 = tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: (t: tf.Tensor[]) => void) => {
+  save([x, w]);
+  return {
+    value: tf.add(tf.conv2d(x, w, 1, 'same'), b),
+    gradFunc: (dy: tf.Tensor4D, [xs, ws]: tf.Tensor[]) => {
+      const x4 = xs as tf.Tensor4D;
+      const dx = tf.conv2dTranspose(dy, ws as tf.Tensor4D, x4.shape, 1, 'same');
+      const xt = tf.transpose(tf.pad(x4, [[0, 0], [1, 1], [1, 1], [0, 0]]), [3, 1, 2, 0]) as tf.Tensor4D; // [Cin, H+2, W+2, N]
+      const dyt = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [H, W, N, Cout]
+      const dw = tf.transpose(tf.conv2d(xt, dyt, 1, 'valid'), [1, 2, 0, 3]); // [3, 3, Cin, Cout]
+      return [dx, dw, tf.sum(dy, [0, 1, 2])];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor4D, w: tf.Variable, b: tf.Variable) => tf.Tensor4D;
+
+interface Net {
+  readonly vars: tf.Variable[];
+  apply(x: tf.Tensor4D): tf.Tensor4D;
+}
+
+/** Residual CNN: 3 → F → F → F → 3 (3×3 convs, ReLU), output = input + residual. Seeded Glorot-uniform init. */
+function buildModel(): Net {
+  const r = rng(seed * 104729);
+  const widths = [3, features, features, features, 3];
+  const layers: { w: tf.Variable; b: tf.Variable }[] = [];
+  for (let i = 0; i + 1 < widths.length; i++) {
+    const [cin, cout] = [widths[i], widths[i + 1]];
+    // The last layer starts near zero, so the untrained model is the bilinear baseline.
+    const limit = i + 2 === widths.length ? 1e-3 : Math.sqrt(6 / (9 * cin + 9 * cout));
+    const w = Float32Array.from({ length: 9 * cin * cout }, () => (2 * r() - 1) * limit);
+    layers.push({ w: tf.variable(tf.tensor4d(w, [3, 3, cin, cout])), b: tf.variable(tf.zeros([cout])) });
+  }
+  return {
+    vars: layers.flatMap((l) => [l.w, l.b]),
+    apply: (x) =>
+      tf.tidy(() => {
+        let h = x;
+        layers.forEach((l, i) => {
+          h = conv3x3(h, l.w, l.b);
+          if (i + 1 < layers.length) h = tf.relu(h);
+        });
+        return tf.add(x, h) as tf.Tensor4D;
+      }),
+  };
+}
+
+const l1 = (target: tf.Tensor4D) => (y: tf.Tensor4D) => tf.mean(tf.abs(tf.sub(y, target))) as tf.Scalar;
+
+interface RunResult {
+  name: string;
+  model: Net;
+  seconds: number;
+  curve: { step: number; l1: number; deepssim?: number }[];
+}
+
+async function trainRun(name: string, withDeepSSIM: boolean, batches: Float32Array[]): Promise<RunResult> {
+  const model = buildModel();
+  const optimizer = tf.train.adam(Number(args.lr));
+  const loss = withDeepSSIM ? await createLoss({ variant: 'lite', backbone: args.backbone, weights, threads: args.threads ? Number(args.threads) : undefined }) : undefined;
+  const curve: RunResult['curve'] = [];
+  const t0 = performance.now();
+  let acc = { l1: 0, ds: 0, n: 0 };
+  for (let s = 0; s < steps; s++) {
+    const hr = tf.tensor4d(batches[s], [batch, crop, crop, 3]);
+    const lrUp = degrade(hr);
+    const predict = () => model.apply(lrUp);
+    if (loss) {
+      const r = await deepssimStep({ optimizer, loss, predict, target: hr, lambda, pixelLoss: l1(hr), varList: model.vars });
+      acc = { l1: acc.l1 + r.pixel, ds: acc.ds + r.deepssim, n: acc.n + 1 };
+    } else {
+      const cost = optimizer.minimize(() => l1(hr)(predict()), true, model.vars)!;
+      acc = { l1: acc.l1 + cost.dataSync()[0], ds: 0, n: acc.n + 1 };
+      cost.dispose();
+    }
+    hr.dispose();
+    lrUp.dispose();
+    if ((s + 1) % 25 === 0 || s === steps - 1) {
+      curve.push({ step: s + 1, l1: acc.l1 / acc.n, ...(loss ? { deepssim: acc.ds / acc.n } : {}) });
+      log(`${name} step ${s + 1}/${steps}: L1 ${(acc.l1 / acc.n).toFixed(5)}${loss ? `, DeepSSIM-Lite ${(acc.ds / acc.n).toFixed(5)}` : ''}`);
+      acc = { l1: 0, ds: 0, n: 0 };
+    }
+  }
+  await loss?.dispose();
+  optimizer.dispose();
+  return { name, model, seconds: (performance.now() - t0) / 1000, curve };
+}
+
+// ---------------------------------------------------------------- evaluation
+function toTensor(im: RGBImage): tf.Tensor4D {
+  return tf.tidy(() => tf.div(tf.tensor4d(Float32Array.from(im.data), [1, im.height, im.width, 3]), 255) as tf.Tensor4D);
+}
+function toImage(t: tf.Tensor4D): RGBImage {
+  const [, h, w] = t.shape;
+  const d = tf.tidy(() => tf.round(tf.mul(tf.clipByValue(t, 0, 1), 255))).dataSync();
+  return { data: Uint8Array.from(d), width: w, height: h };
+}
+/** Even-sized view of an image (the ×2 degradation needs even sides). */
+function evenCrop(im: RGBImage): RGBImage {
+  const w = im.width & ~1;
+  const h = im.height & ~1;
+  if (w === im.width && h === im.height) return im;
+  const d = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) d.set(im.data.subarray(y * im.width * 3, (y * im.width + w) * 3), y * w * 3);
+  return { data: d, width: w, height: h };
+}
+
+const batches = cropBatches();
+log(`${steps} steps × batch ${batch} × ${crop}² crops, λ = ${lambda}, lr ${args.lr}, seed ${seed}, backbone ${args.backbone}`);
+const runs: RunResult[] = [];
+if (args.only !== 'b') runs.push(await trainRun('(a) L1', false, batches));
+if (args.only !== 'a') runs.push(await trainRun(`(b) L1 + ${lambda}·DeepSSIM-Lite`, true, batches));
+
+const metricFull = await createDeepSSIM({ variant: 'full', backbone: args.backbone, weights, tile: false });
+const metricLite = await createDeepSSIM({ variant: 'lite', backbone: args.backbone, weights, tile: false });
+type Row = { psnr: number[]; ssim: number[]; dsFull: number[]; dsLite: number[] };
+const table = new Map<string, Row>();
+const outputs = new Map<string, RGBImage[]>();
+const raw = (im: RGBImage) => ({ ...im, channels: 3 as const });
+const addRow = async (name: string, ref: RGBImage, out: RGBImage) => {
+  const row = table.get(name) ?? { psnr: [], ssim: [], dsFull: [], dsLite: [] };
+  row.psnr.push(psnrRGB(ref, out));
+  row.ssim.push(ssim(ref, out));
+  row.dsFull.push(await metricFull.score(raw(ref), raw(out)));
+  row.dsLite.push(await metricLite.score(raw(ref), raw(out)));
+  table.set(name, row);
+  outputs.set(name, [...(outputs.get(name) ?? []), out]);
+};
+for (const im0 of held) {
+  const im = evenCrop(im0);
+  const hr = toTensor(im);
+  const input = degrade(hr);
+  await addRow('bilinear (input)', im, toImage(input));
+  for (const r of runs) {
+    const y = r.model.apply(input);
+    await addRow(r.name, im, toImage(y));
+    y.dispose();
+  }
+  hr.dispose();
+  input.dispose();
+}
+await metricFull.dispose();
+await metricLite.dispose();
+log('evaluated held-out images');
+
+// ---------------------------------------------------------------- outputs
+mkdirSync(args.out, { recursive: true });
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const lines = [
+  `| model | PSNR dB | SSIM | DeepSSIM (full) | DeepSSIM-Lite | train s |`,
+  `|---|---|---|---|---|---|`,
+  ...[...table].map(([name, r]) => {
+    const run = runs.find((x) => x.name === name);
+    return `| ${name} | ${mean(r.psnr).toFixed(3)} | ${mean(r.ssim).toFixed(4)} | ${mean(r.dsFull).toFixed(4)} | ${mean(r.dsLite).toFixed(4)} | ${run ? run.seconds.toFixed(0) : '—'} |`;
+  }),
+];
+const perImage = heldNames.map((f, i) => `| ${f} | ${[...table].map(([, r]) => `${r.psnr[i].toFixed(2)} / ${r.ssim[i].toFixed(4)} / ${r.dsFull[i].toFixed(4)}`).join(' | ')} |`);
+const md = [
+  `# ×2 SR demo: (a) L1 vs (b) L1 + λ·DeepSSIM-Lite`,
+  '',
+  `Command: \`npx tsx examples/train/train.ts ${process.argv.slice(2).join(' ')}\``.replace(/ `$/, '`'),
+  `Images: ${args.images} (${train.length} training images, held out: ${heldNames.join(', ')}); ${steps} steps, batch ${batch}, ${crop}² crops, Adam lr ${args.lr}, seed ${seed}, λ = ${lambda}, loss backbone ${args.backbone}. DeepSSIM columns use the same backbone.`,
+  '',
+  'Held-out means (full images):',
+  '',
+  ...lines,
+  '',
+  `Per image (PSNR / SSIM / DeepSSIM full), columns: ${[...table.keys()].join(' | ')}`,
+  '',
+  `| image | ${[...table.keys()].join(' | ')} |`,
+  `|---|${[...table.keys()].map(() => '---').join('|')}|`,
+  ...perImage,
+  '',
+  'Training curves (mean over the last 25 steps):',
+  '',
+  ...runs.map((r) => `- ${r.name}: ${r.curve.map((c) => `${c.step}: L1 ${c.l1.toFixed(4)}${c.deepssim !== undefined ? ` DS ${c.deepssim.toFixed(4)}` : ''}`).join('; ')}`),
+  '',
+];
+writeFileSync(join(args.out, 'results.md'), md.join('\n'));
+writeFileSync(join(args.out, 'results.json'), JSON.stringify({ args, heldout: heldNames, table: Object.fromEntries(table), curves: runs.map((r) => ({ name: r.name, seconds: r.seconds, curve: r.curve })) }, null, 1));
+
+// Side by side: the central 160×160 patch of each held-out image, columns [bilinear, (a), (b), original], 1:1.
+const patch = 160;
+const names = [...outputs.keys()];
+const cols = names.length + 1;
+const gap = 4;
+const Wd = cols * patch + (cols - 1) * gap;
+const Hd = held.length * patch + (held.length - 1) * gap;
+const canvas = new Uint8Array(Wd * Hd * 3).fill(255);
+held.forEach((im0, row) => {
+  const im = evenCrop(im0);
+  const x0 = Math.max(0, Math.floor(im.width / 2 - patch / 2));
+  const y0 = Math.max(0, Math.floor(im.height / 2 - patch / 2));
+  const sources = [...names.map((n) => outputs.get(n)![row]), im];
+  sources.forEach((src, col) => {
+    for (let y = 0; y < Math.min(patch, src.height); y++) {
+      for (let x = 0; x < Math.min(patch, src.width); x++) {
+        const s = ((y0 + y) * src.width + x0 + x) * 3;
+        const d = ((row * (patch + gap) + y) * Wd + col * (patch + gap) + x) * 3;
+        canvas[d] = src.data[s];
+        canvas[d + 1] = src.data[s + 1];
+        canvas[d + 2] = src.data[s + 2];
+      }
+    }
+  });
+});
+await sharp(Buffer.from(canvas), { raw: { width: Wd, height: Hd, channels: 3 } })
+  .png({ compressionLevel: 9 })
+  .toFile(join(args.out, 'samples.png'));
+console.log(`\n${lines.join('\n')}\n\ncolumns of samples.png: ${[...names, 'original'].join(' | ')}`);
+log(`wrote ${join(args.out, 'results.md')}, results.json, samples.png`);
