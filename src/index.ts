@@ -17,3 +17,6 @@ export { blockGramSimilarity, liteGramSimilarity, DEEPSSIM_C } from './statistic
 export { DeepSSIMError, ImageError, UsageError, WeightsError } from './errors.js';
 export { readWeightsFile } from './weights/read.js';
 export { cacheDir, cacheInfo, importWeights, resolveVgg16Weights } from './weights/cache.js';
+export { createLoss, DeepSSIMLoss, registerLossStack } from './loss/index.js';
+export type { ImageBatch, LayerOp, LayerStack, LossOptions, LossResult, LossVariant, ValueAndGradOptions } from './loss/index.js';
+// The TensorFlow.js adapter is a separate entry point (`deepssim/tfjs`) so the main library never loads tfjs.
