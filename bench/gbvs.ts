@@ -13,6 +13,7 @@ import { featureMaps } from '../src/saliency/features.js';
 import { gbvs, gbvsDetailed } from '../src/saliency/gbvs.js';
 import { activationChain, ChainWorkspace } from '../src/saliency/markov.js';
 import { resolveGbvsParams } from '../src/saliency/params.js';
+import { median } from './support.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,12 +39,6 @@ async function loadImage(): Promise<{ img: RGBImage; source: string }> {
     data[i] = (Math.floor(x / 16 + y / 24) * 37 + (s >>> 24) / 8) & 255;
   }
   return { img: { data, width: w, height: h }, source: 'synthetic 768x512 (Kodak not found)' };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 const runs = Number(arg('runs') ?? 9);
