@@ -12,6 +12,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { vgg16 } from '../src/backbones/vgg16.js';
+import { cpuSessionOptions } from '../src/engine/session.js';
 import { createLoss } from '../src/loss/index.js';
 import { buildGramGraph } from '../src/loss/graph.js';
 import { syntheticVgg16Weights } from '../tools/synthetic-weights/generator.js';
@@ -44,15 +45,7 @@ function images(n: number, seed: number): Float32Array {
   for (let i = 0; i < d.length; i++) d[i] = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   return d;
 }
-const sessionOptions: ort.InferenceSession.SessionOptions = {
-  executionProviders: ['cpu'],
-  graphOptimizationLevel: 'all',
-  intraOpNumThreads: threads,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-  enableCpuMemArena: false,
-  enableMemPattern: true,
-};
+const sessionOptions = cpuSessionOptions(threads);
 
 const weights = syntheticVgg16Weights();
 const shape = [batch, 3, size, size] as const;

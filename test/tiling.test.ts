@@ -82,7 +82,8 @@ function cropRgb(img: RawImage, x0: number, x1: number): Uint8Array {
 
 test('automatic tiling: off for small images, on above the pixel budget; --no-tile and explicit sizes win', () => {
   assert.equal(planTile(1000, 1000, 16), 0);
-  assert.ok(planTile(3840, 2160, 16) > 0);
+  assert.equal(planTile(3840, 2160, 16), 768);
+  assert.equal(planTile(7680, 4320, 16), 1024); // above 16 MP: larger tiles, less halo per pixel
   assert.equal(planTile(3840, 2160, 16, { tile: false }), 0);
   assert.equal(planTile(400, 300, 16, { tile: 100 }), 96); // rounded down to the stride
   assert.equal(planTile(400, 300, 16, { tile: 512 }), 0); // one tile covers it all

@@ -17,6 +17,21 @@ export interface EngineOptions {
 
 const ALL = 2 ** 62;
 
+/** The ONNX Runtime settings every session of the project uses (metric, loss, benchmarks). */
+export function cpuSessionOptions(threads: number = availableParallelism()): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    // Without the arena, freed activations go back to the OS, so peak RSS follows the largest live set
+    // (measured: 4K tiled 1.3 GB → 0.82 GB), not the arena's power-of-two growth across tile shapes.
+    enableCpuMemArena: false,
+    enableMemPattern: true,
+  };
+}
+
 /**
  * The ONNX Runtime session that turns pixels into Gram matrices. Created once per metric; inputs of any size
  * (the graph has symbolic H and W).
@@ -44,17 +59,7 @@ export class GramEngine {
 
   static async create(model: Uint8Array, channels: number, hasMask: boolean, options: EngineOptions = {}): Promise<GramEngine> {
     const threads = options.threads ?? availableParallelism();
-    const session = await ort.InferenceSession.create(model, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      // Without the arena, freed activations go back to the OS, so peak RSS follows the largest live set
-      // (measured: 4K tiled 1.3 GB → 0.82 GB), not the arena's power-of-two growth across tile shapes.
-      enableCpuMemArena: false,
-      enableMemPattern: true,
-    });
+    const session = await ort.InferenceSession.create(model, cpuSessionOptions(threads));
     return new GramEngine(session, channels, hasMask);
   }
 

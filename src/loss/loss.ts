@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { getBackbone } from '../backbones/registry.js';
+import { cpuSessionOptions } from '../engine/session.js';
 import { UsageError } from '../errors.js';
 import type { WeightMap } from '../weights/types.js';
 import { buildGramGraph, buildLossGraph } from './graph.js';
@@ -90,16 +91,7 @@ export class DeepSSIMLoss {
   private session(cache: Map<string, Promise<ort.InferenceSession>>, key: string, build: () => Uint8Array) {
     let s = cache.get(key);
     if (!s) {
-      s = ort.InferenceSession.create(build(), {
-        executionProviders: ['cpu'],
-        graphOptimizationLevel: 'all',
-        intraOpNumThreads: this.threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        // As in src/engine/session.ts: no arena, so RSS follows the live set across sizes.
-        enableCpuMemArena: false,
-        enableMemPattern: true,
-      });
+      s = ort.InferenceSession.create(build(), cpuSessionOptions(this.threads));
       cache.set(key, s);
     }
     return s;
