@@ -94,6 +94,7 @@ export class DeepSSIM {
   /** Where the weights came from (file path). */
   readonly weightsSource: string;
   private maskedEngine?: Promise<GramEngine>;
+  private gbvsThread?: import('./saliency/gbvs-thread.js').GbvsThread;
   private disposed = false;
 
   private constructor(
@@ -154,20 +155,33 @@ export class DeepSSIM {
     return out;
   }
 
-  private async gbvsMask(img: RGBImage): Promise<Float32Array> {
+  private async gbvsMask(img: RGBImage, onWorker: boolean): Promise<Float32Array> {
     const { gbvs, saliencyToMask } = await import('./saliency/gbvs.js');
-    const mask = saliencyToMask(gbvs(img), this.options.saliencyThreshold);
-    return Float32Array.from(mask);
+    let map;
+    if (onWorker) {
+      const { GbvsThread } = await import('./saliency/gbvs-thread.js');
+      this.gbvsThread ??= new GbvsThread();
+      map = await this.gbvsThread.compute(img);
+    } else {
+      // gbvs() is synchronous: let pending work (e.g. the other image's map being handed to the worker) go first.
+      await new Promise((resolve) => setImmediate(resolve));
+      map = gbvs(img);
+    }
+    return Float32Array.from(saliencyToMask(map, this.options.saliencyThreshold));
   }
 
   /** Decode an image and compute its Gram matrix. */
   async prepare(input: ImageInput, options: PrepareOptions = {}, what = 'image'): Promise<PreparedImage> {
+    return this.prepareImage(input, options, what, false);
+  }
+
+  private async prepareImage(input: ImageInput, options: PrepareOptions, what: string, saliencyOnWorker: boolean): Promise<PreparedImage> {
     if (this.disposed) throw new UsageError('this DeepSSIM instance has been disposed');
     const img = await decodeImage(input);
     this.checkSize(img, typeof input === 'string' ? `${what} ${input}` : what);
     let mask: Float32Array | undefined;
     if (options.saliencyMap !== undefined) mask = await this.maskFromMap(options.saliencyMap, img, what);
-    else if (this.options.saliency === 'gbvs') mask = await this.gbvsMask(img);
+    else if (this.options.saliency === 'gbvs') mask = await this.gbvsMask(img, saliencyOnWorker);
     const engine = mask ? await this.engineWithMask() : this.engine;
     const r = await computeGram(engine, this.backbone, img, { tile: this.options.tile, mask });
     return {
@@ -198,8 +212,9 @@ export class DeepSSIM {
     // (the engine runs one inference at a time, so memory stays bounded).
     // allSettled, not all: neither run may still be in flight when the caller disposes after an error.
     const [ref, tst] = await Promise.allSettled([
-      isPrepared(reference) ? reference : this.prepare(reference, { saliencyMap: maps?.[0] }, 'reference'),
-      isPrepared(test) ? test : this.prepare(test, { saliencyMap: maps?.[1] }, 'test'),
+      // With GBVS, the reference's map is computed on a worker thread while the test's is computed here.
+      isPrepared(reference) ? reference : this.prepareImage(reference, { saliencyMap: maps?.[0] }, 'reference', true),
+      isPrepared(test) ? test : this.prepareImage(test, { saliencyMap: maps?.[1] }, 'test', false),
     ]);
     if (ref.status === 'rejected') throw ref.reason;
     if (tst.status === 'rejected') throw tst.reason;
@@ -217,6 +232,7 @@ export class DeepSSIM {
     this.disposed = true;
     await this.engine.dispose();
     if (this.maskedEngine) await (await this.maskedEngine).dispose();
+    await this.gbvsThread?.terminate();
   }
 }
 

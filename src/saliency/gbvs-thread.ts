@@ -1,0 +1,55 @@
+/**
+ * GBVS on a worker thread. A calibrated pair needs two maps; computing one here while the main thread computes
+ * the other halves the time saliency adds to a score on a multi-core machine.
+ */
+import { Worker } from 'node:worker_threads';
+import { DeepSSIMError } from '../errors.js';
+import type { RGBImage } from '../image/types.js';
+import type { SaliencyMap } from './types.js';
+
+export class GbvsThread {
+  private worker?: Worker;
+  private next = 0;
+  private readonly pending = new Map<number, { resolve: (m: SaliencyMap) => void; reject: (e: Error) => void }>();
+
+  private start(): Worker {
+    // Under tsx (tests, benchmarks) this module is TypeScript; once built it is JavaScript.
+    const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+    const url = new URL(`./gbvs-worker.${ext}`, import.meta.url).href;
+    const worker =
+      ext === 'js'
+        ? new Worker(new URL(url))
+        : // A TypeScript worker must register tsx's loader in its own thread before importing the entry.
+          new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); });`, { eval: true });
+    worker.unref(); // never keeps the process alive
+    worker.on('message', (msg: { id: number; map?: SaliencyMap; error?: string }) => {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (msg.map) p.resolve(msg.map);
+      else p.reject(new DeepSSIMError(`saliency: ${msg.error}`));
+    });
+    worker.on('error', (err) => {
+      for (const p of this.pending.values()) p.reject(new DeepSSIMError(`saliency worker failed: ${err.message}`));
+      this.pending.clear();
+      this.worker = undefined;
+    });
+    return worker;
+  }
+
+  compute(img: RGBImage): Promise<SaliencyMap> {
+    this.worker ??= this.start();
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // Structured clone copies the pixels; the caller keeps its image.
+      this.worker!.postMessage({ id, data: img.data, width: img.width, height: img.height });
+    });
+  }
+
+  async terminate(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) await w.terminate();
+  }
+}
