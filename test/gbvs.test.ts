@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { seededRandom } from '../src/eval/statistics.js';
 import { UsageError } from '../src/errors.js';
 import type { RGBImage } from '../src/image/types.js';
 import { DEFAULT_GBVS_PARAMS, gbvs, gbvsDetailed, quantizeSaliency, saliencyToMask } from '../src/saliency/gbvs.js';
@@ -18,17 +19,8 @@ function makeImage(w: number, h: number, px: (x: number, y: number) => RGB): RGB
   return { data, width: w, height: h };
 }
 
-/** Deterministic pseudo-random generator (mulberry32) for textures. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random generator (the project's seeded mulberry32) for textures. */
+const rng = seededRandom;
 
 function argmax(m: SaliencyMap): { x: number; y: number; v: number } {
   let best = 0;
