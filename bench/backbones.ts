@@ -14,10 +14,9 @@ import { parseArgs } from 'node:util';
 import { mobilenetMacs } from '../src/backbones/mobilenet-v1.js';
 import { vgg16Macs } from '../src/backbones/vgg16.js';
 import { createDeepSSIM } from '../src/deepssim.js';
-import type { RawImage } from '../src/image/types.js';
 import { ROOT, SHARED } from '../test/support/paths.js';
 import { syntheticWeightFiles } from '../test/support/weights.js';
-import { median, printTable } from './support.js';
+import { median, noise, printTable } from './support.js';
 
 const { values } = parseArgs({ options: { threads: { type: 'string' }, repeats: { type: 'string' }, out: { type: 'string' } } });
 const threads = Number(values.threads ?? availableParallelism());
@@ -28,13 +27,6 @@ const SIZES: [number, number][] = [
   [224, 224],
   [768, 512],
 ];
-
-function noise(width: number, height: number, seed: number): RawImage {
-  const data = new Uint8Array(width * height * 3);
-  let s = seed;
-  for (let i = 0; i < data.length; i++) data[i] = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
-  return { data, width, height, channels: 3 };
-}
 
 interface Row { backbone: string; size: string; ms: number; gmacs: number }
 

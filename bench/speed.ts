@@ -13,10 +13,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { vgg16Macs } from '../src/backbones/vgg16.js';
 import { createDeepSSIM } from '../src/deepssim.js';
-import type { RawImage } from '../src/image/types.js';
 import { ROOT } from '../test/support/paths.js';
 import { syntheticWeightFiles } from '../test/support/weights.js';
-import { median, printTable } from './support.js';
+import { median, noise, printTable } from './support.js';
 
 const { values } = parseArgs({ options: { threads: { type: 'string' }, repeats: { type: 'string' } } });
 const threads = Number(values.threads ?? availableParallelism());
@@ -25,13 +24,6 @@ const SIZES: [number, number][] = [
   [224, 224],
   [512, 384],
 ];
-
-function noise(width: number, height: number, seed: number): RawImage {
-  const data = new Uint8Array(width * height * 3);
-  let s = seed;
-  for (let i = 0; i < data.length; i++) data[i] = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
-  return { data, width, height, channels: 3 };
-}
 
 const metric = await createDeepSSIM({ weights: (await syntheticWeightFiles()).safetensors, threads, tile: false });
 const ours: number[] = [];

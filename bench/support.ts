@@ -1,4 +1,13 @@
 /** Small helpers shared by the benchmark scripts (they print tables; they are not tests). */
+import type { RawImage } from '../src/image/types.js';
+
+/** Deterministic 8-bit RGB noise (an LCG): speed does not depend on image content. */
+export function noise(width: number, height: number, seed: number): RawImage {
+  const data = new Uint8Array(width * height * 3);
+  let s = seed;
+  for (let i = 0; i < data.length; i++) data[i] = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
+  return { data, width, height, channels: 3 };
+}
 
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

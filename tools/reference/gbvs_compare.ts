@@ -15,6 +15,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { pearson, srcc } from '../../src/eval/statistics.js';
 import { gbvs, saliencyToMask } from '../../src/saliency/gbvs.js';
 import type { SaliencyMap } from '../../src/saliency/types.js';
 
@@ -23,43 +24,6 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 function arg(name: string, fallback?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma;
-    const db = b[i] - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
-
-function ranks(a: ArrayLike<number>): Float64Array {
-  const n = a.length;
-  const idx = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[i] - a[j]);
-  const r = new Float64Array(n);
-  for (let s = 0; s < n; ) {
-    let e = s;
-    while (e + 1 < n && a[idx[e + 1]] === a[idx[s]]) e++;
-    const avg = (s + e) / 2 + 1;
-    for (let k = s; k <= e; k++) r[idx[k]] = avg;
-    s = e + 1;
-  }
-  return r;
 }
 
 async function loadReference(dir: string, stem: string, w: number, h: number): Promise<Float64Array> {
@@ -101,7 +65,7 @@ async function main(): Promise<void> {
     const ours = gbvs({ data: new Uint8Array(data), width: info.width, height: info.height });
     const ref = await loadReference(refDir, stem, info.width, info.height);
     const p = pearson(ours.data, ref);
-    const s = pearson(ranks(ours.data), ranks(ref));
+    const s = srcc(ours.data, ref);
     let maxd = 0;
     for (let i = 0; i < ref.length; i++) maxd = Math.max(maxd, Math.abs(ours.data[i] - ref[i]));
     const refMap: SaliencyMap = { data: Float32Array.from(ref), width: info.width, height: info.height };
