@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { DeepSSIMError } from '../errors.js';
+import { DeepSSIMError, USAGE_CODES } from '../errors.js';
 import { registerBatchCommand } from './commands/batch.js';
 import { registerScoreCommand } from './commands/score.js';
 import { registerWeightsCommand } from './commands/weights.js';
@@ -41,7 +41,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`error: ${message.split('\n')[0]}\n`);
     if (process.env.DEEPSSIM_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    return err instanceof DeepSSIMError ? err.exitCode : EXIT_RUNTIME;
+    return err instanceof DeepSSIMError && USAGE_CODES.has(err.code) ? EXIT_USAGE : EXIT_RUNTIME;
   }
 }
 

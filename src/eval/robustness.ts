@@ -476,7 +476,7 @@ async function writeOut(path: string, data: string | Uint8Array): Promise<void> 
   try {
     await writeFileAtomic(path, data);
   } catch (err) {
-    throw new DeepSSIMError(`cannot write ${path}: ${(err as Error).message}`, 1, { cause: err });
+    throw new DeepSSIMError(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -494,7 +494,7 @@ export async function writeRobustnessReport(
   try {
     await mkdir(dir, { recursive: true });
   } catch (err) {
-    throw new DeepSSIMError(`cannot create output directory ${dir}: ${(err as Error).message}`, 1, { cause: err });
+    throw new DeepSSIMError(`cannot create output directory ${dir}: ${(err as Error).message}`, { cause: err });
   }
   const files = {
     markdown: join(dir, 'robustness.md'),
