@@ -61,7 +61,7 @@ for (const saliency of ['none', 'gbvs'] as const) {
 }
 
 let torch: number[] | undefined;
-let torchNote = '';
+let torchNote: string;
 const py = spawnSync('/usr/bin/python3', [
   join(ROOT, 'tools/reference/deepssim_reference.py'), 'bench', '--threads', String(threads), '--repeats', String(repeats),
   '--sizes', SIZES.map(([w, h]) => `${w}x${h}`).join(','),

@@ -66,7 +66,7 @@ export function registerBatchCommand(program: Command): void {
     const progress = opts.progress === false ? { tick() {}, stop() {} } : createProgress(rows.length, 'scoring');
     const results: Record<string, string | number | null>[] = [];
     let failed = 0;
-    let stats = { runs: 0, inferenceMs: 0 };
+    let stats: ReturnType<typeof metric.stats>;
     try {
       for await (const r of scorePairs(metric, rows, { baseDir: dirname(resolve(file)) })) {
         const { referenceSaliency: _a, testSaliency: _b, ...columns } = r.pair;
