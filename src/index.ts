@@ -15,7 +15,7 @@ export { backboneNames, getBackbone, registerBackbone } from './backbones/regist
 export type { Backbone } from './backbones/types.js';
 export { blockGramSimilarity, liteGramSimilarity, DEEPSSIM_C } from './statistic/gram-ssim.js';
 export { DeepSSIMError, ImageError, UsageError, WeightsError } from './errors.js';
-export { readWeightsFile } from './weights/read.js';
+export { readWeightsFile } from './node/read-weights-file.js';
 export { cacheDir, cacheInfo, importWeights, resolveVgg16Weights } from './weights/cache.js';
 export { createLoss, DeepSSIMLoss, registerLossStack } from './loss/index.js';
 export type { ImageBatch, LayerOp, LayerStack, LossOptions, LossResult, LossVariant, ValueAndGradOptions } from './loss/index.js';

@@ -29,7 +29,8 @@ import { createDeepSSIM } from '../src/deepssim.js';
 import { decodeImage } from '../src/image/decode.js';
 import type { RGBImage } from '../src/image/types.js';
 import { GraphBuilder } from '../src/onnx/builder.js';
-import { readTfjsLayersModel, type KerasLayer, type TfjsLayersModel } from '../src/weights/tfjs-layers.js';
+import { readTfjsLayersModel } from '../src/node/read-weights-file.js';
+import type { KerasLayer, TfjsLayersModel } from '../src/weights/tfjs-layers.js';
 import type { WeightMap } from '../src/weights/types.js';
 import { SHARED, SHARED_SKIP } from './support/paths.js';
 

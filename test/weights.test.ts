@@ -11,8 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { WeightsError } from '../src/errors.js';
 import { toFloat32 } from '../src/weights/dtype.js';
 import { PyDict, unpickle } from '../src/weights/pickle.js';
-import { detectWeightsFormat, readWeightsFile, validateShapes } from '../src/weights/read.js';
-import { readSafetensors, writeSafetensors } from '../src/weights/safetensors.js';
+import { detectWeightsFileFormat, readSafetensors, readWeightsFile, writeSafetensors } from '../src/node/read-weights-file.js';
+import { validateShapes } from '../src/weights/read.js';
 import { torchGlobals, torchPersistentLoader } from '../src/weights/torch-globals.js';
 import type { WeightMap } from '../src/weights/types.js';
 import { VGG16_RELU51_SHAPES, isVgg16Relu51Tensor } from '../src/weights/vgg16-shapes.js';
@@ -267,7 +267,7 @@ describe('truncated, empty, missing and unknown files', () => {
     await rejectsWeights(() => readWeightsFile(text), /is not a recognised weights format/);
     // A bare pickle (not torch.save output) is not a weights file either.
     await rejectsWeights(() => readWeightsFile(W('evil.pkl')), /is not a recognised weights format/);
-    await rejectsWeights(() => detectWeightsFormat(text), /not a recognised/);
+    await rejectsWeights(() => detectWeightsFileFormat(text), /not a recognised/);
   });
 
   test('a zip archive that is not a PyTorch file', async () => {

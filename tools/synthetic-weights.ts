@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeSafetensors } from '../src/weights/safetensors.js';
+import { writeSafetensors } from '../src/node/read-weights-file.js';
 import { DEFAULT_SYNTHETIC_SEED, syntheticVgg16Weights } from './synthetic-weights/generator.js';
 import { writeLegacyPth, writeZipPth } from './synthetic-weights/pth-writer.js';
 

@@ -5,12 +5,11 @@ import { UsageError } from '../errors.js';
 import type { WeightMap } from '../weights/types.js';
 import type { Backbone } from './types.js';
 import { vgg16 } from './vgg16.js';
-import { readWeightsFile } from '../weights/read.js';
+import { readTfjsLayersModel, readWeightsFile } from '../node/read-weights-file.js';
 import { resolveVgg16Weights } from '../weights/cache.js';
 import { isVgg16Relu51Tensor } from '../weights/vgg16-shapes.js';
 import { isMobileNetFeatureWeight, mobilenetV1, mobilenetWeightsFromModel } from './mobilenet-v1.js';
 import { resolveMobileNetWeights } from '../weights/mobilenet-cache.js';
-import { readTfjsLayersModel } from '../weights/tfjs-layers.js';
 
 export interface WeightsRequest {
   /** A local weights file; otherwise DEEPSSIM_WEIGHTS, then the cache, then a verified download. */

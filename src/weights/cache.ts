@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import envPaths from 'env-paths';
 import { WeightsError } from '../errors.js';
 import { downloadVerified } from './download.js';
-import { readWeightsFile, validateShapes } from './read.js';
-import { readSafetensors, writeSafetensors } from './safetensors.js';
+import { readSafetensors, readWeightsFile, writeSafetensors } from '../node/read-weights-file.js';
+import { validateShapes } from './read.js';
 import type { WeightMap, WeightsFormat } from './types.js';
 import {
   VGG16_COMPACT_FILENAME,

@@ -2,8 +2,8 @@
  * Element types found in weights files and their conversion to float32. Raw bytes are always little-endian
  * (PyTorch on x86/ARM and safetensors both are); conversion goes through DataView on big-endian hosts.
  */
-import { endianness } from 'node:os';
 import { WeightsError } from '../errors.js';
+import { MAX_TENSOR_RANK } from '../limits.js';
 
 export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
@@ -11,12 +11,29 @@ export const DTYPE_SIZE: Readonly<Record<DType, number>> = {
   float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
 };
 
-const HOST_LE = endianness() === 'LE';
+const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Product of the dimensions (1 for a scalar). */
+/** Product of the dimensions (1 for a scalar). Callers validate shapes first (`checkedNumel`). */
 export function numelOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
+  return n;
+}
+
+/**
+ * Product of the dimensions of an untrusted shape, or a WeightsError when a dimension is not a non-negative safe
+ * integer, the rank exceeds MAX_TENSOR_RANK, or the product is not a safe integer (a zero dimension makes it 0).
+ */
+export function checkedNumel(shape: readonly unknown[], where: string): number {
+  if (shape.length > MAX_TENSOR_RANK) throw new WeightsError(`${where}: rank ${shape.length} exceeds the limit of ${MAX_TENSOR_RANK} (MAX_TENSOR_RANK)`);
+  let n = 1;
+  let overflow = false;
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) throw new WeightsError(`${where}: invalid dimension in shape`);
+    n *= d;
+    if (n > Number.MAX_SAFE_INTEGER) overflow = true;
+  }
+  if (n !== 0 && overflow) throw new WeightsError(`${where}: shape [${shape.join(',')}] has more elements than can be addressed`);
   return n;
 }
 
@@ -71,7 +88,13 @@ export function toFloat32(bytes: Uint8Array, dtype: DType, start: number, count:
       case 'int32': out.set(new Int32Array(buf, byteStart, count)); return out;
       case 'int16': out.set(new Int16Array(buf, byteStart, count)); return out;
       case 'int8': out.set(new Int8Array(buf, byteStart, count)); return out;
-      case 'uint8': case 'bool': out.set(new Uint8Array(buf, byteStart, count)); return out;
+      case 'uint8': out.set(new Uint8Array(buf, byteStart, count)); return out;
+      case 'bool': {
+        // Any non-zero byte is True, as in PyTorch and NumPy; values are normalised to 0/1.
+        const src = new Uint8Array(buf, byteStart, count);
+        for (let i = 0; i < count; i++) out[i] = src[i] !== 0 ? 1 : 0;
+        return out;
+      }
     }
   }
   // Unaligned or big-endian host: element-wise DataView reads (slower, rare).
@@ -88,7 +111,8 @@ export function toFloat32(bytes: Uint8Array, dtype: DType, start: number, count:
       case 'int32': out[i] = dv.getInt32(o, true); break;
       case 'int16': out[i] = dv.getInt16(o, true); break;
       case 'int8': out[i] = dv.getInt8(o); break;
-      case 'uint8': case 'bool': out[i] = dv.getUint8(o); break;
+      case 'uint8': out[i] = dv.getUint8(o); break;
+      case 'bool': out[i] = dv.getUint8(o) !== 0 ? 1 : 0; break;
     }
   }
   return out;
@@ -142,6 +166,7 @@ export function maxStorageIndex(offset: number, shape: readonly number[], stride
 /** Check shape/stride/offset are non-negative safe integers of equal rank. */
 export function checkLayout(where: string, shape: readonly number[], stride: readonly number[], offset: number): void {
   const ok = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (shape.length > MAX_TENSOR_RANK) throw new WeightsError(`${where}: rank ${shape.length} exceeds the limit of ${MAX_TENSOR_RANK} (MAX_TENSOR_RANK)`);
   if (shape.length !== stride.length || !shape.every(ok) || !stride.every(ok) || !ok(offset)) {
     throw new WeightsError(`${where}: invalid tensor layout (shape [${shape.join(',')}], stride [${stride.join(',')}], offset ${offset})`);
   }

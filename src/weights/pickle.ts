@@ -3,9 +3,16 @@
  * needs and builds plain data. Globals are looked up in a caller-supplied allow-list; REDUCE/NEWOBJ/BUILD only
  * work on allow-listed data constructors. Nothing from the file is ever executed, and anything else — an unknown
  * global such as `os.system`, REDUCE of a non-allow-listed value, an unsupported opcode — is refused with a
- * WeightsError naming it.
+ * WeightsError naming it (code WEIGHTS_UNSAFE).
+ *
+ * Work is bounded by the input: the machine is a loop (no recursion), every length is checked against the bytes
+ * left before anything is read, integers decode in linear time and are capped (MAX_PICKLE_LONG_BYTES), and the
+ * number of objects built and memo entries are capped (MAX_PICKLE_OBJECTS, MAX_PICKLE_MEMO) so a small pickle of
+ * one-byte opcodes cannot build gigabytes of containers.
  */
-import { WeightsError } from '../errors.js';
+import { LimitError, WeightsError, quote } from '../errors.js';
+import { nameOf } from '../util/names.js';
+import { MAX_PICKLE_LONG_BYTES, MAX_PICKLE_MEMO, MAX_PICKLE_OBJECTS } from '../limits.js';
 
 /** A Python tuple (kept distinct from lists so persistent ids and constructor arguments are recognisable). */
 export class PyTuple {
@@ -66,6 +73,7 @@ const OPCODE_NAMES: Record<number, string> = {
 };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const latin1 = new TextDecoder('latin1');
 
 /** Short description of an unpickled value for error messages. */
 export function describePyValue(v: unknown): string {
@@ -74,7 +82,7 @@ export function describePyValue(v: unknown): string {
   if (v instanceof PyDict) return `a ${v.className}`;
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object' && v !== null && 'qualname' in v) return `global ${(v as PickleGlobal).qualname}`;
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  if (typeof v === 'string') return `the string ${quote(v, 40)}`;
   return typeof v;
 }
 
@@ -87,10 +95,22 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
   const fail = (msg: string): never => {
     throw new WeightsError(`${src}: ${msg}`);
   };
+  const unsafe = (msg: string): never => {
+    throw new WeightsError(`${src}: ${msg}`, { code: 'WEIGHTS_UNSAFE' });
+  };
+  let objects = 0;
+  /** Count one container/string built; refuse pickles that build more than any state dict needs. */
+  const made = <T>(v: T): T => {
+    if (++objects > MAX_PICKLE_OBJECTS) {
+      throw new LimitError(`${src}: the pickle builds more than ${MAX_PICKLE_OBJECTS} objects (MAX_PICKLE_OBJECTS)`, { limit: 'MAX_PICKLE_OBJECTS' });
+    }
+    return v;
+  };
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let pos = start;
   const need = (n: number): void => {
-    if (n < 0 || pos + n > buf.length) throw new PickleEOFError(src, pos + n);
+    if (n < 0) fail('malformed pickle (negative length)');
+    if (pos + n > buf.length) throw new PickleEOFError(src, pos + n);
   };
   const readBytes = (n: number): Uint8Array => {
     need(n);
@@ -101,7 +121,7 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
   const readLine = (): string => {
     const nl = buf.indexOf(0x0a, pos);
     if (nl < 0) throw new PickleEOFError(src, buf.length + 1);
-    const s = Buffer.from(buf.buffer, buf.byteOffset + pos, nl - pos).toString('latin1');
+    const s = latin1.decode(buf.subarray(pos, nl));
     pos = nl + 1;
     return s;
   };
@@ -123,6 +143,12 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
   let stack: unknown[] = [];
   const metastack: unknown[][] = [];
   const memo = new Map<number, unknown>();
+  const memoSet = (i: number, v: unknown): void => {
+    if (!memo.has(i) && memo.size >= MAX_PICKLE_MEMO) {
+      throw new LimitError(`${src}: the pickle memoises more than ${MAX_PICKLE_MEMO} values (MAX_PICKLE_MEMO)`, { limit: 'MAX_PICKLE_MEMO' });
+    }
+    memo.set(i, v);
+  };
   const pop = (): unknown => {
     if (stack.length === 0) fail('malformed pickle (stack underflow)');
     return stack.pop();
@@ -146,7 +172,7 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
     const qualname = `${module}.${name}`;
     const g = opts.globals.get(qualname);
     if (!g) {
-      fail(`refusing to load global ${qualname}: not in the allow-list of tensor types (nothing was executed)`);
+      unsafe(`refusing to load global ${nameOf(qualname)}: not in the allow-list of tensor types (nothing was executed)`);
     }
     stack.push(g);
   };
@@ -177,6 +203,7 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         if (metastack.length !== 0 || stack.length !== 1) fail('malformed pickle (unbalanced stack at STOP)');
         return { value: stack[0], end: pos };
       case 0x28: // MARK
+        made(0);
         metastack.push(stack);
         stack = [];
         break;
@@ -192,7 +219,7 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
       case 0x8a: { // LONG1
         need(1);
         const n = buf[pos++];
-        stack.push(decodeLong(readBytes(n)));
+        stack.push(decodeLong(readBytes(n), fail));
         break;
       }
       case 0x8b: { // LONG4
@@ -200,30 +227,34 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         const n = dv.getInt32(pos, true);
         pos += 4;
         if (n < 0) fail('malformed pickle (negative LONG4 length)');
-        stack.push(decodeLong(readBytes(n)));
+        if (n > MAX_PICKLE_LONG_BYTES) {
+          throw new LimitError(`${src}: a ${n}-byte integer exceeds the limit of ${MAX_PICKLE_LONG_BYTES} bytes (MAX_PICKLE_LONG_BYTES)`, { limit: 'MAX_PICKLE_LONG_BYTES' });
+        }
+        stack.push(decodeLong(readBytes(n), fail));
         break;
       }
       case 0x47: need(8); stack.push(dv.getFloat64(pos, false)); pos += 8; break; // BINFLOAT (big-endian)
-      case 0x8c: { need(1); const n = buf[pos++]; stack.push(decodeText(readBytes(n))); break; } // SHORT_BINUNICODE
-      case 0x58: { need(4); const n = dv.getUint32(pos, true); pos += 4; stack.push(decodeText(readBytes(n))); break; } // BINUNICODE
-      case 0x8d: { const n = readU64(); stack.push(decodeText(readBytes(n))); break; } // BINUNICODE8
+      case 0x8c: { need(1); const n = buf[pos++]; stack.push(made(decodeText(readBytes(n)))); break; } // SHORT_BINUNICODE
+      case 0x58: { need(4); const n = dv.getUint32(pos, true); pos += 4; stack.push(made(decodeText(readBytes(n)))); break; } // BINUNICODE
+      case 0x8d: { const n = readU64(); stack.push(made(decodeText(readBytes(n)))); break; } // BINUNICODE8
       // Python 2 `str` (old files): torch.load decodes these as UTF-8 too.
-      case 0x55: { need(1); const n = buf[pos++]; stack.push(decodeText(readBytes(n))); break; } // SHORT_BINSTRING
-      case 0x54: { need(4); const n = dv.getInt32(pos, true); pos += 4; stack.push(decodeText(readBytes(n))); break; } // BINSTRING
-      case 0x43: { need(1); const n = buf[pos++]; stack.push(readBytes(n).slice()); break; } // SHORT_BINBYTES
-      case 0x42: { need(4); const n = dv.getUint32(pos, true); pos += 4; stack.push(readBytes(n).slice()); break; } // BINBYTES
-      case 0x8e: { const n = readU64(); stack.push(readBytes(n).slice()); break; } // BINBYTES8
-      case 0x7d: stack.push(new PyDict()); break; // EMPTY_DICT
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x29: stack.push(new PyTuple([])); break; // EMPTY_TUPLE
-      case 0x74: { const items = popMark(); stack.push(new PyTuple(items)); break; } // TUPLE (popMark swaps `stack`: call it first)
-      case 0x85: { const a = pop(); stack.push(new PyTuple([a])); break; } // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push(new PyTuple([a, b])); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(new PyTuple([a, b, c])); break; } // TUPLE3
+      case 0x55: { need(1); const n = buf[pos++]; stack.push(made(decodeText(readBytes(n)))); break; } // SHORT_BINSTRING
+      case 0x54: { need(4); const n = dv.getInt32(pos, true); pos += 4; stack.push(made(decodeText(readBytes(n)))); break; } // BINSTRING
+      case 0x43: { need(1); const n = buf[pos++]; stack.push(made(readBytes(n).slice())); break; } // SHORT_BINBYTES
+      case 0x42: { need(4); const n = dv.getUint32(pos, true); pos += 4; stack.push(made(readBytes(n).slice())); break; } // BINBYTES
+      case 0x8e: { const n = readU64(); stack.push(made(readBytes(n).slice())); break; } // BINBYTES8
+      case 0x7d: stack.push(made(new PyDict())); break; // EMPTY_DICT
+      case 0x5d: stack.push(made([])); break; // EMPTY_LIST
+      case 0x29: stack.push(made(new PyTuple([]))); break; // EMPTY_TUPLE
+      case 0x74: { const items = popMark(); stack.push(made(new PyTuple(items))); break; } // TUPLE (popMark swaps `stack`: call it first)
+      case 0x85: { const a = pop(); stack.push(made(new PyTuple([a]))); break; } // TUPLE1
+      case 0x86: { const b = pop(); const a = pop(); stack.push(made(new PyTuple([a, b]))); break; } // TUPLE2
+      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(made(new PyTuple([a, b, c]))); break; } // TUPLE3
       case 0x6c: { const items = popMark(); stack.push(items); break; } // LIST
       case 0x64: { // DICT
         const items = popMark();
-        const d = new PyDict();
+        const d = made(new PyDict());
+        if (items.length % 2 !== 0) fail('malformed pickle (odd DICT)');
         for (let i = 0; i + 1 < items.length; i += 2) d.map.set(items[i], items[i + 1]);
         stack.push(d);
         break;
@@ -243,9 +274,9 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
       }
       case 0x61: { const v = pop(); asList(top(), 'APPEND').push(v); break; } // APPEND
       case 0x65: { const items = popMark(); const l = asList(top(), 'APPENDS'); for (const x of items) l.push(x); break; } // APPENDS
-      case 0x71: { need(1); memo.set(buf[pos++], top()); break; } // BINPUT
-      case 0x72: { need(4); memo.set(dv.getUint32(pos, true), top()); pos += 4; break; } // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
+      case 0x71: { need(1); memoSet(buf[pos++], top()); break; } // BINPUT
+      case 0x72: { need(4); memoSet(dv.getUint32(pos, true), top()); pos += 4; break; } // LONG_BINPUT
+      case 0x94: memoSet(memo.size, top()); break; // MEMOIZE
       case 0x68: { need(1); memoGet(buf[pos++]); break; } // BINGET
       case 0x6a: { need(4); const i = dv.getUint32(pos, true); pos += 4; memoGet(i); break; } // LONG_BINGET
       case 0x63: { // GLOBAL
@@ -266,10 +297,10 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         const fn = pop();
         const g = fn as PickleGlobal | null;
         if (!g || typeof g !== 'object' || !('qualname' in g) || typeof g.call !== 'function') {
-          fail(`refusing REDUCE on ${describePyValue(fn)}: only allow-listed tensor constructors may be called`);
+          unsafe(`refusing REDUCE on ${describePyValue(fn)}: only allow-listed tensor constructors may be called`);
         }
         if (!(args instanceof PyTuple)) fail(`malformed pickle (REDUCE arguments for ${g!.qualname} are not a tuple)`);
-        stack.push(g!.call!((args as PyTuple).items));
+        stack.push(made(g!.call!((args as PyTuple).items)));
         break;
       }
       case 0x81: { // NEWOBJ
@@ -277,10 +308,10 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         const cls = pop();
         const g = cls as PickleGlobal | null;
         if (!g || typeof g !== 'object' || !('qualname' in g) || typeof g.construct !== 'function') {
-          fail(`refusing NEWOBJ on ${describePyValue(cls)}: only allow-listed tensor types may be instantiated`);
+          unsafe(`refusing NEWOBJ on ${describePyValue(cls)}: only allow-listed tensor types may be instantiated`);
         }
         if (!(args instanceof PyTuple)) fail('malformed pickle (NEWOBJ arguments are not a tuple)');
-        stack.push(g!.construct!((args as PyTuple).items));
+        stack.push(made(g!.construct!((args as PyTuple).items)));
         break;
       }
       case 0x62: { // BUILD
@@ -291,13 +322,13 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         } else if (obj && typeof obj === 'object' && typeof (obj as PickleBuildable).pickleBuild === 'function') {
           stack[stack.length - 1] = (obj as PickleBuildable).pickleBuild(state);
         } else {
-          fail(`refusing BUILD on ${describePyValue(obj)}`);
+          unsafe(`refusing BUILD on ${describePyValue(obj)}`);
         }
         break;
       }
       case 0x51: { // BINPERSID
         const pid = pop();
-        if (!opts.persistentLoad) fail('refusing persistent id: this pickle is not a PyTorch file');
+        if (!opts.persistentLoad) unsafe('refusing persistent id: this pickle is not a PyTorch file');
         stack.push(opts.persistentLoad!(pid));
         break;
       }
@@ -314,20 +345,25 @@ function buildDictAttrs(obj: PyDict, state: unknown, fail: (m: string) => never)
   const parts = state instanceof PyTuple && state.items.length === 2 ? state.items : [state];
   for (const part of parts) {
     if (part === null) continue;
-    if (!(part instanceof PyDict)) fail(`refusing BUILD of ${obj.className} with ${describePyValue(part)}`);
+    if (!(part instanceof PyDict)) fail(`refusing BUILD of ${nameOf(obj.className)} with ${describePyValue(part)}`);
     obj.attrs ??= new Map();
     for (const [k, v] of (part as PyDict).map) {
-      if (typeof k !== 'string') fail(`refusing BUILD of ${obj.className}: non-string attribute name`);
+      if (typeof k !== 'string') fail(`refusing BUILD of ${nameOf(obj.className)}: non-string attribute name`);
       obj.attrs.set(k as string, v);
     }
   }
 }
 
-/** Python long from little-endian two's complement bytes: a number when safe, else a bigint. */
-function decodeLong(bytes: Uint8Array): number | bigint {
+/**
+ * Python long from little-endian two's complement bytes: a number when safe, else a bigint. Linear time: the
+ * bytes become one hexadecimal string parsed once (shifting a BigInt byte by byte is quadratic).
+ */
+function decodeLong(bytes: Uint8Array, fail: (m: string) => never): number | bigint {
   if (bytes.length === 0) return 0;
-  let v = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+  if (bytes.length > MAX_PICKLE_LONG_BYTES) fail(`malformed pickle (a ${bytes.length}-byte integer)`);
+  let hex = '';
+  for (let i = bytes.length - 1; i >= 0; i--) hex += bytes[i].toString(16).padStart(2, '0');
+  let v = BigInt('0x' + hex);
   if (bytes[bytes.length - 1] & 0x80) v -= 1n << BigInt(8 * bytes.length);
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }

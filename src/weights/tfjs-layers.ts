@@ -4,11 +4,16 @@
  * weights lie back to back in that buffer, each in its stored dtype: float32/int32 (little-endian), or quantised
  * uint8/uint16 (value = q·scale + min) or float16. Everything is converted to float32; shapes stay in TensorFlow
  * order (e.g. Conv2D kernels [kh, kw, in, out]).
+ *
+ * Platform-neutral: model.json arrives as bytes and shards through callbacks (src/node/read-weights-file.ts reads
+ * them from disk). The JSON's nesting is limited before parsing, shard paths may not leave the model's folder, and
+ * every group's shard sizes are checked against what its manifest needs before a shard is read.
  */
-import { open, readFile, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
-import { WeightsError } from '../errors.js';
-import { numelOf, toFloat32, type DType } from './dtype.js';
+import { LimitError, WeightsError, quote } from '../errors.js';
+import { nameOf, shapeOf } from '../util/names.js';
+import { MAX_TENSORS, MAX_WEIGHTS_FILE_BYTES } from '../limits.js';
+import { JsonFailure, parseJsonLimited } from '../util/json.js';
+import { checkedNumel, numelOf, toFloat32, type DType } from './dtype.js';
 import type { WeightMap } from './types.js';
 
 /** One weight of the manifest (after validation). */
@@ -58,27 +63,39 @@ const STORED_SIZE = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2 } as
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isDim = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+/** A JSON value for a message: strings as they are (the caller quotes), anything else by its type. */
+const describe = (v: unknown): string => (typeof v === 'string' ? v : v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v);
+
+/**
+ * True when a shard path stays inside the model's folder: relative, no `..` segment, no drive letter, backslash,
+ * NUL or empty segment. Checked on the text itself (platform-neutral), so it means the same on every OS.
+ */
+function isSafeShardPath(p: string): boolean {
+  if (p.length === 0 || p.length > 1024 || p.startsWith('/') || /[\\\0:]/.test(p)) return false;
+  return p.split('/').every((seg) => seg !== '' && seg !== '..');
+}
 
 function parseWeightSpec(raw: unknown, where: string): TfjsWeightSpec {
   if (!isObject(raw)) throw new WeightsError(`${where}: weight entry is not an object`);
   const { name, shape, dtype, quantization } = raw;
   if (typeof name !== 'string' || name === '') throw new WeightsError(`${where}: weight entry without a name`);
-  const at = `${where}: weight ${name}`;
-  if (!Array.isArray(shape) || !shape.every(isDim)) throw new WeightsError(`${at}: invalid shape ${JSON.stringify(shape)}`);
+  const at = `${where}: weight ${nameOf(name)}`;
+  if (!Array.isArray(shape) || !shape.every(isDim)) throw new WeightsError(`${at}: invalid shape ${shapeOf(shape)} (expected a list of non-negative integers)`);
+  checkedNumel(shape, at);
   if (dtype !== 'float32' && dtype !== 'int32') {
-    throw new WeightsError(`${at}: unsupported dtype ${JSON.stringify(dtype)} (expected float32 or int32)`);
+    throw new WeightsError(`${at}: unsupported dtype ${quote(describe(dtype))} (expected float32 or int32)`);
   }
   if (quantization === undefined || quantization === null) return { name, shape: [...shape], dtype, stored: dtype };
   if (!isObject(quantization)) throw new WeightsError(`${at}: quantization is not an object`);
   const q = quantization;
   const out = q.original_dtype ?? dtype;
-  if (out !== 'float32' && out !== 'int32') throw new WeightsError(`${at}: unsupported original_dtype ${JSON.stringify(q.original_dtype)}`);
+  if (out !== 'float32' && out !== 'int32') throw new WeightsError(`${at}: unsupported original_dtype ${quote(describe(q.original_dtype))}`);
   if (q.dtype === 'float16') {
     if (out !== 'float32') throw new WeightsError(`${at}: float16 quantisation is only defined for float32 weights`);
     return { name, shape: [...shape], dtype: out, stored: 'float16' };
   }
   if (q.dtype !== 'uint8' && q.dtype !== 'uint16') {
-    throw new WeightsError(`${at}: unknown quantization dtype ${JSON.stringify(q.dtype)} (expected uint8, uint16 or float16)`);
+    throw new WeightsError(`${at}: unknown quantization dtype ${quote(describe(q.dtype))} (expected uint8, uint16 or float16)`);
   }
   if (typeof q.scale !== 'number' || !Number.isFinite(q.scale) || typeof q.min !== 'number' || !Number.isFinite(q.min)) {
     throw new WeightsError(`${at}: ${q.dtype} quantization needs finite numeric scale and min`);
@@ -113,9 +130,10 @@ function parseLayers(topology: Record<string, unknown>, source: string): KerasLa
 export function parseTfjsModelJson(text: string, source: string): { topology: Record<string, unknown>; layers: KerasLayer[]; groups: TfjsWeightGroup[] } {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJsonLimited(text);
   } catch (e) {
-    throw new WeightsError(`${source}: malformed JSON (${(e as Error).message})`);
+    if (e instanceof JsonFailure && e.kind === 'limit') throw new LimitError(`${source}: ${e.message}`, { limit: 'MAX_JSON_DEPTH' });
+    throw new WeightsError(`${source}: ${e instanceof Error ? e.message : 'malformed JSON'}`);
   }
   if (!isObject(parsed)) throw new WeightsError(`${source}: model.json is not a JSON object`);
   if (parsed.format === 'graph-model') throw new WeightsError(`${source} is a TensorFlow.js graph model; a layers model (Keras topology) is needed`);
@@ -126,14 +144,12 @@ export function parseTfjsModelJson(text: string, source: string): { topology: Re
     const where = `${source}: weightsManifest[${i}]`;
     if (!isObject(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights)) throw new WeightsError(`${where} needs paths and weights arrays`);
     const paths = g.paths.map((p) => {
-      if (typeof p !== 'string' || p === '') throw new WeightsError(`${where}: shard path ${JSON.stringify(p)} is not a file name`);
+      if (typeof p !== 'string' || p === '') throw new WeightsError(`${where}: shard path ${quote(describe(p))} is not a file name`);
       // Shards live beside model.json; refuse paths that would read elsewhere.
-      const n = normalize(p);
-      if (isAbsolute(p) || n === '..' || n.startsWith(`..${sep}`) || n.startsWith('../')) {
-        throw new WeightsError(`${where}: shard path ${p} leaves the model directory`);
-      }
+      if (!isSafeShardPath(p)) throw new WeightsError(`${where}: shard path ${nameOf(p)} leaves the model directory`, { code: 'WEIGHTS_UNSAFE' });
       return p;
     });
+    if (g.weights.length > MAX_TENSORS) throw new LimitError(`${where}: more than ${MAX_TENSORS} weights (MAX_TENSORS)`, { limit: 'MAX_TENSORS' });
     if (paths.length === 0 && g.weights.length > 0) throw new WeightsError(`${where} lists weights but no shard files`);
     return { paths, weights: g.weights.map((w) => parseWeightSpec(w, where)) };
   });
@@ -148,7 +164,7 @@ export function decodeWeightGroup(group: TfjsWeightGroup, bytes: Uint8Array, sou
     const count = numelOf(w.shape);
     const nbytes = count * STORED_SIZE[w.stored];
     if (offset + nbytes > bytes.length) {
-      throw new WeightsError(`${source}: shards ${group.paths.join(', ')} hold ${bytes.length} bytes, fewer than the manifest needs (weight ${w.name} ends at ${offset + nbytes})`);
+      throw new WeightsError(`${source}: shards ${nameOf(group.paths.join(', '))} hold ${bytes.length} bytes, fewer than the manifest needs (weight ${nameOf(w.name)} ends at ${offset + nbytes})`);
     }
     if (!select || select(w.name)) {
       const slice = bytes.subarray(offset, offset + nbytes);
@@ -157,7 +173,7 @@ export function decodeWeightGroup(group: TfjsWeightGroup, bytes: Uint8Array, sou
     offset += nbytes;
   }
   if (offset !== bytes.length) {
-    throw new WeightsError(`${source}: shards ${group.paths.join(', ')} hold ${bytes.length} bytes, the manifest describes ${offset}`);
+    throw new WeightsError(`${source}: shards ${nameOf(group.paths.join(', '))} hold ${bytes.length} bytes, the manifest describes ${offset}`);
   }
   return out;
 }
@@ -180,76 +196,63 @@ function dequantise(w: TfjsWeightSpec, bytes: Uint8Array): Float32Array {
   return toFloat32(bytes, w.stored satisfies DType, 0, count);
 }
 
-async function readShards(dir: string, group: TfjsWeightGroup, source: string): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for (const p of group.paths) {
-    const file = join(dir, p);
-    try {
-      parts.push(await readFile(file));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new WeightsError(`${source}: weight shard ${p} is missing (expected at ${file})`);
-      throw new WeightsError(`${source}: cannot read weight shard ${file}: ${(e as Error).message}`, { cause: e });
-    }
-  }
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
-}
-
-/** Total shard bytes a group needs according to its manifest. */
+/** Total shard bytes a group needs according to its manifest (shapes were validated by parseWeightSpec). */
 function groupBytes(group: TfjsWeightGroup): number {
   return group.weights.reduce((s, w) => s + numelOf(w.shape) * STORED_SIZE[w.stored], 0);
 }
 
-/** Check a group's shard files exist and have the manifest's total size, without reading them. */
-async function checkShardSizes(dir: string, group: TfjsWeightGroup, source: string): Promise<void> {
-  let total = 0;
-  for (const p of group.paths) {
-    const file = join(dir, p);
-    try {
-      total += (await stat(file)).size;
-    } catch {
-      throw new WeightsError(`${source}: weight shard ${p} is missing (expected at ${file})`);
-    }
-  }
-  const need = groupBytes(group);
-  if (total !== need) throw new WeightsError(`${source}: shards ${group.paths.join(', ')} hold ${total} bytes, the manifest describes ${need}`);
+export interface ReadTfjsSources extends ReadTfjsOptions {
+  /** The model.json path or URL, recorded as `source` of the result. */
+  readonly modelPath: string;
+  /** Size in bytes of a shard (path relative to model.json), without reading it. */
+  shardSize(path: string): Promise<number>;
+  /** The bytes of a shard. */
+  readShard(path: string): Promise<Uint8Array>;
 }
 
-/** Read a TensorFlow.js layers model from its model.json path (shards are resolved beside it). */
-export async function readTfjsLayersModel(modelJson: string, options: ReadTfjsOptions = {}): Promise<TfjsLayersModel> {
-  const source = `model ${modelJson}`;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Read a TensorFlow.js layers model from the bytes of its model.json; shards come through `sources`. Each group's
+ * shard sizes are checked against its manifest before any shard is read. `source` names the model in messages.
+ */
+export async function readTfjsLayers(modelJson: Uint8Array, source: string, sources: ReadTfjsSources): Promise<TfjsLayersModel> {
   let text: string;
   try {
-    const fh = await open(modelJson, 'r');
-    try {
-      text = await fh.readFile('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new WeightsError(`weights file ${modelJson} does not exist`);
-    if (code === 'EISDIR') throw new WeightsError(`weights file ${modelJson} is a directory (pass the path of its model.json)`);
-    throw new WeightsError(`cannot read ${modelJson}: ${(e as Error).message}`, { cause: e });
+    text = utf8.decode(modelJson);
+  } catch {
+    throw new WeightsError(`${source}: model.json is not valid UTF-8`);
   }
-  const { topology, layers, groups } = parseTfjsModelJson(text, source);
-  const dir = dirname(modelJson);
+  const { topology, layers, groups } = parseTfjsModelJson(text.replace(/^\uFEFF/, ''), source);
   const weights: WeightMap = new Map();
   const seen = new Set<string>();
   for (const group of groups) {
     for (const w of group.weights) {
-      if (seen.has(w.name)) throw new WeightsError(`${source}: weight ${w.name} appears twice in the manifest`);
+      if (seen.has(w.name)) throw new WeightsError(`${source}: weight ${nameOf(w.name)} appears twice in the manifest`);
       seen.add(w.name);
     }
-    const wanted = !options.select || group.weights.some((w) => options.select!(w.name));
-    if (!wanted) {
-      await checkShardSizes(dir, group, source);
-      continue;
+    const need = groupBytes(group);
+    if (need > MAX_WEIGHTS_FILE_BYTES) {
+      throw new LimitError(`${source}: a weight group needs ${need} bytes, more than the limit of ${MAX_WEIGHTS_FILE_BYTES} (MAX_WEIGHTS_FILE_BYTES)`, { limit: 'MAX_WEIGHTS_FILE_BYTES' });
     }
-    const bytes = await readShards(dir, group, source);
-    for (const [k, v] of decodeWeightGroup(group, bytes, source, options.select)) weights.set(k, v);
+    let total = 0;
+    for (const p of group.paths) total += await sources.shardSize(p);
+    if (total !== need) throw new WeightsError(`${source}: shards ${nameOf(group.paths.join(', '))} hold ${total} bytes, the manifest describes ${need}`);
+    const wanted = !sources.select || group.weights.some((w) => sources.select!(w.name));
+    if (!wanted) continue;
+    const bytes = new Uint8Array(need);
+    let at = 0;
+    for (const p of group.paths) {
+      const part = await sources.readShard(p);
+      // A shard that changed since its size was taken must not overflow the buffer.
+      if (at + part.length > need) throw new WeightsError(`${source}: shards ${nameOf(group.paths.join(', '))} hold more bytes than the manifest describes (${need})`);
+      bytes.set(part, at);
+      at += part.length;
+    }
+    if (at !== need) throw new WeightsError(`${source}: shards ${nameOf(group.paths.join(', '))} hold ${at} bytes, the manifest describes ${need}`);
+    for (const [k, v] of decodeWeightGroup(group, bytes, source, sources.select)) weights.set(k, v);
   }
-  return { source: modelJson, topology, layers, groups, weights };
+  return { source: sources.modelPath, topology, layers, groups, weights };
 }
 
 /** Every file a model needs: model.json's shard paths in manifest order (for downloads and integrity checks). */

@@ -3,7 +3,8 @@
  * plus the persistent-id handler that turns `('storage', StorageType, key, location, numel[, view])` into a
  * StorageRef. Tensors come out as TensorRef (storage + offset/shape/stride); their data is read later.
  */
-import { WeightsError } from '../errors.js';
+import { WeightsError, quote } from '../errors.js';
+import { nameOf } from '../util/names.js';
 import type { DType } from './dtype.js';
 import { PyDict, PyTuple, describePyValue, type PickleGlobal } from './pickle.js';
 
@@ -103,7 +104,17 @@ export function torchGlobals(source: string): Map<string, PickleGlobal> {
   // Protocol-2 pickles encode `bytes` as _codecs.encode(str, 'latin1').
   add({
     qualname: '_codecs.encode',
-    call: (a) => (typeof a[0] === 'string' && (a[1] === 'latin1' || a[1] === 'latin-1') ? new Uint8Array(Buffer.from(a[0], 'latin1')) : bad(source, '_codecs.encode call', a[0])),
+    call: (a) => {
+      const text = a[0];
+      if (typeof text !== 'string' || (a[1] !== 'latin1' && a[1] !== 'latin-1')) return bad(source, '_codecs.encode call', text);
+      const out = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c > 0xff) bad(source, '_codecs.encode call (not latin-1)', text);
+        out[i] = c;
+      }
+      return out;
+    },
   });
 
   for (const [name, dtype] of Object.entries(STORAGE_DTYPES)) add(new TorchTypeRef(`torch.${name}`, dtype));
@@ -130,20 +141,20 @@ export function torchPersistentLoader(source: string, storages: Map<string, Stor
     const numel = nonNegInt(source, 'storage size', numelV);
     let root = storages.get(key);
     if (!root) {
-      root = { kind: 'storage', key, dtype: (type as TorchTypeRef).dtype!, numel, location: String(location) };
+      root = { kind: 'storage', key, dtype: (type as TorchTypeRef).dtype!, numel, location: typeof location === 'string' ? location : describePyValue(location) };
       storages.set(key, root);
     } else if (root.numel !== numel || root.dtype !== (type as TorchTypeRef).dtype) {
-      throw new WeightsError(`${source}: storage ${key} is declared twice with different types or sizes`);
+      throw new WeightsError(`${source}: storage ${nameOf(key)} is declared twice with different types or sizes`);
     }
     if (viewMeta === undefined || viewMeta === null) return root;
     // Old legacy files: (view_key, offset, size) narrows the root storage.
     if (!(viewMeta instanceof PyTuple) || viewMeta.items.length !== 3) bad(source, 'storage view', viewMeta);
     const [viewKey, off, size] = (viewMeta as PyTuple).items;
-    const vk = String(viewKey);
+    const vk = typeof viewKey === 'string' || typeof viewKey === 'number' ? String(viewKey) : bad(source, 'storage view key', viewKey);
     const existing = views.get(vk);
     if (existing) return existing;
     const view = { offset: nonNegInt(source, 'storage view offset', off), size: nonNegInt(source, 'storage view size', size) };
-    if (view.offset + view.size > numel) throw new WeightsError(`${source}: storage view ${vk} exceeds storage ${key}`);
+    if (view.offset + view.size > numel) throw new WeightsError(`${source}: storage view ${nameOf(vk)} exceeds storage ${nameOf(key)}`);
     const ref: StorageRef = { ...root, view };
     views.set(vk, ref);
     return ref;

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSafetensors } from '../../src/weights/safetensors.js';
+import { writeSafetensors } from '../../src/node/read-weights-file.js';
 import { DEFAULT_SYNTHETIC_SEED, syntheticVgg16Weights } from '../../tools/synthetic-weights/generator.js';
 import { writeLegacyPth, writeZipPth } from '../../tools/synthetic-weights/pth-writer.js';
 
