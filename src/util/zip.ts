@@ -15,7 +15,6 @@
  *    checked.
  * Decompression itself is fflate's.
  */
-import { quote } from '../errors.js';
 import { nameOf } from './names.js';
 import { MAX_DEFLATE_RATIO, MAX_ZIP_ENTRIES } from '../limits.js';
 import { InflateFailure, inflateCapped } from './inflate.js';

@@ -3,7 +3,7 @@
  * plus the persistent-id handler that turns `('storage', StorageType, key, location, numel[, view])` into a
  * StorageRef. Tensors come out as TensorRef (storage + offset/shape/stride); their data is read later.
  */
-import { WeightsError, quote } from '../errors.js';
+import { WeightsError } from '../errors.js';
 import { nameOf } from '../util/names.js';
 import type { DType } from './dtype.js';
 import { PyDict, PyTuple, describePyValue, type PickleGlobal } from './pickle.js';
