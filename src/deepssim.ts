@@ -12,10 +12,14 @@ import { UsageError, ImageError } from './errors.js';
 import { computeGram, type TilingOptions } from './features.js';
 import { decodeImage } from './image/decode.js';
 import type { ImageInput, RGBImage } from './image/types.js';
-import { blockGramSimilarity, liteGramSimilarity } from './statistic/gram-ssim.js';
+import { blockGramSimilarity, liteGramSimilarity, normalizedBlockGramSimilarity } from './statistic/gram-ssim.js';
 
-export type Variant = 'full' | 'lite';
-export const VARIANTS: readonly Variant[] = ['full', 'lite'];
+/**
+ * `full` and `lite` are the paper's variants; `full-normalized` (full with each Gram divided by its image's h·w
+ * before the block statistic, so rescaled copies are not penalised for their size) is an extension of this project.
+ */
+export type Variant = 'full' | 'lite' | 'full-normalized';
+export const VARIANTS: readonly Variant[] = ['full', 'lite', 'full-normalized'];
 
 /** How the saliency-calibrated variant gets each image's mask. */
 export type SaliencyMode = 'none' | 'gbvs';
@@ -200,6 +204,7 @@ export class DeepSSIM {
     if (reference.backbone !== test.backbone) throw new UsageError('prepared images come from different backbones');
     if (reference.masked !== test.masked) throw new UsageError('reference and test must both use saliency masks, or neither');
     const c = this.backbone.channels;
+    if (variant === 'full-normalized') return normalizedBlockGramSimilarity(reference.gram, reference.cells, test.gram, test.cells, c);
     return variant === 'full'
       ? blockGramSimilarity(reference.gram, test.gram, c)
       : liteGramSimilarity(reference.gram, reference.cells, test.gram, test.cells, c);

@@ -2,7 +2,7 @@
  * Options shared by every command that runs DeepSSIM, parsed and validated once, mapped to library options.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { DeepSSIMOptions, SaliencyMode, Variant } from '../deepssim.js';
+import { VARIANTS, type DeepSSIMOptions, type SaliencyMode, type Variant } from '../deepssim.js';
 
 export function parseNumber(what: string, check: (v: number) => boolean, rule: string) {
   return (value: string): number => {
@@ -26,8 +26,8 @@ export interface MetricCliOptions {
 /** Add --variant, --backbone, --weights, --threads, --tile/--no-tile, --saliency, --saliency-threshold, --no-download. */
 export function addMetricOptions(cmd: Command): Command {
   return cmd
-    .option('--variant <name>', 'full (published metric) or lite (normalised Gram, one window)', (v) => {
-      if (v !== 'full' && v !== 'lite') throw new InvalidArgumentError("must be 'full' or 'lite'.");
+    .option('--variant <name>', 'full (published metric), lite (normalised Gram, one window) or full-normalized (full with Gram ÷ h·w; extension, not in the paper)', (v) => {
+      if (!(VARIANTS as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${VARIANTS.join(', ')}.`);
       return v;
     })
     .option('--backbone <name>', 'feature backbone (default vgg16)')

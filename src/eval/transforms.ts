@@ -75,6 +75,15 @@ export const TRANSFORMS: Readonly<Record<string, TransformSpec>> = Object.freeze
     magnitudes: [0.98, 0.95, 0.9, 0.8],
     apply: async (img, m) => withReference(img, scale(img, m)),
   },
+  resize: {
+    kind: 'geometric',
+    description:
+      'real size change (down- and up-scaling, e.g. a super-resolved copy): isotropic antialiased bicubic rescale by m, ' +
+      'the test keeps its new size; ordered mildest first by |log m|',
+    unit: 'factor',
+    magnitudes: [0.75, 1.5, 0.5, 2],
+    apply: async (img, m) => withReference(img, scale(img, m)),
+  },
   'aniso-scale': {
     kind: 'geometric',
     description: 'anisotropic rescale with sx = 1, sy = m; the test keeps its new size',

@@ -71,4 +71,5 @@ export const DEEPSSIM_METRIC_NAMES: Readonly<Record<string, Variant | undefined>
   deepssim: undefined,
   'deepssim-full': 'full',
   'deepssim-lite': 'lite',
+  'deepssim-full-normalized': 'full-normalized',
 };

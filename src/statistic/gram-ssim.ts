@@ -85,3 +85,29 @@ export function liteGramSimilarity(
   for (let i = 0; i < n; i++) idx[i] = i;
   return similarity(a, b, idx, c);
 }
+
+/**
+ * DeepSSIM full, size-normalised (an extension of the paper, not the published metric): each Gram matrix is divided
+ * by the number of feature-map cells h·w of its own image before the 4×4 block statistic. The published full variant
+ * compares unnormalised Grams, whose magnitude grows with h·w, so a rescaled copy of the reference loses score from
+ * the size change alone (a Gram k times larger gives 2k/(1+k²) per block); dividing by h·w removes that factor.
+ */
+export function normalizedBlockGramSimilarity(
+  gramRef: ArrayLike<number>,
+  cellsRef: number,
+  gramTest: ArrayLike<number>,
+  cellsTest: number,
+  channels: number,
+  block = 4,
+  c = DEEPSSIM_C,
+): number {
+  const n = channels * channels;
+  if (gramRef.length !== n || gramTest.length !== n) throw new Error(`Gram matrices must be ${channels}×${channels}`);
+  const a = new Float64Array(n);
+  const b = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    a[i] = gramRef[i] / cellsRef;
+    b[i] = gramTest[i] / cellsTest;
+  }
+  return blockGramSimilarity(a, b, channels, block, c);
+}

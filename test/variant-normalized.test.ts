@@ -1,0 +1,45 @@
+/**
+ * The size-normalised full variant (project extension): Gram ÷ h·w before the 4×4 block statistic.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { VARIANTS } from '../src/deepssim.js';
+import { DEEPSSIM_METRIC_NAMES } from '../src/metrics/deepssim-metric.js';
+import { metricNames } from '../src/metrics/registry.js';
+import { blockGramSimilarity, normalizedBlockGramSimilarity } from '../src/statistic/gram-ssim.js';
+
+function randomGram(c: number, seed: number): Float64Array {
+  let s = seed >>> 0;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const g = new Float64Array(c * c);
+  for (let i = 0; i < g.length; i++) g[i] = rnd() * 100;
+  return g;
+}
+
+test('full-normalized: a Gram scaled by the cell ratio (a rescaled copy) scores 1; full does not', () => {
+  const c = 16;
+  const g = randomGram(c, 7);
+  const k = 4; // 2× upscale: four times the feature cells, four times the Gram
+  const big = g.map((v) => v * k);
+  assert.ok(Math.abs(normalizedBlockGramSimilarity(g, 100, big, 100 * k, c) - 1) < 1e-12);
+  // The published full variant loses 2k/(1+k²) per block from the magnitude alone.
+  assert.ok(Math.abs(blockGramSimilarity(g, big, c) - (2 * k) / (1 + k * k)) < 1e-6);
+});
+
+test('full-normalized equals the full statistic on the per-image normalised Grams', () => {
+  const c = 16;
+  const a = randomGram(c, 1);
+  const b = randomGram(c, 2);
+  const expected = blockGramSimilarity(a.map((v) => v / 30), b.map((v) => v / 45), c);
+  assert.equal(normalizedBlockGramSimilarity(a, 30, b, 45, c), expected);
+  // With equal cell counts the division changes only the size of the stabilising constant relative to the entries.
+  assert.ok(Math.abs(normalizedBlockGramSimilarity(a, 1, b, 1, c) - blockGramSimilarity(a, b, c)) < 1e-15);
+  assert.throws(() => normalizedBlockGramSimilarity(a, 1, b.subarray(1), 1, c), /16×16/);
+});
+
+test('full-normalized is a variant, a registry metric, and not the default', () => {
+  assert.ok(VARIANTS.includes('full-normalized'));
+  assert.equal(VARIANTS[0], 'full');
+  assert.equal(DEEPSSIM_METRIC_NAMES['deepssim-full-normalized'], 'full-normalized');
+  assert.ok(metricNames().includes('deepssim-full-normalized'));
+});
