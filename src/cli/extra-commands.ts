@@ -2,12 +2,14 @@
 import type { Command } from 'commander';
 import { createMetrics } from '../metrics/registry.js';
 import { registerEvalCommand } from './commands/eval.js';
+import { registerMergeCommand } from './commands/merge.js';
 import { registerRobustnessCommand } from './commands/robustness.js';
 import { registerSaliencyCommand } from './commands/saliency.js';
 
 export function registerExtraCommands(program: Command): void {
   registerSaliencyCommand(program);
   registerEvalCommand(program);
+  registerMergeCommand(program);
   registerRobustnessCommand(program, {
     createMetric: async (name, options) => (await createMetrics([name], { ...options }))[0],
   });

@@ -42,7 +42,7 @@ export function formatMarkdown(ev: Evaluation, title = 'Evaluation'): string {
   const lines = [
     `# ${title}`,
     '',
-    `${ev.n} pairs from ${ev.layout} (${ev.root}); subjective score: ${subj}${ev.misaligned ? '; misaligned mode (distorted images transformed before scoring)' : ''}.`,
+    `${ev.n} pairs from ${ev.layout} (${ev.root}); subjective score: ${ev.direction ?? subj}${ev.misaligned ? '; misaligned mode (distorted images transformed before scoring)' : ''}.`,
     'Correlations are signed so that positive = agreement with the observers. PLCC and RMSE after the VQEG',
     '5-parameter logistic (fallbacks noted); brackets: 95 % percentile-bootstrap intervals.',
     '',
@@ -68,11 +68,16 @@ export function formatMarkdown(ev: Evaluation, title = 'Evaluation'): string {
       lines.push(`| ${t} | ${typed.map((m) => f4(m.perType.find((p) => p.type === t)?.srcc ?? NaN)).join(' | ')} |`);
     }
   }
-  const notes = ev.metrics.flatMap((m) => [
+  const scored = ev.metrics.filter((m) => m.stats);
+  const allNegative = scored.length > 0 && scored.every((m) => m.stats!.srcc < -0.3);
+  const notes = [
+    ...(allNegative ? ['- Every correlation is negative: the metrics disagree with the observers, or the subjective score runs the other way (check whether it is MOS-like or DMOS-like).'] : []),
+    ...ev.metrics.flatMap((m) => [
     ...(m.stats?.fit.fallbackReasons.length ? [`- ${m.name}: fit fell back to ${m.stats.fit.kind} (${m.stats.fit.fallbackReasons.join('; ')})`] : []),
     ...(m.nonFinite ? [`- ${m.name}: ${m.nonFinite} non-finite scores excluded`] : []),
-    ...m.failures.slice(0, 5).map((f) => `- ${m.name}: pair ${f.index + 1} failed: ${f.message}`),
-  ]);
+    ...m.failures.slice(0, 5).map((f) => `- ${m.name}: pair ${f.index + 1} (${ev.distorted[f.index] ?? '?'}) failed: ${f.message}`),
+  ]),
+  ];
   if (notes.length) lines.push('', '## Notes', '', ...notes);
   lines.push('', `Wall time ${ev.seconds.toFixed(1)} s.`, '');
   return lines.join('\n');
@@ -148,7 +153,10 @@ export function reportJson(ev: Evaluation): string {
     misaligned: ev.misaligned,
     seconds: ev.seconds,
     metrics: summarize(ev),
+    direction: ev.direction ?? null,
     pairs: ev.subjective.map((s, i) => ({
+      reference: ev.references[i],
+      distorted: ev.distorted[i],
       score: s,
       type: ev.types[i],
       metrics: Object.fromEntries(ev.metrics.map((m: MetricEvaluation) => [m.name, m.scores[i]])),

@@ -58,6 +58,11 @@ export interface Evaluation {
   /** Subjective score and type per entry, manifest order. */
   subjective: number[];
   types: Array<string | undefined>;
+  /** Reference and distorted image paths per entry, manifest order. */
+  references: string[];
+  distorted: string[];
+  /** How the subjective score's direction was decided, for people (e.g. "DMOS-like (lower = better), the LIVE convention"). */
+  direction?: string;
   seconds: number;
 }
 
@@ -83,10 +88,25 @@ class ReferenceCache {
   }
 }
 
-export async function evaluate(manifest: Manifest, metrics: FullReferenceMetric[], options: EvaluateOptions = {}): Promise<Evaluation> {
+export interface ScoredItems {
+  /** Per metric, in metric order. Scores are indexed like the items; null = not scored. */
+  metrics: MetricEvaluation[];
+  seconds: number;
+}
+
+/**
+ * Score (reference, test) items with every metric: items are visited grouped by reference (stable), each reference
+ * is decoded once while needed, each test image once per item; metrics that cache features by image object (DeepSSIM)
+ * therefore run the network once per distinct image. `indices` restricts the work to some items (a shard); the other
+ * scores stay null.
+ */
+export async function scoreItems(
+  items: ReadonlyArray<{ reference: string; test: string }>,
+  metrics: FullReferenceMetric[],
+  options: EvaluateOptions & { indices?: readonly number[] } = {},
+): Promise<ScoredItems> {
   const t0 = performance.now();
-  const entries = manifest.entries;
-  const n = entries.length;
+  const n = items.length;
   const decode = options.decode ?? ((p: string) => decodeImage(p));
   const cache = new ReferenceCache(Math.max(1, options.referenceCacheSize ?? 8), decode);
   const results: MetricEvaluation[] = metrics.map((m) => ({
@@ -100,17 +120,18 @@ export async function evaluate(manifest: Manifest, metrics: FullReferenceMetric[
     perType: [],
     scoringSeconds: 0,
   }));
-  // Visit pairs grouped by reference (stable), so the cache holds each reference while it is needed.
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
-    entries[a].reference < entries[b].reference ? -1 : entries[a].reference > entries[b].reference ? 1 : a - b,
+  const chosen = options.indices ? [...options.indices] : Array.from({ length: n }, (_, i) => i);
+  // Visit items grouped by reference (stable), so the cache holds each reference while it is needed.
+  const order = chosen.sort((a, b) =>
+    items[a].reference < items[b].reference ? -1 : items[a].reference > items[b].reference ? 1 : a - b,
   );
   let next = 0;
   let done = 0;
   const worker = async () => {
     while (next < order.length) {
       const i = order[next++];
-      const e = entries[i];
-      const [ref, rawDist] = await Promise.all([cache.get(e.reference), decode(e.distorted)]);
+      const e = items[i];
+      const [ref, rawDist] = await Promise.all([cache.get(e.reference), decode(e.test)]);
       const dist = options.transform ? options.transform(rawDist) : rawDist;
       const sameSize = ref.width === dist.width && ref.height === dist.height;
       for (let k = 0; k < metrics.length; k++) {
@@ -131,14 +152,28 @@ export async function evaluate(manifest: Manifest, metrics: FullReferenceMetric[
         r.scoringSeconds += (performance.now() - ts) / 1000;
       }
       done++;
-      options.onProgress?.(done, n);
+      options.onProgress?.(done, order.length);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, n)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, order.length)) }, worker));
+  for (const r of results) r.failures.sort((a, b) => a.index - b.index);
+  return { metrics: results, seconds: (performance.now() - t0) / 1000 };
+}
 
+/** Correlation statistics of scored manifest entries (every figure deterministic given the scores). */
+export function finishEvaluation(
+  manifest: Manifest,
+  results: MetricEvaluation[],
+  options: Pick<EvaluateOptions, 'resamples' | 'seed'> & { misaligned?: boolean; seconds?: number } = {},
+): Evaluation {
+  const entries = manifest.entries;
+  const n = entries.length;
   const subjective = entries.map((e) => e.score);
   const types = entries.map((e) => e.type);
   for (const r of results) {
+    r.nonFinite = 0;
+    r.stats = null;
+    r.perType = [];
     const idx: number[] = [];
     for (let i = 0; i < n; i++) {
       const s = r.scores[i];
@@ -165,10 +200,24 @@ export async function evaluate(manifest: Manifest, metrics: FullReferenceMetric[
     root: manifest.root,
     n,
     subjectiveHigherIsBetter: manifest.higherIsBetter,
-    misaligned: options.transform !== undefined,
+    misaligned: options.misaligned ?? false,
     metrics: results,
     subjective,
     types,
-    seconds: (performance.now() - t0) / 1000,
+    references: entries.map((e) => e.reference),
+    distorted: entries.map((e) => e.distorted),
+    seconds: options.seconds ?? 0,
   };
+}
+
+export async function evaluate(manifest: Manifest, metrics: FullReferenceMetric[], options: EvaluateOptions = {}): Promise<Evaluation> {
+  const t0 = performance.now();
+  const items = manifest.entries.map((e) => ({ reference: e.reference, test: e.distorted }));
+  const scored = await scoreItems(items, metrics, options);
+  return finishEvaluation(manifest, scored.metrics, {
+    resamples: options.resamples,
+    seed: options.seed,
+    misaligned: options.transform !== undefined,
+    seconds: (performance.now() - t0) / 1000,
+  });
 }

@@ -1,80 +1,75 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { scorePairs, type PairInput } from '../../batch.js';
+import { scorePairs } from '../../batch.js';
 import { createDeepSSIM } from '../../deepssim.js';
-import { DeepSSIMError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
+import { BATCH_PAIR_COLUMN, BATCH_SHARD_COLUMN } from '../../eval/merge.js';
+import { readPairsFile } from '../../eval/pairs-csv.js';
+import { formatShard, parseShard, shardIndices, type Shard } from '../../eval/shard.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { createProgress } from '../../util/progress.js';
-import { addMetricOptions, metricOptions, type MetricCliOptions } from '../options.js';
+import { EXIT_BELOW_THRESHOLD, EXIT_RUNTIME } from '../exit-codes.js';
+import { addMetricOptions, metricOptions, parseNumber, type MetricCliOptions } from '../options.js';
 
 interface BatchCliOptions extends MetricCliOptions {
   out?: string;
   format?: 'csv' | 'jsonl';
   progress?: boolean;
   profile?: boolean;
-}
-
-type Row = Record<string, string> & PairInput;
-
-/** Read a pairs CSV: header with `reference,test` (other columns passed through). */
-export async function readPairsCsv(file: string): Promise<Row[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new DeepSSIMError(`cannot read pairs file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-  let rows: Record<string, string>[];
-  try {
-    rows = parse(text, { columns: true, skip_empty_lines: true, trim: true, bom: true });
-  } catch (err) {
-    throw new DeepSSIMError(`cannot parse pairs file ${file}: ${(err as Error).message}`);
-  }
-  if (rows.length === 0) throw new UsageError(`pairs file ${file} has no rows (expected a header with reference,test and one row per pair)`);
-  const cols = Object.keys(rows[0]);
-  for (const need of ['reference', 'test']) {
-    if (!cols.includes(need)) throw new UsageError(`pairs file ${file} has no '${need}' column (columns: ${cols.join(', ')})`);
-  }
-  rows.forEach((r, i) => {
-    if (!r.reference || !r.test) throw new UsageError(`pairs file ${file}, row ${i + 2}: empty reference or test`);
-  });
-  return rows.map((r) => ({
-    ...r,
-    referenceSaliency: r.reference_saliency || undefined,
-    testSaliency: r.test_saliency || undefined,
-  })) as Row[];
+  failBelow?: number;
+  shard?: Shard;
 }
 
 export function registerBatchCommand(program: Command): void {
   const cmd = program
     .command('batch')
     .description('score many pairs from a CSV (columns reference,test; others passed through); each reference is computed once')
-    .argument('<pairs.csv>', 'CSV with a header; paths are relative to the CSV file; optional reference_saliency,test_saliency columns')
+    .argument(
+      '<pairs.csv>',
+      'CSV with a header (case-insensitive; , ; or tab) with reference and test (alias distorted), optional reference_saliency,test_saliency; paths relative to the CSV; - reads standard input',
+    )
     .option('-o, --out <file>', 'write results here (atomically) instead of stdout')
     .option('--format <fmt>', 'csv or jsonl (default: from --out extension, else csv)')
+    .option('--fail-below <score>', `exit with code ${EXIT_BELOW_THRESHOLD} when any score is below this (CI gate)`, parseNumber('--fail-below', () => true, 'a number'))
+    .option('--shard <i/n>', 'score only shard i of n (pairs grouped by reference); combine the outputs with deepssim merge', (v) => parseShard(v))
     .option('--no-progress', 'no progress bar even on a terminal')
     .option('--profile', 'print throughput and the share of time inside/outside inference on stderr');
   addMetricOptions(cmd).action(async (file: string, opts: BatchCliOptions) => {
     const format = opts.format ?? (opts.out?.endsWith('.jsonl') || opts.out?.endsWith('.json') ? 'jsonl' : 'csv');
     if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl, got '${format}'`);
-    const rows = await readPairsCsv(file);
+    const { table, pairs: all } = await readPairsFile({ path: file });
+    const baseDir = file === '-' ? process.cwd() : dirname(resolve(file));
+    const shard = opts.shard;
+    const pairs = shard ? shardIndices(all.map((p) => resolve(baseDir, p.reference)), shard).map((i) => all[i]) : all;
     const started = performance.now();
     const metric = await createDeepSSIM(metricOptions(opts));
-    const progress = opts.progress === false ? { tick() {}, stop() {} } : createProgress(rows.length, 'scoring');
+    const tty = process.stderr.isTTY === true && opts.progress !== false;
+    const progress = opts.progress === false ? { tick() {}, stop() {} } : createProgress(pairs.length, 'scoring');
     const results: Record<string, string | number | null>[] = [];
     let failed = 0;
+    let below = 0;
     let stats: ReturnType<typeof metric.stats>;
+    const saliency = opts.saliency ?? 'none';
     try {
-      for await (const r of scorePairs(metric, rows, { baseDir: dirname(resolve(file)) })) {
-        const { referenceSaliency: _a, testSaliency: _b, ...columns } = r.pair;
-        results.push({ ...columns, score: r.score ?? null, variant: metric.variant, backbone: metric.backboneName, error: r.error ?? '' });
+      for await (const r of scorePairs(metric, pairs, { baseDir })) {
+        const p = r.pair;
+        const mode = p.referenceSaliency || p.testSaliency ? 'maps' : saliency;
+        results.push({
+          ...(shard ? { [BATCH_PAIR_COLUMN]: p.index + 1, [BATCH_SHARD_COLUMN]: formatShard(shard) } : {}),
+          ...p.columns,
+          score: r.score ?? null,
+          variant: metric.variant,
+          backbone: metric.backboneName,
+          saliency: mode,
+          saliency_threshold: mode === 'none' ? null : (opts.saliencyThreshold ?? 0),
+          error: r.error ?? '',
+        });
         if (r.error) {
           failed++;
-          process.stderr.write(`\nrow ${r.index + 2}: ${r.error}\n`);
-        }
+          // On a terminal the progress bar owns the current line; elsewhere messages start at column 0.
+          process.stderr.write(`${tty ? '\n' : ''}pair ${p.index + 1} (line ${p.line}): ${r.error}\n`);
+        } else if (opts.failBelow !== undefined && r.score! < opts.failBelow) below++;
         progress.tick();
       }
     } finally {
@@ -82,10 +77,20 @@ export function registerBatchCommand(program: Command): void {
       stats = metric.stats();
       await metric.dispose();
     }
+    const columns = [
+      ...(shard ? [BATCH_PAIR_COLUMN, BATCH_SHARD_COLUMN] : []),
+      ...table.columns,
+      'score',
+      'variant',
+      'backbone',
+      'saliency',
+      'saliency_threshold',
+      'error',
+    ];
     const text =
       format === 'csv'
-        ? stringify(results, { header: true, cast: { number: (v) => String(v) } })
-        : results.map((r) => JSON.stringify(r)).join('\n') + '\n';
+        ? stringify(results, { header: true, columns, cast: { number: (v) => String(v) } })
+        : results.map((r) => JSON.stringify(r)).join('\n') + (results.length ? '\n' : '');
     if (opts.out) await writeFileAtomic(opts.out, text);
     else process.stdout.write(text);
     if (opts.profile) {
@@ -93,14 +98,18 @@ export function registerBatchCommand(program: Command): void {
       const { runs, inferenceMs } = stats;
       const share = (ms: number) => `${((100 * ms) / wall).toFixed(1)} %`;
       process.stderr.write(
-        `profile: ${rows.length} pairs in ${(wall / 1000).toFixed(2)} s (${((1000 * rows.length) / wall).toFixed(2)} pairs/s), ` +
+        `profile: ${pairs.length} pairs in ${(wall / 1000).toFixed(2)} s (${((1000 * pairs.length) / wall).toFixed(2)} pairs/s), ` +
           `${runs} network runs; inference ${(inferenceMs / 1000).toFixed(2)} s (${share(inferenceMs)}), ` +
           `outside inference ${((wall - inferenceMs) / 1000).toFixed(2)} s (${share(wall - inferenceMs)})\n`,
       );
     }
+    if (shard) process.stderr.write(`shard ${formatShard(shard)}: ${pairs.length} of ${all.length} pairs\n`);
     if (failed > 0) {
-      process.stderr.write(`${failed} of ${rows.length} pairs failed (see the error column)\n`);
-      process.exitCode = 1;
+      process.stderr.write(`${failed} of ${pairs.length} pairs failed (see the error column)\n`);
+      process.exitCode = EXIT_RUNTIME;
+    } else if (below > 0) {
+      process.stderr.write(`${below} of ${pairs.length} pairs scored below --fail-below ${opts.failBelow}\n`);
+      process.exitCode = EXIT_BELOW_THRESHOLD;
     }
   });
 }
