@@ -38,7 +38,7 @@ def make_study(rng):
         for k, t in enumerate(tests):
             # Metric scores correlate with the hidden quality; a few are rounded to force ties.
             v = quality[k] + 0.8 * rng.normal()
-            scores[(ref, t)] = round(v, 1) if s == 3 else float(v)
+            scores[(ref, t)] = float(round(float(v), 1)) if s == 3 else float(v)
         for _ in range(int(rng.integers(6, 30))):
             i, j = rng.choice(n_tests, size=2, replace=False)
             p_j = 1 / (1 + math.exp(-(quality[j] - quality[i]) * 1.5))

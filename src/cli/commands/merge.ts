@@ -34,7 +34,12 @@ async function readText(path: string): Promise<string> {
   }
 }
 
-export function registerMergeCommand(program: Command): Command {
+export interface MergeCommandDeps {
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+export function registerMergeCommand(program: Command, deps: MergeCommandDeps = {}): Command {
   return program
     .command('merge')
     .description('combine the outputs of batch --shard or eval --shard into the result of one unsharded run')
@@ -44,6 +49,8 @@ export function registerMergeCommand(program: Command): Command {
     .option('--bootstrap <n>', 'eval: bootstrap resamples for 95 % CIs (0 = none)', parseNumber('--bootstrap', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'), 1000)
     .option('--seed <n>', 'eval: bootstrap seed', parseNumber('--seed', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'), 1)
     .action(async (paths: string[], opts: MergeCliOptions) => {
+      const stdout = deps.stdout ?? process.stdout;
+      const stderr = deps.stderr ?? process.stderr;
       const texts = await Promise.all(paths.map(readText));
       const evalKinds = texts.map(isEvalScoresText);
       if (evalKinds.some((k) => k !== evalKinds[0]) && texts.some((t) => t.trim() !== '')) {
@@ -52,7 +59,7 @@ export function registerMergeCommand(program: Command): Command {
       if (!evalKinds[0]) {
         const merged = mergeBatchOutputs(texts, paths);
         if (opts.out) await writeFileAtomic(opts.out, merged.text);
-        else process.stdout.write(merged.text);
+        else stdout.write(merged.text);
         return;
       }
       const m = mergeEvalScores(texts.map((t, k) => parseScoresText(t, paths[k])), paths);
@@ -71,10 +78,10 @@ export function registerMergeCommand(program: Command): Command {
       if (m.kind === 'mos') {
         const ev = finishEvaluation(m.manifest, scored, stats);
         ev.direction = m.direction.description;
-        await emitEvaluation({ kind: 'mos', ev }, dataset, opts, process.stdout, process.stderr);
+        await emitEvaluation({ kind: 'mos', ev }, dataset, opts, stdout, stderr);
       } else {
         const ev = finishVotesEvaluation(m.data, m.items, scored, stats);
-        await emitEvaluation({ kind: 'votes', ev }, dataset, opts, process.stdout, process.stderr);
+        await emitEvaluation({ kind: 'votes', ev }, dataset, opts, stdout, stderr);
       }
     });
 }
