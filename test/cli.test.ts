@@ -96,7 +96,7 @@ describe('score: bad input', () => {
     oneErrorLine(await runCli(['score', A, B, '--bogus']), 2, /unknown option '--bogus'/);
   });
   test('bad option value → 2', async () => {
-    oneErrorLine(await runCli(['score', A, B, '--variant', 'huge']), 2, /'full' or 'lite'/);
+    oneErrorLine(await runCli(['score', A, B, '--variant', 'huge']), 2, /one of 'full', 'lite', 'full-normalized'/);
     oneErrorLine(await runCli(['score', A, B, '--threads', 'zero']), 2, /--threads/);
   });
   test('missing argument and unknown command → 2', async () => {
@@ -126,15 +126,15 @@ describe('batch', () => {
     await writeFile(csv, `reference,test\n${A},${A}\n${A},${join(dir, 'missing.png')}\n`);
     const r = await runCli(['batch', csv, '--weights', W]);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /^reference,test,score,variant,backbone,error\n/);
+    assert.match(r.stdout, /^reference,test,score,variant,backbone,saliency,saliency_threshold,error\n/);
     assert.match(r.stdout, /missing\.png: no such file/);
     assert.match(r.stderr, /1 of 2 pairs failed/);
   });
-  test('CSV without a test column → 2, and no output file is left behind', async () => {
+  test('CSV without a test column → 1 (a data error), and no output file is left behind', async () => {
     const csv = join(dir, 'nocol.csv');
     await writeFile(csv, 'reference,other\na.png,b.png\n');
     const out = join(dir, 'never.csv');
-    oneErrorLine(await runCli(['batch', csv, '--weights', W, '--out', out]), 2, /no 'test' column/);
+    oneErrorLine(await runCli(['batch', csv, '--weights', W, '--out', out]), 1, /needs a header with columns reference and test/);
     assert.equal(existsSync(out), false);
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
   });

@@ -27,7 +27,7 @@ export interface MetricCliOptions {
 export function addMetricOptions(cmd: Command): Command {
   return cmd
     .option('--variant <name>', 'full (published metric), lite (normalised Gram, one window) or full-normalized (full with Gram ÷ h·w; extension, not in the paper)', (v) => {
-      if (!(VARIANTS as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${VARIANTS.join(', ')}.`);
+      if (!(VARIANTS as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${VARIANTS.map((x) => `'${x}'`).join(', ')}.`);
       return v;
     })
     .option('--backbone <name>', 'feature backbone (default vgg16)')
