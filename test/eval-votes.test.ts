@@ -248,6 +248,7 @@ test('CLI: eval votes.csv (detected by its header) — report figures, JSON shap
   });
   await program.parseAsync(['node', 'x', 'eval', join(dir, 'votes.csv'), '--metrics', 'mad', '--json', '--out', out, '--bootstrap', '200']);
   const doc = JSON.parse(stdout);
+  assert.match(stderr, /wrote .*eval\.json/);
   assert.equal(doc.votes, 7);
   assert.equal(doc.sets, 2);
   // 6 of 7 votes follow the noise order; the upset is the only disagreement.
