@@ -77,3 +77,9 @@ export const MAX_XLSX_INFLATED_BYTES = 256 * 1024 ** 2;
 
 /** Longest a third-party parser (the xlsx reader) may run before it is abandoned (milliseconds). */
 export const PARSER_TIMEOUT_MS = 15_000;
+
+/**
+ * Most pixels per byte of RLE data a BMP may declare. RLE can skip pixels (delta, end-of-line, end-of-bitmap), so
+ * real files exceed the 127:1 of plain runs, but not by orders of magnitude.
+ */
+export const BMP_MAX_RLE_RATIO = 4096;

@@ -14,7 +14,8 @@
  * and palettes are always applied (PIL's "gray palette" shortcut misreads e.g. 8-bit files with a 2-entry
  * black/white palette as 1-bit data).
  */
-import { ImageError } from '../errors.js';
+import { ImageError, LimitError } from '../errors.js';
+import { BMP_MAX_RLE_RATIO } from '../limits.js';
 import type { RGBImage } from './types.js';
 
 /** Largest accepted image (pixels): 2^28, beyond any real BMP, refuses decompression bombs and absurd headers. */
@@ -290,8 +291,13 @@ export function decodeBmp(bytes: Uint8Array, name: string): RGBImage {
   if (off === 0) off = hd.afterHeader + (pal ? hd.colors * hd.paletteEntry : 0);
   if (off >= bytes.length) fail(`pixel data offset ${off} is past the end of the file (${bytes.length} bytes)`);
 
-  const out = new Uint8Array(w * ht * 3);
   if (compression === BI_RLE8 || compression === BI_RLE4) {
+    // RLE can legitimately skip pixels (delta, end of line, early end of bitmap), so the data size does not bound
+    // the image; a ratio far beyond what real RLE files reach keeps a tiny file from allocating a huge image.
+    if (w * ht > (bytes.length - off) * BMP_MAX_RLE_RATIO) {
+      throw new LimitError(`cannot decode BMP ${name}: ${w}×${ht} pixels from ${bytes.length - off} bytes of RLE data exceeds ${BMP_MAX_RLE_RATIO} pixels per byte (BMP_MAX_RLE_RATIO)`, { limit: 'BMP_MAX_RLE_RATIO' });
+    }
+    const out = new Uint8Array(w * ht * 3);
     const idx = expandRle(bytes, off, hd, fail);
     for (let fr = 0; fr < ht; fr++) {
       let o = outRow(hd, fr) * w * 3;
@@ -308,6 +314,7 @@ export function decodeBmp(bytes: Uint8Array, name: string): RGBImage {
   const stride = ((w * bits + 31) >>> 5) * 4;
   const need = off + stride * (ht - 1) + Math.ceil((w * bits) / 8); // the last row's padding may be missing
   if (need > bytes.length) fail(`truncated pixel data (needs ${need} bytes, file has ${bytes.length})`);
+  const out = new Uint8Array(w * ht * 3);
 
   if (pal) {
     decodePaletted(bytes, off, stride, hd, pal, out);

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeepSSIMError } from '../../errors.js';
+import { DataError, quote } from '../../errors.js';
 
 export function isDir(p: string): boolean {
   try {
@@ -30,6 +30,8 @@ export class FolderIndex {
   }
   /** Absolute path of `name` (case-insensitive), or undefined. */
   find(name: string): string | undefined {
+    // Dataset tables name files inside this folder: anything that is not a plain file name is not found here.
+    if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) return undefined;
     const exact = join(this.dir, name);
     if (existsSync(exact)) return exact;
     const hit = this.names.get(name.toLowerCase());
@@ -38,7 +40,7 @@ export class FolderIndex {
   /** Like find() but throws a one-line error naming what is missing. */
   require(name: string, what: string): string {
     const p = this.find(name);
-    if (!p) throw new DeepSSIMError(`${what}: ${name} not found in ${this.dir}`);
+    if (!p) throw new DataError(`${what}: ${quote(name)} not found in ${this.dir}`, { code: 'DATA_NOT_FOUND' });
     return p;
   }
 }

@@ -1,6 +1,6 @@
 /** Load a dataset from a manifest CSV or a dataset root folder whose layout is detected. */
 import { join } from 'node:path';
-import { DeepSSIMError } from '../../errors.js';
+import { DataError } from '../../errors.js';
 import { loadCsiq, isCsiqLayout } from './csiq.js';
 import { isDir, isFile } from './files.js';
 import { isKadidLayout, loadKadid } from './kadid.js';
@@ -31,7 +31,7 @@ export function detectLayout(root: string): 'live' | 'csiq' | 'tid2013' | 'kadid
 
 export async function loadDataset(path: string, options: LoadOptions = {}): Promise<Manifest> {
   if (isFile(path)) return loadManifestCsv(path, { higherIsBetter: options.higherIsBetter ?? true });
-  if (!isDir(path)) throw new DeepSSIMError(`no such manifest or dataset folder: ${path}`);
+  if (!isDir(path)) throw new DataError(`no such manifest or dataset folder: ${path}`, { code: 'DATA_NOT_FOUND', path });
   switch (detectLayout(path)) {
     case 'live':
       return loadLive(path);
@@ -44,7 +44,7 @@ export async function loadDataset(path: string, options: LoadOptions = {}): Prom
     case 'manifest-csv':
       return loadManifestCsv(join(path, 'manifest.csv'), { higherIsBetter: options.higherIsBetter ?? true });
     default:
-      throw new DeepSSIMError(
+      throw new DataError(
         `${path}: unknown dataset layout (expected LIVE, CSIQ, TID2013, KADID-10k, or a folder with manifest.csv)`,
       );
   }

@@ -7,7 +7,7 @@
  * entries with orgs = 1 are the undistorted originals and are skipped. DMOS: lower = better.
  */
 import { join } from 'node:path';
-import { DeepSSIMError } from '../../errors.js';
+import { DataError } from '../../errors.js';
 import { FolderIndex, isDir, isFile } from './files.js';
 import { matNumbers, matStrings, readMat5 } from './mat5.js';
 import type { Manifest, ManifestEntry } from './types.js';
@@ -39,7 +39,7 @@ export function loadLive(root: string, options: { realigned?: boolean } = {}): M
   const refnames = matStrings(readMat5(refFile), 'refnames_all', refFile);
   const total = LIVE_FOLDERS.reduce((s, [, n]) => s + n, 0);
   if (dmos.length !== total || orgs.length !== total || refnames.length !== total) {
-    throw new DeepSSIMError(
+    throw new DataError(
       `LIVE ${root}: expected ${total} scores, orgs and reference names, got ${dmos.length}, ${orgs.length}, ${refnames.length}`,
     );
   }

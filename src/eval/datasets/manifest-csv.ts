@@ -3,9 +3,9 @@
  * A header row is optional; when present its column names (any order) are used. The CSV cannot say whether the
  * score is MOS-like or DMOS-like, so the caller passes `higherIsBetter` (CLI: --lower-better).
  */
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { DeepSSIMError, UsageError } from '../../errors.js';
+import { DataError, quote } from '../../errors.js';
+import { readDataFile } from './read-text.js';
 import { isFile } from './files.js';
 import type { Manifest, ManifestEntry } from './types.js';
 
@@ -33,12 +33,7 @@ export function splitCsvLine(line: string): string[] {
 }
 
 export function loadManifestCsv(path: string, options: { higherIsBetter: boolean; checkFiles?: boolean }): Manifest {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read manifest ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const text = readDataFile(path, 'manifest').toString('utf8');
   const root = dirname(resolve(path));
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   let cols = { reference: 0, distorted: 1, score: 2, type: 3 };
@@ -46,7 +41,7 @@ export function loadManifestCsv(path: string, options: { higherIsBetter: boolean
   const first = splitCsvLine(lines[0] ?? '').map((c) => c.toLowerCase());
   if (first.includes('reference') && first.includes('distorted')) {
     const idx = (n: string) => first.indexOf(n);
-    if (idx('score') < 0) throw new UsageError(`manifest ${path}: header has no "score" column`);
+    if (idx('score') < 0) throw new DataError(`manifest ${path}: header has no "score" column`, { path });
     cols = { reference: idx('reference'), distorted: idx('distorted'), score: idx('score'), type: idx('type') };
     start = 1;
   }
@@ -58,18 +53,18 @@ export function loadManifestCsv(path: string, options: { higherIsBetter: boolean
     const f = splitCsvLine(line);
     const score = Number(f[cols.score]);
     if (f.length < 3 || !f[cols.reference] || !f[cols.distorted] || f[cols.score] === '' || !Number.isFinite(score)) {
-      throw new UsageError(`manifest ${path}, line ${i + 1}: expected reference,distorted,score[,type], got "${line}"`);
+      throw new DataError(`manifest ${path}, line ${i + 1}: expected reference,distorted,score[,type], got ${quote(line)}`, { path, row: i + 1 });
     }
     const e: ManifestEntry = { reference: abs(f[cols.reference]), distorted: abs(f[cols.distorted]), score };
     const type = cols.type >= 0 ? f[cols.type] : undefined;
     if (type) e.type = type;
     if (options.checkFiles !== false) {
       for (const p of [e.reference, e.distorted]) {
-        if (!isFile(p)) throw new DeepSSIMError(`manifest ${path}, line ${i + 1}: no such file ${p}`);
+        if (!isFile(p)) throw new DataError(`manifest ${path}, line ${i + 1}: no such file ${quote(p)}`, { code: 'DATA_NOT_FOUND', path, row: i + 1 });
       }
     }
     entries.push(e);
   }
-  if (entries.length === 0) throw new UsageError(`manifest ${path} lists no image pairs`);
+  if (entries.length === 0) throw new DataError(`manifest ${path} lists no image pairs`, { path });
   return { layout: 'manifest-csv', root, entries, higherIsBetter: options.higherIsBetter };
 }

@@ -3,9 +3,9 @@
  * mos_with_names.txt with lines "<mos> <distorted name>". MOS: higher = better. Reference of iXX_TT_L is IXX.BMP;
  * case differs between files and archives (e.g. I25.BMP vs i25.bmp), so lookups are case-insensitive.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeepSSIMError } from '../../errors.js';
+import { DataError, quote } from '../../errors.js';
+import { readDataFile } from './read-text.js';
 import { FolderIndex, isDir, isFile } from './files.js';
 import type { Manifest, ManifestEntry } from './types.js';
 
@@ -27,14 +27,14 @@ export function loadTid(root: string): Manifest {
   const refs = new FolderIndex(join(root, 'reference_images'));
   const dist = new FolderIndex(join(root, 'distorted_images'));
   const entries: ManifestEntry[] = [];
-  const lines = readFileSync(file, 'latin1').split(/\r?\n/);
+  const lines = readDataFile(file, 'TID score file').toString('latin1').split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (!line) continue;
     const [mosText, name] = line.split(/\s+/);
     const mos = Number(mosText);
     const m = /^i(\d+)_(\d+)_(\d+)\.\w+$/i.exec(name ?? '');
-    if (!Number.isFinite(mos) || !m) throw new DeepSSIMError(`${file}, line ${i + 1}: expected "<mos> iXX_TT_L.bmp", got "${line}"`);
+    if (!Number.isFinite(mos) || !m || mosText === '') throw new DataError(`${file}, line ${i + 1}: expected "<mos> iXX_TT_L.bmp", got ${quote(line)}`, { path: file, row: i + 1 });
     const t = Number(m[2]);
     entries.push({
       reference: refs.require(`I${m[1]}.BMP`, 'TID reference'),
@@ -43,6 +43,6 @@ export function loadTid(root: string): Manifest {
       type: `${m[2]} ${TID2013_TYPES[t - 1] ?? 'type ' + t}`,
     });
   }
-  if (entries.length === 0) throw new DeepSSIMError(`${file}: no entries`);
+  if (entries.length === 0) throw new DataError(`${file}: no entries`, { path: file });
   return { layout: 'tid2013', root, entries, higherIsBetter: true };
 }
