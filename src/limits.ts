@@ -60,11 +60,17 @@ export const MAX_ZIP_ENTRIES = 100_000;
  */
 export const MAX_DEFLATE_RATIO = 1032;
 
+/**
+ * Most bytes the deflated entries of one zip .pth may inflate to (torch.save writes stored entries, which cost
+ * nothing to read; deflated ones only appear in re-zipped archives).
+ */
+export const MAX_ZIP_INFLATED_BYTES = 64 * 1024 ** 2;
+
 /** Largest MAT-file read (bytes): LIVE's dmos_realigned.mat is 14 KB. */
 export const MAX_MAT_FILE_BYTES = 256 * 1024 ** 2;
 
-/** Largest inflated miCOMPRESSED element of a MAT-file (bytes). */
-export const MAX_MAT_INFLATED_BYTES = 256 * 1024 ** 2;
+/** Most bytes all miCOMPRESSED elements of one MAT-file may inflate to. */
+export const MAX_MAT_INFLATED_BYTES = 16 * 1024 ** 2;
 
 /** Deepest nesting of cell arrays in a MAT-file (LIVE's refnames_all is a cell of char arrays: depth 2). */
 export const MAX_MAT_DEPTH = 32;

@@ -219,7 +219,7 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
       case 0x8a: { // LONG1
         need(1);
         const n = buf[pos++];
-        stack.push(decodeLong(readBytes(n), fail));
+        stack.push(decodeLong(readBytes(n), src));
         break;
       }
       case 0x8b: { // LONG4
@@ -227,10 +227,8 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         const n = dv.getInt32(pos, true);
         pos += 4;
         if (n < 0) fail('malformed pickle (negative LONG4 length)');
-        if (n > MAX_PICKLE_LONG_BYTES) {
-          throw new LimitError(`${src}: a ${n}-byte integer exceeds the limit of ${MAX_PICKLE_LONG_BYTES} bytes (MAX_PICKLE_LONG_BYTES)`, { limit: 'MAX_PICKLE_LONG_BYTES' });
-        }
-        stack.push(decodeLong(readBytes(n), fail));
+        need(n);
+        stack.push(decodeLong(readBytes(n), src));
         break;
       }
       case 0x47: need(8); stack.push(dv.getFloat64(pos, false)); pos += 8; break; // BINFLOAT (big-endian)
@@ -358,9 +356,11 @@ function buildDictAttrs(obj: PyDict, state: unknown, fail: (m: string) => never)
  * Python long from little-endian two's complement bytes: a number when safe, else a bigint. Linear time: the
  * bytes become one hexadecimal string parsed once (shifting a BigInt byte by byte is quadratic).
  */
-function decodeLong(bytes: Uint8Array, fail: (m: string) => never): number | bigint {
+function decodeLong(bytes: Uint8Array, src: string): number | bigint {
   if (bytes.length === 0) return 0;
-  if (bytes.length > MAX_PICKLE_LONG_BYTES) fail(`malformed pickle (a ${bytes.length}-byte integer)`);
+  if (bytes.length > MAX_PICKLE_LONG_BYTES) {
+    throw new LimitError(`${src}: a ${bytes.length}-byte integer exceeds the limit of ${MAX_PICKLE_LONG_BYTES} bytes (MAX_PICKLE_LONG_BYTES)`, { limit: 'MAX_PICKLE_LONG_BYTES' });
+  }
   let hex = '';
   for (let i = bytes.length - 1; i >= 0; i--) hex += bytes[i].toString(16).padStart(2, '0');
   let v = BigInt('0x' + hex);

@@ -12,7 +12,7 @@
  */
 import { LimitError, WeightsError, quote } from '../errors.js';
 import { nameOf } from '../util/names.js';
-import { MAX_EXPANDED_ELEMENTS, MAX_PICKLE_BYTES, MAX_PICKLE_DEPTH, MAX_PICKLE_OBJECTS, MAX_TENSOR_NAME, MAX_TENSORS } from '../limits.js';
+import { MAX_EXPANDED_ELEMENTS, MAX_ZIP_INFLATED_BYTES, MAX_PICKLE_BYTES, MAX_PICKLE_DEPTH, MAX_PICKLE_OBJECTS, MAX_TENSOR_NAME, MAX_TENSORS } from '../limits.js';
 import { ZipFailure, readZipDirectory, readZipEntry, type ZipEntry } from '../util/zip.js';
 import { DTYPE_SIZE, checkLayout, gatherStrided, isContiguous, maxStorageIndex, numelOf, toFloat32 } from './dtype.js';
 import { PyDict, describePyValue, unpickle } from './pickle.js';
@@ -189,7 +189,14 @@ export function readZipPthBytes(bytes: Uint8Array, source: string, select?: Tens
     return zipError(e, source);
   }
   const entries = new Map(list.map((e) => [e.name, e]));
+  let inflateBudget = MAX_ZIP_INFLATED_BYTES;
   const get = (entry: ZipEntry, cap: number): Uint8Array => {
+    if (entry.method !== 0) {
+      if (entry.size > inflateBudget) {
+        throw new LimitError(`${source}: deflated entry ${nameOf(entry.name)} declares ${entry.size} bytes, beyond the ${MAX_ZIP_INFLATED_BYTES} bytes deflated entries may inflate to (MAX_ZIP_INFLATED_BYTES)`, { limit: 'MAX_ZIP_INFLATED_BYTES' });
+      }
+      inflateBudget -= entry.size;
+    }
     try {
       return readZipEntry(bytes, entry, cap);
     } catch (e) {
