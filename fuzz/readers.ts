@@ -4,11 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readPairsCsv } from '../src/cli/commands/batch.js';
 import { loadCsiq } from '../src/eval/datasets/csiq.js';
 import { loadKadid } from '../src/eval/datasets/kadid.js';
 import { loadManifestCsv } from '../src/eval/datasets/manifest-csv.js';
 import { readMat5 } from '../src/eval/datasets/mat5.js';
+import { readNpyFloats } from '../src/eval/npy.js';
+import { readPairsFile } from '../src/eval/pairs-csv.js';
 import { loadTid } from '../src/eval/datasets/tid2013.js';
 import { decodeBmp } from '../src/image/bmp.js';
 import { decodeImage } from '../src/image/decode.js';
@@ -35,7 +36,8 @@ export const READERS: Readonly<Record<string, Reader>> = {
   image: (p) => decodeImage(p),
   mat5: async (p) => readMat5(p),
   manifest: async (p) => loadManifestCsv(p, { higherIsBetter: true, checkFiles: false }),
-  pairs: (p) => readPairsCsv(p),
+  pairs: (p) => readPairsFile({ path: p }),
+  npy: async (p) => readNpyFloats(new Uint8Array(readFileSync(p)), p),
   'kadid-dir': async (p) => loadKadid(p),
   'tid-dir': async (p) => loadTid(p),
   'csiq-dir': (p) => loadCsiq(p),
