@@ -8,7 +8,8 @@ import { availableParallelism } from 'node:os';
 import { getBackbone } from './backbones/registry.js';
 import type { Backbone } from './backbones/types.js';
 import { GramEngine } from './engine/session.js';
-import { UsageError, ImageError } from './errors.js';
+import { ComputeError, UsageError, ImageError } from './errors.js';
+import type { WeightsProgress } from './node/weights-store.js';
 import { computeGram, type TilingOptions } from './features.js';
 import { decodeImage } from './image/decode.js';
 import type { ImageInput, RGBImage } from './image/types.js';
@@ -44,6 +45,8 @@ export interface DeepSSIMOptions extends TilingOptions {
   saliencyThreshold?: number;
   /** Receives progress messages (weights download, cache); silent by default. */
   log?: (message: string) => void;
+  /** Weights download progress (bytes done / total); silent by default. */
+  onProgress?: (progress: WeightsProgress) => void;
 }
 
 /** An image whose features are computed: reuse it to score many tests against one reference. */
@@ -97,6 +100,10 @@ export class DeepSSIM {
   readonly backboneName: string;
   /** Where the weights came from (file path). */
   readonly weightsSource: string;
+  /** True only when the weights are the genuine published files (SHA-256 pinned) or a cache entry made from them. */
+  readonly weightsVerified: boolean;
+  /** Why the weights are not verified (one line), when they are not. */
+  readonly weightsNote: string | undefined;
   private maskedEngine?: Promise<GramEngine>;
   private gbvsThread?: import('./saliency/gbvs-thread.js').GbvsThread;
   private disposed = false;
@@ -105,12 +112,14 @@ export class DeepSSIM {
     private readonly backbone: Backbone,
     private readonly engine: GramEngine,
     private readonly weights: import('./weights/types.js').WeightMap,
-    source: string,
+    source: { source: string; verified: boolean; note?: string },
     private readonly options: DeepSSIMOptions,
   ) {
     this.variant = options.variant ?? 'full';
     this.backboneName = backbone.name;
-    this.weightsSource = source;
+    this.weightsSource = source.source;
+    this.weightsVerified = source.verified;
+    this.weightsNote = source.note;
   }
 
   /** Load weights, build the graph and create the ONNX Runtime session (once; reuse the metric). */
@@ -120,11 +129,12 @@ export class DeepSSIM {
     if (options.saliency === 'gbvs' && !entry.backbone.supportsSaliencyMask) {
       throw new UsageError(`backbone '${entry.backbone.name}' does not support saliency calibration`);
     }
-    const { weights, source } = await entry.loadWeights({ weights: options.weights, download: options.download, log: options.log });
+    const loaded = await entry.loadWeights({ weights: options.weights, download: options.download, log: options.log, onProgress: options.onProgress });
+    const weights = loaded.weights;
     const engine = await GramEngine.create(entry.backbone.buildGraph(weights), entry.backbone.channels, false, {
       threads: options.threads ?? availableParallelism(),
     });
-    return new DeepSSIM(entry.backbone, engine, weights, source, options);
+    return new DeepSSIM(entry.backbone, engine, weights, loaded, options);
   }
 
   private async engineWithMask(): Promise<GramEngine> {
@@ -204,10 +214,15 @@ export class DeepSSIM {
     if (reference.backbone !== test.backbone) throw new UsageError('prepared images come from different backbones');
     if (reference.masked !== test.masked) throw new UsageError('reference and test must both use saliency masks, or neither');
     const c = this.backbone.channels;
-    if (variant === 'full-normalized') return normalizedBlockGramSimilarity(reference.gram, reference.cells, test.gram, test.cells, c);
-    return variant === 'full'
-      ? blockGramSimilarity(reference.gram, test.gram, c)
-      : liteGramSimilarity(reference.gram, reference.cells, test.gram, test.cells, c);
+    const score =
+      variant === 'full-normalized'
+        ? normalizedBlockGramSimilarity(reference.gram, reference.cells, test.gram, test.cells, c)
+        : variant === 'full'
+          ? blockGramSimilarity(reference.gram, test.gram, c)
+          : liteGramSimilarity(reference.gram, reference.cells, test.gram, test.cells, c);
+    // No NaN ever leaves the metric: a non-finite score cannot pass any threshold, so it is an error.
+    if (!Number.isFinite(score)) throw new ComputeError(`the ${variant} statistic is not finite (${score})`, { code: 'SCORE_NOT_FINITE', actual: String(score) });
+    return score;
   }
 
   /** Score a test image against a reference (either may be prepared already). Higher is better; 1 = identical. */

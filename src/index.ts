@@ -16,7 +16,8 @@ export type { Backbone } from './backbones/types.js';
 export { blockGramSimilarity, liteGramSimilarity, DEEPSSIM_C } from './statistic/gram-ssim.js';
 export { DeepSSIMError, ImageError, UsageError, WeightsError } from './errors.js';
 export { readWeightsFile } from './node/read-weights-file.js';
-export { cacheDir, cacheInfo, importWeights, resolveVgg16Weights } from './weights/cache.js';
+export { cacheDir, cacheInfo, exportWeights, fetchWeights, importWeights, resolveWeights } from './node/weights-api.js';
+export type { CacheEntryInfo, CacheInfo, ExportResult, ImportResult, ResolvedWeights, WeightsOrigin, WeightsProgress, WeightsRequest } from './node/weights-api.js';
 export { createLoss, DeepSSIMLoss, registerLossStack } from './loss/index.js';
 export type { ImageBatch, LayerOp, LayerStack, LossOptions, LossResult, LossVariant, ValueAndGradOptions } from './loss/index.js';
 // The TensorFlow.js adapter is a separate entry point (`deepssim/tfjs`) so the main library never loads tfjs.

@@ -1,29 +1,26 @@
 /**
  * Backbones are plug-ins: each entry knows its graph (Backbone) and how to find and read its weights.
  */
-import { UsageError } from '../errors.js';
+import { UsageError, WeightsError } from '../errors.js';
+import { loadWeights, type WeightsRequest } from '../node/weights-store.js';
+import { MOBILENET_V1_075_WEIGHTS, VGG16_WEIGHTS, type BackboneWeights } from '../weights/official.js';
 import type { WeightMap } from '../weights/types.js';
-import type { Backbone } from './types.js';
-import { vgg16 } from './vgg16.js';
-import { readTfjsLayersModel, readWeightsFile } from '../node/read-weights-file.js';
-import { resolveVgg16Weights } from '../weights/cache.js';
 import { isVgg16Relu51Tensor } from '../weights/vgg16-shapes.js';
 import { isMobileNetFeatureWeight, mobilenetV1, mobilenetWeightsFromModel } from './mobilenet-v1.js';
-import { resolveMobileNetWeights } from '../weights/mobilenet-cache.js';
+import type { Backbone } from './types.js';
+import { vgg16 } from './vgg16.js';
 
-export interface WeightsRequest {
-  /** A local weights file; otherwise DEEPSSIM_WEIGHTS, then the cache, then a verified download. */
-  weights?: string;
-  /** Allow downloading the official weights on first use (default true). */
-  download?: boolean;
-  /** Progress messages (download, cache). */
-  log?: (message: string) => void;
-}
+export type { WeightsRequest } from '../node/weights-store.js';
 
 export interface BackboneEntry {
   readonly backbone: Backbone;
-  /** Locate and read the weights; throws WeightsError with instructions when they cannot be had. */
-  loadWeights(request: WeightsRequest): Promise<{ weights: WeightMap; source: string }>;
+  /** How the weights are found and validated (declaration data plus the backbone's validation step). */
+  readonly weights: BackboneWeights;
+  /**
+   * Locate and read the weights; throws WeightsError when they cannot be had. `verified` is true only for the
+   * genuine (hash-pinned) files or a cache entry made from them.
+   */
+  loadWeights(request: WeightsRequest): Promise<{ weights: WeightMap; source: string; verified: boolean; note?: string }>;
 }
 
 const entries = new Map<string, BackboneEntry>();
@@ -42,23 +39,28 @@ export function getBackbone(name: string): BackboneEntry {
   return entry;
 }
 
-registerBackbone({
-  backbone: vgg16,
-  async loadWeights(request) {
-    const source = await resolveVgg16Weights({ weights: request.weights, download: request.download, log: request.log });
-    const { tensors } = await readWeightsFile(source, { select: isVgg16Relu51Tensor });
-    vgg16.validate(tensors, source);
-    return { weights: tensors, source };
+const vgg16Weights: BackboneWeights = {
+  backbone: vgg16.name,
+  declaration: VGG16_WEIGHTS,
+  select: isVgg16Relu51Tensor,
+  fromRead(read, source) {
+    if (read.storage !== 'state-dict') throw new WeightsError(`${source}: expected a state dict`, { code: 'WEIGHTS_WRONG_MODEL', path: source });
+    vgg16.validate(read.tensors, source);
+    return read.tensors;
   },
-});
+};
+
+registerBackbone({ backbone: vgg16, weights: vgg16Weights, loadWeights: (request) => loadWeights(vgg16Weights, request) });
 
 // MobileNet v1 α = 0.75 (Google's ImageNet weights, TensorFlow.js layers format): conv_pw_11 ReLU6, 384 channels.
-
-registerBackbone({
-  backbone: mobilenetV1,
-  async loadWeights(request) {
-    const source = await resolveMobileNetWeights({ weights: request.weights, download: request.download, log: request.log });
-    const model = await readTfjsLayersModel(source, { select: isMobileNetFeatureWeight });
-    return { weights: mobilenetWeightsFromModel(model), source };
+const mobilenetWeights: BackboneWeights = {
+  backbone: mobilenetV1.name,
+  declaration: MOBILENET_V1_075_WEIGHTS,
+  select: isMobileNetFeatureWeight,
+  fromRead(read, source) {
+    if (read.storage !== 'tfjs-layers') throw new WeightsError(`${source}: expected a TensorFlow.js layers model`, { code: 'WEIGHTS_WRONG_MODEL', path: source });
+    return mobilenetWeightsFromModel(read.model);
   },
-});
+};
+
+registerBackbone({ backbone: mobilenetV1, weights: mobilenetWeights, loadWeights: (request) => loadWeights(mobilenetWeights, request) });

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { DeepSSIMError, USAGE_CODES } from '../errors.js';
 import { registerBatchCommand } from './commands/batch.js';
 import { registerScoreCommand } from './commands/score.js';
-import { registerWeightsCommand } from './commands/weights.js';
+import { registerWeightsCommand, weightsHint } from './commands/weights.js';
 import { registerExtraCommands } from './extra-commands.js';
 import { EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
 
@@ -39,7 +39,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`error: ${message.split('\n')[0]}\n`);
+    const hint = err instanceof DeepSSIMError ? weightsHint(err) : undefined;
+    process.stderr.write(`error: ${message.split('\n')[0]}${hint ? `; ${hint}` : ''}\n`);
     if (process.env.DEEPSSIM_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return err instanceof DeepSSIMError && USAGE_CODES.has(err.code) ? EXIT_USAGE : EXIT_RUNTIME;
   }

@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import { createProgress } from '../../util/progress.js';
 import { EXIT_BELOW_THRESHOLD, EXIT_RUNTIME } from '../exit-codes.js';
 import { addMetricOptions, metricOptions, parseNumber, type MetricCliOptions } from '../options.js';
+import { unverifiedWarning } from './weights.js';
 
 interface BatchCliOptions extends MetricCliOptions {
   out?: string;
@@ -44,9 +45,10 @@ export function registerBatchCommand(program: Command): void {
     const pairs = shard ? shardIndices(all.map((p) => resolve(baseDir, p.reference)), shard).map((i) => all[i]) : all;
     const started = performance.now();
     const metric = await createDeepSSIM(metricOptions(opts));
+    if (!metric.weightsVerified) process.stderr.write(unverifiedWarning(metric.weightsSource, metric.weightsNote));
     const tty = process.stderr.isTTY === true && opts.progress !== false;
     const progress = opts.progress === false ? { tick() {}, stop() {} } : createProgress(pairs.length, 'scoring');
-    const results: Record<string, string | number | null>[] = [];
+    const results: Record<string, string | number | boolean | null>[] = [];
     let failed = 0;
     let below = 0;
     let stats: ReturnType<typeof metric.stats>;
@@ -63,6 +65,7 @@ export function registerBatchCommand(program: Command): void {
           backbone: metric.backboneName,
           saliency: mode,
           saliency_threshold: mode === 'none' ? null : (opts.saliencyThreshold ?? 0),
+          ...(format === 'jsonl' ? { weightsVerified: metric.weightsVerified } : {}),
           error: r.error ?? '',
         });
         if (r.error) {

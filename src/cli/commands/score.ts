@@ -3,6 +3,7 @@ import { createDeepSSIM } from '../../deepssim.js';
 import { UsageError } from '../../errors.js';
 import { addMetricOptions, metricOptions, parseNumber, type MetricCliOptions } from '../options.js';
 import { EXIT_BELOW_THRESHOLD } from '../exit-codes.js';
+import { unverifiedWarning } from './weights.js';
 
 interface ScoreCliOptions extends MetricCliOptions {
   json?: boolean;
@@ -24,6 +25,7 @@ export function registerScoreCommand(program: Command): void {
       throw new UsageError(`--saliency-maps takes two files (reference map, test map), got ${opts.saliencyMaps.length}`);
     }
     const metric = await createDeepSSIM(metricOptions(opts));
+    if (!metric.weightsVerified) process.stderr.write(unverifiedWarning(metric.weightsSource, metric.weightsNote));
     try {
       const maps = opts.saliencyMaps as [string, string] | undefined;
       const score = await metric.score(reference, test, { saliencyMaps: maps });
@@ -37,6 +39,7 @@ export function registerScoreCommand(program: Command): void {
           backbone: metric.backboneName,
           saliency: maps ? 'maps' : (opts.saliency ?? 'none'),
           weights: metric.weightsSource,
+          weightsVerified: metric.weightsVerified,
           ...(opts.failBelow !== undefined ? { failBelow: opts.failBelow, pass: !below } : {}),
         };
         process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -1,33 +1,120 @@
 import type { Command } from 'commander';
-import { cacheInfo, importWeights, resolveVgg16WeightsDetailed } from '../../weights/cache.js';
+import { backboneNames, getBackbone } from '../../backbones/registry.js';
+import { DeepSSIMError } from '../../errors.js';
+import { cacheInfo, exportWeights, fetchWeights, importWeights, type WeightsProgress } from '../../node/weights-api.js';
 
 function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
+/** A download progress renderer for stderr: a percentage line redrawn in place on a terminal, silent otherwise. */
+export function progressRenderer(stream: NodeJS.WriteStream = process.stderr): { onProgress: (p: WeightsProgress) => void; end: () => void } {
+  if (!stream.isTTY) return { onProgress: () => undefined, end: () => undefined };
+  let last = -1;
+  let drawn = false;
+  return {
+    onProgress(p) {
+      const pct = p.bytesTotal ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : -1;
+      if (pct === last) return;
+      last = pct;
+      drawn = true;
+      const of = p.bytesTotal ? ` of ${mb(p.bytesTotal)} (${pct} %)` : '';
+      stream.write(`\r\x1b[2K${p.backbone} weights: ${mb(p.bytesDone)}${of}`);
+    },
+    end() {
+      if (drawn) stream.write('\r\x1b[2K');
+    },
+  };
+}
+
+/**
+ * One warning line for weights that are not the genuine published files (printed by every command that scores).
+ */
+export function unverifiedWarning(source: string, note: string | undefined): string {
+  return `warning: the weights ${source} are not verified${note ? ` (${note})` : ''}; scores are not the published metric's\n`;
+}
+
+/** The backbone whose weights storage matches a given storage, for a "did you mean --backbone …" hint. */
+function backboneFor(storage: unknown): string | undefined {
+  return backboneNames().find((n) => getBackbone(n).weights.declaration.storage === storage);
+}
+
+/** CLI hints for weights errors (the library's messages never name command-line flags). */
+export function weightsHint(err: DeepSSIMError): string | undefined {
+  const d = err.details;
+  switch (err.code) {
+    case 'WEIGHTS_WRONG_MODEL': {
+      const other = d.storage !== undefined ? backboneFor(d.storage) : undefined;
+      return other && other !== d.backbone ? `did you mean --backbone ${other}?` : undefined;
+    }
+    case 'WEIGHTS_NOT_FOUND':
+    case 'WEIGHTS_DOWNLOAD_FAILED':
+      if (d.url === undefined && d.backbone === undefined) return undefined;
+      return 'download the official files yourself and pass --weights <file> (or set the environment variable), or run `deepssim weights import <file>`';
+    case 'WEIGHTS_HASH_MISMATCH':
+      return d.url === undefined ? 'run `deepssim weights info` to see the cache, then `deepssim weights fetch` (or import) to replace it' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const backboneOption = (): string => `backbone whose weights to use: ${backboneNames().join(', ')} (default vgg16)`;
+
 export function registerWeightsCommand(program: Command): void {
-  const weights = program.command('weights').description('obtain, import and inspect the VGG16 weights cache');
+  const weights = program.command('weights').description('obtain, import, export and inspect the weights cache');
 
   weights
     .command('fetch')
-    .description('download the official torchvision VGG16 file (SHA-256 verified) and cache conv1_1…conv5_1')
-    .action(async () => {
-      const r = await resolveVgg16WeightsDetailed({ log: (m) => process.stderr.write(`${m}\n`) });
-      process.stdout.write(`${r.path}\n`);
+    .description('download the official weights of a backbone (SHA-256 verified) into the cache, or check the cached copy')
+    .option('--backbone <name>', backboneOption(), 'vgg16')
+    .action(async (opts: { backbone: string }) => {
+      const progress = progressRenderer();
+      try {
+        const r = await fetchWeights({ backbone: opts.backbone, log: (m) => process.stderr.write(`${m}\n`), onProgress: progress.onProgress });
+        process.stdout.write(`${r.path}\n`);
+      } finally {
+        progress.end();
+      }
     });
 
   weights
     .command('import')
-    .description('import a local VGG16 weights file (.pth legacy or zip, .safetensors) into the cache')
-    .argument('<file>', 'weights file, e.g. vgg16-397923af.pth')
-    .action(async (file: string) => {
-      const r = await importWeights(file, { log: (m) => process.stderr.write(`${m}\n`) });
-      process.stdout.write(`${r.path} (${r.tensors} tensors from ${r.format}, ${mb(r.bytes)})\n`);
+    .description('import local weights into the cache (.pth/.safetensors for vgg16; a model.json or its folder for mobilenet)')
+    .argument('<file>', 'weights file or TensorFlow.js model folder, e.g. vgg16-397923af.pth')
+    .option('--backbone <name>', `${backboneOption()}; a TensorFlow.js model selects the backbone that reads it`)
+    .action(async (file: string, opts: { backbone?: string }) => {
+      const backbone = opts.backbone ?? (await guessBackbone(file));
+      const r = await importWeights(file, { backbone });
+      if (!r.verified) {
+        process.stderr.write(`warning: ${file} is not the official ${backbone} weights file (${r.note ?? 'hash differs'}); cached as unverified, and runs that use it will say so\n`);
+      }
+      process.stdout.write(`${r.path} (${backbone}, ${r.verified ? 'verified' : 'unverified'}, ${mb(r.bytes)})\n`);
+    });
+
+  weights
+    .command('export')
+    .description('write the canonical relu5_1 subset of the weights as safetensors (deterministic bytes, for hosting, e.g. on the web)')
+    .requiredOption('-o, --out <file>', 'output .safetensors file (written atomically)')
+    .option('--backbone <name>', backboneOption(), 'vgg16')
+    .option('--weights <file>', 'source weights file (default: as for scoring: $DEEPSSIM_WEIGHTS, the cache, a download)')
+    .option('--no-download', 'never download weights')
+    .action(async (opts: { out: string; backbone: string; weights?: string; download?: boolean }) => {
+      const progress = progressRenderer();
+      let r;
+      try {
+        r = await exportWeights(opts.out, { backbone: opts.backbone, weights: opts.weights, download: opts.download, onProgress: progress.onProgress });
+      } finally {
+        progress.end();
+      }
+      process.stdout.write(`${r.path} ${mb(r.bytes)} sha256 ${r.sha256}\n`);
+      if (r.matchesPinned) process.stderr.write('this is the canonical export of the official weights (SHA-256 matches the pinned value)\n');
+      else if (r.source.verified) process.stderr.write('made from the verified official weights: this SHA-256 is the canonical export hash (see docs/weights.md to pin it)\n');
+      else process.stderr.write(unverifiedWarning(r.source.path, r.source.note));
     });
 
   weights
     .command('info')
-    .description('show the cache directory and what is cached')
+    .description('show the cache directory and what is cached for every backbone (with integrity checks)')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const info = await cacheInfo();
@@ -36,9 +123,34 @@ export function registerWeightsCommand(program: Command): void {
         return;
       }
       const lines = [`cache directory: ${info.dir}${info.exists ? '' : ' (not created yet)'}`];
-      lines.push(info.vgg16 ? `vgg16: ${info.vgg16.path} (${mb(info.vgg16.bytes)})` : 'vgg16: not cached (run `deepssim weights fetch` or `deepssim weights import <file>`)');
-      for (const f of info.files) if (f.path !== info.vgg16?.path) lines.push(`other: ${f.path} (${mb(f.bytes)})`);
-      if (process.env.DEEPSSIM_WEIGHTS) lines.push(`DEEPSSIM_WEIGHTS=${process.env.DEEPSSIM_WEIGHTS} (takes precedence over the cache)`);
+      for (const name of backboneNames()) {
+        const mine = info.entries.filter((e) => e.backbone === name);
+        if (mine.length === 0) lines.push(`${name}: not cached (run \`deepssim weights fetch --backbone ${name}\` or \`deepssim weights import <file>\`)`);
+        for (const e of mine) {
+          const state = e.integrity === 'ok' ? (e.verified ? 'verified' : `unverified${e.note ? `: ${e.note}` : ''}`) : `INTEGRITY CHECK FAILED: ${e.integrity}`;
+          lines.push(`${name}: ${e.path} (${mb(e.bytes)}, ${e.kind}, ${state})${e.sha256 ? ` sha256 ${e.sha256}` : ''}`);
+        }
+        const env = getBackbone(name).weights.declaration.envVar;
+        if (process.env[env]) lines.push(`${name}: ${env}=${process.env[env]} (takes precedence over the cache)`);
+      }
       process.stdout.write(`${lines.join('\n')}\n`);
     });
+}
+
+/** For `weights import` without --backbone: a TensorFlow.js model (file or folder) means the backbone reading those. */
+async function guessBackbone(file: string): Promise<string> {
+  const { stat, open } = await import('node:fs/promises');
+  const st = await stat(file).catch(() => undefined);
+  let json = st?.isDirectory() === true;
+  if (st?.isFile()) {
+    const fh = await open(file, 'r');
+    try {
+      const b = Buffer.alloc(1);
+      await fh.read(b, 0, 1, 0);
+      json = b[0] === 0x7b;
+    } finally {
+      await fh.close();
+    }
+  }
+  return (json ? backboneFor('tfjs-layers') : undefined) ?? 'vgg16';
 }

@@ -1,20 +1,18 @@
 /**
  * Verified download: stream to `<dest>.part`, hash with SHA-256 while streaming, rename to `dest` only when the
  * hash matches. On any failure the part file is removed, so `dest` is either absent or complete and verified.
+ * Progress goes to an `onProgress` callback; drawing it is the caller's business (the CLI renders a bar).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import cliProgress from 'cli-progress';
-import { WeightsError } from '../errors.js';
+import { WeightsError, quote } from '../errors.js';
 
 export interface DownloadOptions {
   /** Expected lower-case hex SHA-256 of the whole file. */
   readonly sha256: string;
   /** Called after every chunk with the bytes received so far and the total (if the server sent Content-Length). */
   readonly onProgress?: (received: number, total: number | undefined) => void;
-  /** Show a progress bar on stderr (default: when stderr is a TTY). */
-  readonly progressBar?: boolean;
 }
 
 export interface DownloadResult {
@@ -23,42 +21,34 @@ export interface DownloadResult {
   readonly sha256: string;
 }
 
-const manualHint = (url: string): string =>
-  `Download it yourself from ${url} and pass --weights <file> or set DEEPSSIM_WEIGHTS=<file>, or run \`deepssim weights import <file>\``;
-
 function describeCause(e: unknown): string {
   const err = e as Error & { cause?: { code?: string; message?: string } };
-  return err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
+  return String(err.cause?.code ?? err.cause?.message ?? err.message ?? e);
 }
 
-/** Download `url` to `dest`, verifying its SHA-256. Throws WeightsError on network failure or hash mismatch. */
+/**
+ * Download `url` to `dest`, verifying its SHA-256. Throws WeightsError WEIGHTS_DOWNLOAD_FAILED on network failure
+ * and WEIGHTS_HASH_MISMATCH when the bytes are not the expected ones.
+ */
 export async function downloadVerified(url: string, dest: string, options: DownloadOptions): Promise<DownloadResult> {
   const expected = options.sha256.toLowerCase();
   const part = `${dest}.part`;
   await mkdir(dirname(dest), { recursive: true });
+  const failed = (why: string, cause?: unknown): WeightsError =>
+    new WeightsError(`could not download ${url} (${why})`, { code: 'WEIGHTS_DOWNLOAD_FAILED', url, path: dest, cause });
 
   let response: Response;
   try {
     response = await fetch(url);
   } catch (e) {
-    throw new WeightsError(`could not download ${url} (offline? ${describeCause(e)}). ${manualHint(url)}`, { cause: e });
+    throw failed(`offline? ${quote(describeCause(e))}`, e);
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel().catch(() => undefined);
-    throw new WeightsError(`could not download ${url} (HTTP ${response.status} ${response.statusText}). ${manualHint(url)}`);
+    throw failed(`HTTP ${response.status} ${quote(response.statusText)}`);
   }
   const lengthHeader = Number(response.headers.get('content-length'));
   const total = Number.isFinite(lengthHeader) && lengthHeader > 0 ? lengthHeader : undefined;
-
-  const showBar = options.progressBar ?? process.stderr.isTTY === true;
-  const bar = showBar
-    ? new cliProgress.SingleBar(
-        { stream: process.stderr, format: ' {bar} {percentage}% | {value}/{total} MB', hideCursor: true, clearOnComplete: true },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
-  const mb = (n: number): number => Math.round(n / 1e5) / 10;
-  bar?.start(total !== undefined ? mb(total) : 0, 0);
 
   const hash = createHash('sha256');
   let received = 0;
@@ -71,24 +61,25 @@ export async function downloadVerified(url: string, dest: string, options: Downl
         await fh.write(chunk);
         received += chunk.length;
         options.onProgress?.(received, total);
-        bar?.update(mb(received));
       }
     } catch (e) {
-      throw new WeightsError(`could not download ${url} (offline? connection lost after ${received} bytes: ${describeCause(e)}). ${manualHint(url)}`, { cause: e });
+      throw failed(`offline? connection lost after ${received} bytes: ${quote(describeCause(e))}`, e);
     }
     await fh.close();
-    if (total !== undefined && received !== total) {
-      throw new WeightsError(`could not download ${url} (received ${received} of ${total} bytes). ${manualHint(url)}`);
-    }
+    if (total !== undefined && received !== total) throw failed(`received ${received} of ${total} bytes`);
     const actual = hash.digest('hex');
     if (actual !== expected) {
-      throw new WeightsError(`SHA-256 mismatch for ${url}: expected ${expected}, got ${actual} (the download was discarded)`);
+      throw new WeightsError(`SHA-256 mismatch for ${url}: expected ${expected}, got ${actual} (the download was discarded)`, {
+        code: 'WEIGHTS_HASH_MISMATCH',
+        url,
+        sha256: expected,
+        actual,
+      });
     }
     await rename(part, dest);
     ok = true;
     return { path: dest, bytes: received, sha256: actual };
   } finally {
-    bar?.stop();
     if (!ok) {
       await fh.close().catch(() => undefined);
       await unlink(part).catch(() => undefined);
