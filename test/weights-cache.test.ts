@@ -193,6 +193,19 @@ describe('VGG16 weights store', () => {
     assert.equal((await resolveWeights(testVgg, { weights: syn.safetensors })).path, syn.safetensors);
     // The official file given by path is verified by its hash.
     assert.deepEqual(await resolveWeights(testVgg, { weights: syn.pthLegacy }), { path: syn.pthLegacy, origin: 'explicit', verified: true });
+    // Its hash is remembered (keyed by path, size and mtime) so a 553 MB file is not hashed on every run.
+    const memo = JSON.parse(await readFile(join(cache, 'hashes.json'), 'utf8'));
+    assert.equal(memo[syn.pthLegacy].sha256, legacySha);
+    const copy = join(cache, 'copy.pth');
+    await writeFile(copy, legacyBytes);
+    assert.equal((await resolveWeights(testVgg, { weights: copy })).verified, true);
+    // Same size, other bytes, new mtime: hashed again, and no longer the official file.
+    const changed = Buffer.from(legacyBytes);
+    changed[changed.length - 100] ^= 1;
+    await writeFile(copy, changed);
+    await utimes(copy, new Date(Date.now() + 5000), new Date(Date.now() + 5000));
+    const r = await resolveWeights(testVgg, { weights: copy });
+    assert.deepEqual([r.verified, r.note], [false, 'its SHA-256 differs from the official vgg16-synthetic.pth']);
 
     // Missing files are reported with where they came from.
     await rejectsWeights(() => resolveWeights(testVgg, { weights: join(tmp, 'nope.pth') }), 'WEIGHTS_NOT_FOUND', /nope\.pth" does not exist/);

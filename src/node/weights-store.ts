@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { UsageError, WeightsError, quote } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -155,11 +155,38 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-/** SHA-256 of a file, streamed (hex). */
+/** SHA-256 of a file (hex): read whole when small, streamed when large. */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  if ((await stat(path)).size <= 64 << 20) return hash.update(await readFile(path)).digest('hex');
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/**
+ * SHA-256 of a large file given by path, remembered in the cache directory (\`hashes.json\`, keyed by absolute path,
+ * size and mtime) so the 553 MB official file is hashed once, not on every run. Same rule as the cache's fast path:
+ * a changed size or mtime means hashing again. Remembering is best-effort (a read-only cache only costs time).
+ */
+async function sha256Remembered(path: string): Promise<string> {
+  const key = resolve(path);
+  const st = await stat(key);
+  const memoPath = join(cacheDir(), 'hashes.json');
+  let memo: Record<string, { bytes: number; mtimeMs: number; sha256: string }> = {};
+  try {
+    const parsed = JSON.parse(await readFile(memoPath, 'utf8')) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) memo = parsed as typeof memo;
+  } catch {
+    // no memo yet (or unreadable): hash
+  }
+  const hit = Object.hasOwn(memo, key) ? memo[key] : undefined;
+  if (hit && hit.bytes === st.size && hit.mtimeMs === st.mtimeMs && /^[0-9a-f]{64}$/.test(String(hit.sha256))) return hit.sha256;
+  const sha256 = await sha256File(key);
+  memo[key] = { bytes: st.size, mtimeMs: st.mtimeMs, sha256 };
+  await mkdir(cacheDir(), { recursive: true })
+    .then(() => writeFileAtomic(memoPath, `${JSON.stringify(memo, null, 1)}\n`))
+    .catch(() => undefined);
+  return sha256;
 }
 
 const sha256Bytes = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -176,7 +203,7 @@ async function genuineStateDict(d: WeightsDeclaration, path: string): Promise<Ge
   const official = d.official.find((f) => f.name === d.entry)!;
   const size = (await stat(path)).size;
   if (size === official.bytes) {
-    const sha256 = await sha256File(path);
+    const sha256 = await sha256Remembered(path);
     if (sha256 === official.sha256) return { verified: true, sha256 };
     return { verified: false, sha256, note: `its SHA-256 differs from the official ${official.name}` };
   }
