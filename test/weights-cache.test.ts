@@ -15,16 +15,10 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { getBackbone } from '../src/backbones/registry.js';
 import { WeightsError } from '../src/errors.js';
-<<<<<<< HEAD
-import { cacheDir, cacheInfo, compactVgg16Path, importWeights, resolveVgg16Weights, resolveVgg16WeightsDetailed } from '../src/weights/cache.js';
-import { downloadVerified } from '../src/weights/download.js';
-import { readWeightsFile, writeSafetensors } from '../src/node/read-weights-file.js';
-=======
 import { downloadVerified } from '../src/node/weights-download.js';
 import { cacheDir, cacheInfo, exportWeights, fetchWeights, importWeights, loadWeights, resolveWeights } from '../src/node/weights-store.js';
 import { VGG16_WEIGHTS, type BackboneWeights } from '../src/weights/official.js';
 import { readWeightsFile, writeSafetensors } from '../src/node/read-weights-file.js';
->>>>>>> 98656b4 (One weights store for every backbone: declared official files, cache integrity records, genuineness flag, finite check, canonical export)
 import type { WeightMap } from '../src/weights/types.js';
 import { VGG16_RELU51_SHAPES } from '../src/weights/vgg16-shapes.js';
 import { syntheticVgg16Weights } from '../tools/synthetic-weights.js';

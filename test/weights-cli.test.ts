@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MOBILENET_V1_075_WEIGHTS, VGG16_WEIGHTS } from '../src/weights/official.js';
-import { writeSafetensors } from '../src/weights/safetensors.js';
+import { writeSafetensors } from '../src/node/read-weights-file.js';
 import type { WeightMap } from '../src/weights/types.js';
 import { syntheticVgg16Weights } from '../tools/synthetic-weights.js';
 import { runCli, type CliResult } from './support/cli.js';
