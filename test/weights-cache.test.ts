@@ -264,7 +264,7 @@ describe('VGG16 weights store', () => {
     bad.set('features.0.weight', { shape: [64, 3, 5, 5], data: new Float32Array(64 * 3 * 25) });
     const p = join(tmp, 'bad-shapes.safetensors');
     await writeSafetensors(p, bad);
-    await rejectsWeights(() => importWeights(testVgg, p), 'WEIGHTS_CORRUPT', /bad-shapes\.safetensors: features\.0\.weight has shape \[64,3,5,5\], expected \[64,3,3,3\]/);
+    await rejectsWeights(() => importWeights(testVgg, p), 'WEIGHTS_WRONG_MODEL', /bad-shapes\.safetensors: features\.0\.weight has shape \[64,3,5,5\], expected \[64,3,3,3\]/);
     const nan: WeightMap = new Map(syntheticVgg16Weights(5));
     const w = nan.get('features.17.weight')!;
     const data = Float32Array.from(w.data);
