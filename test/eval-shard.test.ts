@@ -139,6 +139,7 @@ describe('eval: shards merged = unsharded', () => {
       assert.equal(withoutTimes(b), withoutTimes(a));
       if (kind === 'mos') {
         assert.equal(a.metrics.mad.notApplicable, 1);
+        assert.equal(a.settings.saliency, 'none');
         assert.match(a.pairs[0].reference, /ref0\.png$/);
         assert.match(a.pairs[0].distorted, /d0_0\.png$/);
       } else {

@@ -14,6 +14,15 @@ const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
 const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
 const ci = (i?: Interval) => (i ? ` [${f3(i[0])}, ${f3(i[1])}]` : '');
 
+/** One line naming the options that shaped the scores (variant, backbone, saliency mode and threshold), if recorded. */
+export function settingsLine(settings: Record<string, unknown> | undefined): string[] {
+  if (!settings) return [];
+  const parts = Object.entries(settings)
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([k, v]) => `${k} ${String(v)}`);
+  return parts.length ? [`Scoring options: ${parts.join(', ')}.`] : [];
+}
+
 /** The compact per-metric figures printed by `eval --json` (and included in the report JSON). */
 export function summarize(ev: Evaluation): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
@@ -43,6 +52,7 @@ export function formatMarkdown(ev: Evaluation, title = 'Evaluation'): string {
     `# ${title}`,
     '',
     `${ev.n} pairs from ${ev.layout} (${ev.root}); subjective score: ${ev.direction ?? subj}${ev.misaligned ? '; misaligned mode (distorted images transformed before scoring)' : ''}.`,
+    ...settingsLine(ev.settings),
     'Correlations are signed so that positive = agreement with the observers. PLCC and RMSE after the VQEG',
     '5-parameter logistic (fallbacks noted); brackets: 95 % percentile-bootstrap intervals.',
     '',
@@ -154,6 +164,7 @@ export function reportJson(ev: Evaluation): string {
     seconds: ev.seconds,
     metrics: summarize(ev),
     direction: ev.direction ?? null,
+    settings: ev.settings ?? null,
     pairs: ev.subjective.map((s, i) => ({
       reference: ev.references[i],
       distorted: ev.distorted[i],

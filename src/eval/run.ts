@@ -63,6 +63,8 @@ export interface Evaluation {
   distorted: string[];
   /** How the subjective score's direction was decided, for people (e.g. "DMOS-like (lower = better), the LIVE convention"). */
   direction?: string;
+  /** Options that shaped the scores (variant, backbone, saliency mode and threshold, tile), when the caller records them. */
+  settings?: Record<string, unknown>;
   seconds: number;
 }
 

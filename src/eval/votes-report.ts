@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { renderChart } from './plot.js';
-import type { ReportFiles } from './report.js';
+import { settingsLine, type ReportFiles } from './report.js';
 import type { VotesEvaluation } from './votes-run.js';
 import type { Interval } from './statistics.js';
 
@@ -42,6 +42,7 @@ export function formatVotesMarkdown(ev: VotesEvaluation, title = 'Paired-compari
     `# ${title}`,
     '',
     `${ev.votes} votes in ${ev.sets} sets, ${ev.items.length} distinct (reference, test) pairs, from a ${source} (${ev.root}).`,
+    ...settingsLine(ev.settings),
     'Pairwise accuracy: share of votes where the metric prefers the image the observer chose (metric ties count 0.5).',
     "Kendall τ-b per set between the metric's scores and the vote win-rates of the set's test images, averaged over",
     'sets (RetargetMe protocol). Brackets: 95 % percentile-bootstrap intervals resampling sets.',
@@ -114,6 +115,7 @@ export function votesReportJson(ev: VotesEvaluation): string {
     votes: ev.votes,
     sets: ev.sets,
     ceiling: ev.ceiling,
+    settings: ev.settings ?? null,
     seconds: ev.seconds,
     metrics: summarizeVotes(ev),
     pairs: ev.items.map((it, i) => ({
@@ -128,7 +130,7 @@ export function votesReportJson(ev: VotesEvaluation): string {
 
 /** The compact object `eval --json` prints for a votes study. */
 export function votesJsonSummary(ev: VotesEvaluation, dataset: string): Record<string, unknown> {
-  return { dataset, kind: 'votes', layout: ev.layout, votes: ev.votes, sets: ev.sets, ceiling: ev.ceiling, seconds: ev.seconds, metrics: summarizeVotes(ev) };
+  return { dataset, kind: 'votes', layout: ev.layout, votes: ev.votes, sets: ev.sets, ceiling: ev.ceiling, settings: ev.settings ?? null, seconds: ev.seconds, metrics: summarizeVotes(ev) };
 }
 
 /** Write eval.md, eval.json and eval-votes.svg/.png into outDir (created if needed). */

@@ -26,6 +26,8 @@ export interface VotesEvaluation {
   items: ItemKey[];
   metrics: VotesMetricEvaluation[];
   data: VotesData;
+  /** Options that shaped the scores (variant, backbone, saliency mode and threshold, tile), when the caller records them. */
+  settings?: Record<string, unknown>;
   seconds: number;
 }
 

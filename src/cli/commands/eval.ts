@@ -92,6 +92,7 @@ export async function emitEvaluation(
       n: e.n,
       subjectiveHigherIsBetter: e.subjectiveHigherIsBetter,
       direction: e.direction ?? null,
+      settings: e.settings ?? null,
       seconds: e.seconds,
       metrics: summarize(e),
       ...(files ? { files } : {}),
@@ -174,12 +175,14 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = {}
       if (input.kind === 'mos') {
         const ev = finishEvaluation(input.manifest, scored.metrics, resamples);
         ev.direction = input.direction.description;
+        ev.settings = options;
         await emitEvaluation({ kind: 'mos', ev }, dataset, opts, stdout, stderr);
         if (input.direction.source === 'assumed' && ev.metrics.some((m) => m.stats) && ev.metrics.every((m) => !m.stats || m.stats.srcc < -0.3)) {
           stderr.write('hint: every correlation is negative; if lower scores mean better quality (DMOS), run again with --lower-better\n');
         }
       } else {
         const ev = finishVotesEvaluation(input.data, items, scored.metrics, resamples);
+        ev.settings = options;
         await emitEvaluation({ kind: 'votes', ev }, dataset, opts, stdout, stderr);
       }
     } finally {

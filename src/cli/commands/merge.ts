@@ -78,9 +78,11 @@ export function registerMergeCommand(program: Command, deps: MergeCommandDeps = 
       if (m.kind === 'mos') {
         const ev = finishEvaluation(m.manifest, scored, stats);
         ev.direction = m.direction.description;
+        ev.settings = m.header.options;
         await emitEvaluation({ kind: 'mos', ev }, dataset, opts, stdout, stderr);
       } else {
         const ev = finishVotesEvaluation(m.data, m.items, scored, stats);
+        ev.settings = m.header.options;
         await emitEvaluation({ kind: 'votes', ev }, dataset, opts, stdout, stderr);
       }
     });
