@@ -43,3 +43,36 @@ test('full-normalized is a variant, a registry metric, and not the default', () 
   assert.equal(DEEPSSIM_METRIC_NAMES['deepssim-full-normalized'], 'full-normalized');
   assert.ok(metricNames().includes('deepssim-full-normalized'));
 });
+
+test('robustness catalogue: resize makes real size changes (0.75, 1.5, 0.5, 2×; mildest first) and keeps them', async () => {
+  const { TRANSFORMS } = await import('../src/eval/transforms.js');
+  const spec = TRANSFORMS.resize;
+  assert.equal(spec.kind, 'geometric');
+  assert.deepEqual(spec.magnitudes, [0.75, 1.5, 0.5, 2]);
+  const img = { width: 40, height: 30, data: new Uint8Array(40 * 30 * 3).fill(90) };
+  for (const m of spec.magnitudes) {
+    const p = await spec.apply(img, m, 1);
+    assert.equal(p.reference, img);
+    assert.deepEqual([p.test.width, p.test.height], [Math.round(40 * m), Math.round(30 * m)]);
+    assert.ok(p.test.data.every((v) => v === 90), 'a constant image stays constant');
+  }
+});
+
+test('DeepSSIM: variant full-normalized through the metric (synthetic VGG16 weights): identical → 1, compare() by name', async () => {
+  const { createDeepSSIM } = await import('../src/deepssim.js');
+  const { syntheticWeightFiles } = await import('./support/weights.js');
+  const { fixture } = await import('./support/paths.js');
+  const W = (await syntheticWeightFiles()).safetensors;
+  const m = await createDeepSSIM({ weights: W, variant: 'full-normalized', threads: 1 });
+  try {
+    assert.equal(m.variant, 'full-normalized');
+    const a = await m.prepare(fixture('images', 'scene_a.png'));
+    const b = await m.prepare(fixture('images', 'scene_b.png'));
+    assert.equal(m.compare(a, a), 1);
+    const s = m.compare(a, b);
+    assert.equal(s, normalizedBlockGramSimilarity(a.gram, a.cells, b.gram, b.cells, a.gram.length ** 0.5));
+    assert.notEqual(s, m.compare(a, b, 'full'));
+  } finally {
+    await m.dispose();
+  }
+});
