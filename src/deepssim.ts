@@ -7,13 +7,14 @@
 import { availableParallelism } from 'node:os';
 import { getBackbone } from './backbones/registry.js';
 import type { Backbone } from './backbones/types.js';
-import { GramEngine } from './engine/session.js';
+import { GramEngine, GraphSession } from './engine/session.js';
 import { ComputeError, UsageError, ImageError } from './errors.js';
 import type { WeightsProgress } from './node/weights-store.js';
 import { computeGram, type TilingOptions } from './features.js';
 import { decodeImage } from './image/decode.js';
 import type { ImageInput, RGBImage } from './image/types.js';
 import { blockGramSimilarity, liteGramSimilarity, normalizedBlockGramSimilarity } from './statistic/gram-ssim.js';
+import type { LocalMapOptions, LocalMapResult } from './map/index.js';
 
 /**
  * `full` and `lite` are the paper's variants; `full-normalized` (full with each Gram divided by its image's h·w
@@ -105,6 +106,8 @@ export class DeepSSIM {
   /** Why the weights are not verified (one line), when they are not. */
   readonly weightsNote: string | undefined;
   private maskedEngine?: Promise<GramEngine>;
+  private featureEngine?: Promise<GramEngine>;
+  private pairDotsSession?: Promise<GraphSession>;
   private gbvsThread?: import('./saliency/gbvs-thread.js').GbvsThread;
   private disposed = false;
 
@@ -241,6 +244,51 @@ export class DeepSSIM {
     return this.compare(ref.value, tst.value);
   }
 
+  /**
+   * Where the images differ: the local DeepSSIM map (src/map, docs/local-map.md) and the global score, from one
+   * network pass per image. Saliency calibration does not apply to local maps.
+   */
+  async map(reference: ImageInput, test: ImageInput, options: LocalMapOptions = {}): Promise<LocalMapResult> {
+    if (this.disposed) throw new UsageError('this DeepSSIM instance has been disposed', { code: 'DISPOSED' });
+    if (this.options.saliency === 'gbvs') {
+      throw new UsageError('local maps do not use saliency calibration; create the metric with saliency none', { code: 'UNSUPPORTED', option: 'saliency' });
+    }
+    const { withFeaturesOutput, localMap, buildPairDotsGraph, runnerPairDots } = await import('./map/index.js');
+    const threads = this.options.threads ?? availableParallelism();
+    this.featureEngine ??= GramEngine.create(withFeaturesOutput(this.backbone.buildGraph(this.weights)), this.backbone.channels, false, { threads });
+    this.pairDotsSession ??= GraphSession.create(buildPairDotsGraph(), { threads });
+    const engine = await this.featureEngine;
+    const pairDots = runnerPairDots(await this.pairDotsSession);
+    const features = async (input: ImageInput, what: string) => {
+      const img = await decodeImage(input);
+      this.checkSize(img, typeof input === 'string' ? `${what} ${input}` : what);
+      const r = await computeGram(engine, this.backbone, img, { tile: this.options.tile });
+      return { img, r };
+    };
+    const [ref, tst] = await Promise.allSettled([features(reference, 'reference'), features(test, 'test')]);
+    if (ref.status === 'rejected') throw ref.reason;
+    if (tst.status === 'rejected') throw tst.reason;
+    const asMap = ({ img, r }: typeof ref.value) => ({
+      data: r.features!,
+      channels: this.backbone.channels,
+      height: r.cellsH,
+      width: r.cellsW,
+      imageWidth: img.width,
+      imageHeight: img.height,
+      stride: this.backbone.stride,
+    });
+    const prepared = ({ img, r }: typeof ref.value): PreparedImage => ({
+      kind: 'deepssim-prepared', width: img.width, height: img.height, backbone: this.backbone.name, masked: false, gram: r.gram, cells: r.cellsH * r.cellsW,
+    });
+    const score = this.compare(prepared(ref.value), prepared(tst.value));
+    return {
+      score,
+      ...(await localMap(asMap(ref.value), asMap(tst.value), options, pairDots)),
+      reference: { width: ref.value.img.width, height: ref.value.img.height },
+      test: { width: tst.value.img.width, height: tst.value.img.height },
+    };
+  }
+
   /** Cumulative inference counters of this metric's sessions (runs and ms inside ONNX Runtime). */
   stats(): { runs: number; inferenceMs: number } {
     return { ...this.engine.stats };
@@ -251,6 +299,8 @@ export class DeepSSIM {
     if (this.disposed) return;
     this.disposed = true;
     await this.engine.dispose();
+    if (this.featureEngine) await (await this.featureEngine).dispose();
+    if (this.pairDotsSession) await (await this.pairDotsSession).dispose();
     if (this.maskedEngine) await (await this.maskedEngine).dispose();
     await this.gbvsThread?.terminate();
   }

@@ -68,6 +68,8 @@ export async function computeGram(
   const cols = ranges(img.width, cellsW, backbone.stride, halo, tileCells);
   const c = engine.channels;
   const gram = new Float64Array(c * c);
+  // With a features output (local maps), the tiles' cropped feature maps are assembled into the whole [C, h, w].
+  let features: Float32Array | undefined;
   for (const r of rows) {
     for (const q of cols) {
       const chw = toCHW(img, r.p0, r.p1, q.p0, q.p1);
@@ -79,7 +81,18 @@ export async function computeGram(
         mask,
       });
       for (let i = 0; i < gram.length; i++) gram[i] += part.gram[i];
+      if (part.features) {
+        features ??= new Float32Array(c * cellsH * cellsW);
+        const th = r.c1 - r.c0;
+        const tw = q.c1 - q.c0;
+        for (let ch = 0; ch < c; ch++) {
+          for (let y = 0; y < th; y++) {
+            const src = (ch * th + y) * tw;
+            features.set(part.features.subarray(src, src + tw), (ch * cellsH + r.c0 + y) * cellsW + q.c0);
+          }
+        }
+      }
     }
   }
-  return { gram, cellsH, cellsW };
+  return { gram, cellsH, cellsW, ...(features ? { features } : {}) };
 }

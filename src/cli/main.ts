@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { DeepSSIMError, USAGE_CODES } from '../errors.js';
 import { registerBatchCommand } from './commands/batch.js';
+import { registerDiffCommand } from './commands/diff.js';
 import { registerScoreCommand } from './commands/score.js';
 import { registerWeightsCommand, weightsHint } from './commands/weights.js';
 import { registerExtraCommands } from './extra-commands.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
   registerScoreCommand(program);
   registerBatchCommand(program);
+  registerDiffCommand(program);
   registerWeightsCommand(program);
   registerExtraCommands(program);
   for (const sub of program.commands) sub.exitOverride();

@@ -8,6 +8,8 @@ export interface GramResult {
   /** Feature cells h·w that contributed (for DeepSSIM-Lite's normalisation by C·h·w). */
   cellsH: number;
   cellsW: number;
+  /** The cropped feature map [C, h, w] (float32), when the graph has a `features` output (local maps). */
+  features?: Float32Array;
 }
 
 export interface EngineOptions {
@@ -93,8 +95,43 @@ export class GramEngine {
     const g32 = out.gram.data as Float32Array;
     const cells = out.cells.data as BigInt64Array;
     const gram = Float64Array.from(g32);
+    const features = out.features ? Float32Array.from(out.features.data as Float32Array) : undefined;
     for (const t of Object.values(out)) t.dispose?.();
-    return { gram, cellsH: Number(cells[0]), cellsW: Number(cells[1]) };
+    return { gram, cellsH: Number(cells[0]), cellsW: Number(cells[1]), ...(features ? { features } : {}) };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/**
+ * A session for a small auxiliary graph (e.g. the local map's pair products, src/map/pair-dots.ts): named inputs
+ * in, float32 outputs out. Runs are serialised like GramEngine's.
+ */
+export class GraphSession {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async create(model: Uint8Array, options: EngineOptions = {}): Promise<GraphSession> {
+    return new GraphSession(await ort.InferenceSession.create(model, cpuSessionOptions(options.threads ?? availableParallelism())));
+  }
+
+  async run(
+    feeds: Record<string, { type: 'float32' | 'int64'; data: Float32Array | BigInt64Array; dims: readonly number[] }>,
+  ): Promise<Record<string, Float32Array>> {
+    const tensors: Record<string, ort.Tensor> = {};
+    for (const [name, f] of Object.entries(feeds)) tensors[name] = new ort.Tensor(f.type, f.data, f.dims);
+    const run = this.queue.then(() => this.session.run(tensors));
+    this.queue = run.catch(() => undefined);
+    const out = await run;
+    const result: Record<string, Float32Array> = {};
+    for (const [name, t] of Object.entries(out)) {
+      result[name] = Float32Array.from(t.data as Float32Array);
+      t.dispose?.();
+    }
+    return result;
   }
 
   async dispose(): Promise<void> {

@@ -107,3 +107,9 @@ export async function decodeImage(input: ImageInput): Promise<RGBImage> {
   if (isRaw(input)) return fromRaw(input);
   throw new UsageError(`unsupported image input ${describe(input)}: pass a path, a Buffer or {data, width, height, channels}`);
 }
+
+/** Encode 8-bit RGB pixels as PNG (for written maps and diff images). */
+export async function encodePng(img: RGBImage): Promise<Uint8Array> {
+  const png = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+  return new Uint8Array(png.buffer, png.byteOffset, png.length);
+}
