@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateRawSync, deflateSync } from 'node:zlib';
+import sharp from 'sharp';
 import { writeXlsx } from '../test/fixtures/eval/write-xlsx.js';
 import { storedZip } from '../tools/stored-zip.js';
 import { global, pickle, reduce, tuple, type PValue } from '../tools/synthetic-weights/pickle-writer.js';
@@ -130,7 +131,7 @@ function safetensors(header: string | Uint8Array, data: Uint8Array): Buffer {
   return Buffer.concat([u64(BigInt(h.length)), h, Buffer.from(data)]);
 }
 
-export function generate(): HostileCase[] {
+export async function generate(): Promise<HostileCase[]> {
   rmSync(HOSTILE_DIR, { recursive: true, force: true });
   mkdirSync(HOSTILE_DIR, { recursive: true });
   cases.length = 0;
@@ -224,11 +225,14 @@ export function generate(): HostileCase[] {
     header.writeUInt32LE(256, 46);
     put('bmp-rle-bomb.bmp', Buffer.concat([header, Buffer.alloc(1024), u8(0, 1)]), 'bmp', 'LIMIT_EXCEEDED', '1 KB → 1 GB allocation');
   }
+  // 16. PNG decompression bomb: 5000×1000 of one colour in a few KB (the full-size version, 16000×16000 in 750 KB,
+  // took > 120 s and 10.7 GB before it was refused from its header).
+  put('png-bomb.png', await sharp({ create: { width: 5000, height: 1000, channels: 3, background: { r: 0, g: 0, b: 0 } } }).png({ compressionLevel: 9 }).toBuffer(), 'image', 'LIMIT_EXCEEDED', '16000×16000 PNG of 750 KB: > 120 s, 10.7 GB');
   writeFileSync(join(HOSTILE_DIR, 'index.json'), JSON.stringify(cases, null, 1) + '\n');
   return cases;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const list = generate();
+  const list = await generate();
   console.log(`wrote ${list.length} hostile fixtures to ${HOSTILE_DIR}`);
 }

@@ -89,3 +89,12 @@ export const PARSER_TIMEOUT_MS = 15_000;
  * real files exceed the 127:1 of plain runs, but not by orders of magnitude.
  */
 export const BMP_MAX_RLE_RATIO = 4096;
+
+/**
+ * Decompression-bomb guard for encoded images: above IMAGE_BOMB_MIN_PIXELS, an image may declare at most
+ * IMAGE_MAX_PIXELS_PER_BYTE pixels per byte of its file. Camera photos and renders have 0.3–15 pixels per byte;
+ * a single-colour PNG reaches ~350 and a bomb far more, yet costs seconds and gigabytes to score. Refused from the
+ * header, before decoding.
+ */
+export const IMAGE_BOMB_MIN_PIXELS = 4_000_000;
+export const IMAGE_MAX_PIXELS_PER_BYTE = 64;

@@ -16,6 +16,7 @@
  */
 import { ImageError, LimitError } from '../errors.js';
 import { BMP_MAX_RLE_RATIO } from '../limits.js';
+import { checkDecompressionRatio } from './bomb.js';
 import type { RGBImage } from './types.js';
 
 /** Largest accepted image (pixels): 2^28, beyond any real BMP, refuses decompression bombs and absurd headers. */
@@ -292,6 +293,7 @@ export function decodeBmp(bytes: Uint8Array, name: string): RGBImage {
   if (off >= bytes.length) fail(`pixel data offset ${off} is past the end of the file (${bytes.length} bytes)`);
 
   if (compression === BI_RLE8 || compression === BI_RLE4) {
+    checkDecompressionRatio(w, ht, bytes.length, name);
     // RLE can legitimately skip pixels (delta, end of line, early end of bitmap), so the data size does not bound
     // the image; a ratio far beyond what real RLE files reach keeps a tiny file from allocating a huge image.
     if (w * ht > (bytes.length - off) * BMP_MAX_RLE_RATIO) {

@@ -8,7 +8,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { ImageError, UsageError } from '../errors.js';
+import { ImageError, LimitError, UsageError } from '../errors.js';
+import { checkDecompressionRatio } from './bomb.js';
 import { decodeBmp } from './bmp.js';
 import type { ImageInput, RawImage, RGBImage } from './types.js';
 
@@ -74,11 +75,13 @@ function decodeBmpBytes(bytes: Uint8Array, name: string): RGBImage {
 async function decodeWithSharp(bytes: Uint8Array, name: string): Promise<RGBImage> {
   try {
     const img = sharp(bytes, { ignoreIcc: true, autoOrient: false, failOn: 'error', limitInputPixels: MAX_PIXELS });
+    const meta = await img.metadata();
+    checkDecompressionRatio(meta.width ?? 0, meta.height ?? 0, bytes.length, name);
     // libvips reduces 16-bit samples to 8 bits by keeping the high byte, as PIL does for 16-bit RGB PNGs.
     const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
     return toRGB(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels, name);
   } catch (err) {
-    if (err instanceof ImageError) throw err;
+    if (err instanceof ImageError || err instanceof LimitError) throw err;
     const msg = (err as Error).message.split('\n')[0];
     throw new ImageError(`cannot decode image ${name}: ${msg}`, { cause: err });
   }
