@@ -196,6 +196,9 @@ export interface ReaderSummary {
   readonly failures: readonly Result[];
 }
 
+/** Inputs slower than this are saved to the findings folder too (they are not failures). */
+const SLOW_MS = 2000;
+
 export interface FuzzOptions {
   readonly perReader: number;
   readonly seed: number;
@@ -210,10 +213,14 @@ export interface FuzzOptions {
 
 /** Fuzz every target (or those whose reader is in `readers`) through one watched child (replaced when it dies). */
 export async function runFuzz(options: FuzzOptions): Promise<ReaderSummary[]> {
-  const all = targets().filter((t) => !options.readers || options.readers.includes(t.reader));
+  // The random stream of a target depends only on the seed and the target's place in targets(), so a run restricted
+  // with `readers` reproduces the same inputs as the full run.
+  const all = targets()
+    .map((t, ti) => ({ t, ti }))
+    .filter(({ t }) => !options.readers || options.readers.includes(t.reader));
   const works: string[] = [];
   try {
-    const plan = all.map((t, ti) => {
+    const plan = all.map(({ t, ti }) => {
       if (!READERS[t.reader]) throw new Error(`no reader ${t.reader}`);
       const work = mkdtempSync(join(tmpdir(), `deepssim-fuzz-${t.reader}-`));
       works.push(work);
@@ -256,6 +263,11 @@ export async function runFuzz(options: FuzzOptions): Promise<ReaderSummary[]> {
         p.counts[r.outcome]++;
         p.maxMs = Math.max(p.maxMs, r.ms);
         p.maxRssMb = Math.max(p.maxRssMb, r.peakRssMb);
+        if (r.ms > SLOW_MS && options.findingsDir && current) {
+          mkdirSync(options.findingsDir, { recursive: true });
+          writeFileSync(join(options.findingsDir, `slow-${Math.round(r.ms)}ms-${p.t.reader}-${p.t.file}-${options.seed}-${k}.bin`), current);
+          options.log?.(`  ${p.name} #${k}: slow (${Math.round(r.ms)} ms, ${r.outcome})`);
+        }
         if (r.outcome !== 'accepted' && r.outcome !== 'clean') {
           p.failures.push(r);
           if (options.findingsDir && current) {
