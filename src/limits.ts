@@ -90,6 +90,9 @@ export const PARSER_TIMEOUT_MS = 15_000;
  */
 export const BMP_MAX_RLE_RATIO = 4096;
 
+/** Largest image file read (bytes): a 61 MP camera TIFF is ~ 370 MB uncompressed. */
+export const MAX_IMAGE_FILE_BYTES = 512 * 1024 ** 2;
+
 /**
  * Decompression-bomb guard for encoded images: above IMAGE_BOMB_MIN_PIXELS, an image may declare at most
  * IMAGE_MAX_PIXELS_PER_BYTE pixels per byte of its file. Camera photos and renders have 0.3–15 pixels per byte;

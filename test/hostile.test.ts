@@ -37,6 +37,12 @@ test('every hostile fixture gives a clean DeepSSIMError with its code, within th
   assert.deepEqual(problems, []);
 });
 
+test('devices are refused before reading (a read of /dev/zero never ends)', { skip: process.platform === 'win32' ? 'no /dev/zero' : false }, async () => {
+  const readers = ['weights', 'image', 'mat5', 'manifest'];
+  const results = await runJobs(readers.map((reader, id) => ({ id, reader, path: '/dev/zero' })), { ...CAPS, timeoutMs: 20_000 });
+  assert.deepEqual(results.map((r) => `${r.job.reader}: ${r.outcome}`), readers.map((r) => `${r}: clean`));
+});
+
 test('bool bytes are normalised to 0/1', async () => {
   const { tensors } = await readWeightsFile(fixture('hostile', 'st-bool-255.safetensors'));
   assert.deepEqual([...tensors.get('b')!.data], [1, 0, 1]);

@@ -6,10 +6,11 @@
  * 16-bit samples keep their high byte (v >> 8), which is what PIL does for 16-bit RGB(A) PNGs. (PIL 9 clips
  * 16-bit *gray* PNGs at 255 instead — a known Pillow quirk we deliberately do not reproduce.)
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { ImageError, LimitError, UsageError } from '../errors.js';
 import { checkDecompressionRatio } from './bomb.js';
+import { MAX_IMAGE_FILE_BYTES } from '../limits.js';
 import { decodeBmp } from './bmp.js';
 import type { ImageInput, RawImage, RGBImage } from './types.js';
 
@@ -98,11 +99,19 @@ export async function decodeImage(input: ImageInput): Promise<RGBImage> {
   if (typeof input === 'string') {
     let bytes: Buffer;
     try {
+      // Regular files only, of bounded size (a device or FIFO would never end).
+      const st = await stat(input);
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      if (!st.isFile()) throw new ImageError(`cannot read image ${input}: not a regular file`);
+      if (st.size > MAX_IMAGE_FILE_BYTES) {
+        throw new LimitError(`image ${input} is ${st.size} bytes, more than the limit of ${MAX_IMAGE_FILE_BYTES} (MAX_IMAGE_FILE_BYTES)`, { limit: 'MAX_IMAGE_FILE_BYTES' });
+      }
       bytes = await readFile(input);
     } catch (err) {
+      if (err instanceof ImageError || err instanceof LimitError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-      throw new ImageError(`cannot read image ${input}: ${why}`, { cause: err });
+      throw new ImageError(`cannot read image ${input}: ${why}`, { cause: err, ...(code === 'ENOENT' ? { code: 'IMAGE_NOT_FOUND' as const } : {}) });
     }
     return decodeBytes(bytes, input);
   }

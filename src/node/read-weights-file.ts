@@ -28,8 +28,11 @@ export async function readBoundedFile(path: string, max: number, what = label(pa
   try {
     const st = await stat(path);
     if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    // A device or FIFO has no size and may never end: regular files only.
+    if (!st.isFile()) throw new WeightsError(`${what} is not a regular file`, { path });
     size = st.size;
   } catch (e) {
+    if (e instanceof WeightsError) throw e;
     return fsError(e, path, what);
   }
   if (size > max) throw new LimitError(`${what} is ${size} bytes, more than the limit of ${max} (${limit})`, { path, limit });
@@ -100,11 +103,14 @@ export async function readTfjsLayersModel(modelJson: string, options: ReadTfjsOp
     ...options,
     modelPath: modelJson,
     async shardSize(p) {
+      let st;
       try {
-        return (await stat(join(dir, p))).size;
+        st = await stat(join(dir, p));
       } catch {
         throw new WeightsError(`${source}: weight shard ${nameOf(p)} is missing (expected at ${join(dir, p)})`);
       }
+      if (!st.isFile()) throw new WeightsError(`${source}: weight shard ${nameOf(p)} is not a regular file`);
+      return st.size;
     },
     async readShard(p) {
       try {

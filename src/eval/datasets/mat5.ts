@@ -242,11 +242,13 @@ export function parseMat5(buf: Uint8Array, name = 'MAT-file'): Map<string, MatVa
 export function readMat5(path: string): Map<string, MatValue> {
   let buf: Buffer;
   try {
-    const size = statSync(path).size;
+    const st = statSync(path);
+    if (!st.isFile()) throw new DataError(`${path} is not a regular file`, { path });
+    const size = st.size;
     if (size > MAX_MAT_FILE_BYTES) throw new LimitError(`${path} is ${size} bytes, more than the limit of ${MAX_MAT_FILE_BYTES} (MAX_MAT_FILE_BYTES)`, { path, limit: 'MAX_MAT_FILE_BYTES' });
     buf = readFileSync(path);
   } catch (err) {
-    if (err instanceof LimitError) throw err;
+    if (err instanceof LimitError || err instanceof DataError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new DataError(`cannot read ${path}: ${code ?? quote((err as Error).message)}`, { code: code === 'ENOENT' ? 'DATA_NOT_FOUND' : 'DATA_INVALID', path });
   }
