@@ -3,6 +3,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { VARIANTS, type DeepSSIMOptions, type SaliencyMode, type Variant } from '../deepssim.js';
+import { progressRenderer } from './commands/weights.js';
 
 export function parseNumber(what: string, check: (v: number) => boolean, rule: string) {
   return (value: string): number => {
@@ -55,5 +56,6 @@ export function metricOptions(o: MetricCliOptions): DeepSSIMOptions {
     saliencyThreshold: o.saliencyThreshold,
     download: o.download,
     log: (m: string) => process.stderr.write(`${m}\n`),
+    onProgress: progressRenderer().onProgress,
   };
 }

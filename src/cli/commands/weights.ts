@@ -21,6 +21,11 @@ export function progressRenderer(stream: NodeJS.WriteStream = process.stderr): {
       drawn = true;
       const of = p.bytesTotal ? ` of ${mb(p.bytesTotal)} (${pct} %)` : '';
       stream.write(`\r\x1b[2K${p.backbone} weights: ${mb(p.bytesDone)}${of}`);
+      // Complete: clear the line so later messages start clean (end() may never be called by a scoring command).
+      if (p.bytesTotal !== undefined && p.bytesDone >= p.bytesTotal) {
+        stream.write('\r\x1b[2K');
+        drawn = false;
+      }
     },
     end() {
       if (drawn) stream.write('\r\x1b[2K');
