@@ -61,7 +61,7 @@ try {
   const buf = Buffer.alloc(1 << 24, 0x5a);
   await writeFile(big, '');
   const { appendFile } = await import('node:fs/promises');
-  for (let left: number = official.bytes; left > 0; left -= buf.length) await appendFile(big, left >= buf.length ? buf : buf.subarray(0, left));
+  for (let left = official.bytes; left > 0; left -= buf.length) await appendFile(big, left >= buf.length ? buf : buf.subarray(0, left));
   const hashBig = await time(() => sha256File(big), 3);
   // Given by path: hashed on first use, then recognised from the remembered hash (size + mtime unchanged).
   await rm(join(cache, 'hashes.json'), { force: true });

@@ -17,7 +17,7 @@ import { after, afterEach, before, test } from 'node:test';
 import { getBackbone } from '../src/backbones/registry.js';
 import { WeightsError } from '../src/errors.js';
 import { cacheInfo, importWeights, loadWeights, resolveWeights } from '../src/node/weights-store.js';
-import { MOBILENET_V1_075_WEIGHTS, type WeightsBinding } from '../src/weights/official.js';
+import { MOBILENET_V1_075_WEIGHTS, type BackboneWeights } from '../src/weights/official.js';
 import { SHARED, SHARED_SKIP } from './support/paths.js';
 
 const MODEL_DIR = join(SHARED, 'weights', 'mobilenet_v1_0.75_224');
@@ -25,12 +25,12 @@ const saved = { cache: process.env.DEEPSSIM_CACHE_DIR, env: process.env.DEEPSSIM
 const D = MOBILENET_V1_075_WEIGHTS;
 let cache: string;
 let work: string;
-let mn: WeightsBinding;
+let mn: BackboneWeights;
 
 /** The MobileNet declaration with its files served from `url` instead of Google's bucket. */
-const servedFrom = (url: string): WeightsBinding => ({
+const servedFrom = (url: string): BackboneWeights => ({
   ...mn,
-  weights: { ...mn.weights, official: D.official.map((f) => ({ ...f, url: `${url}/${f.name}` })) },
+  declaration: { ...D, official: D.official.map((f) => ({ ...f, url: `${url}/${f.name}` })) },
 });
 
 /** Serve files of `dir` (or, with `tamper`, garbage for `tamper`); counts requests. */

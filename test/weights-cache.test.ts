@@ -17,7 +17,7 @@ import { getBackbone } from '../src/backbones/registry.js';
 import { WeightsError } from '../src/errors.js';
 import { downloadVerified } from '../src/node/weights-download.js';
 import { cacheDir, cacheInfo, exportWeights, fetchWeights, importWeights, loadWeights, resolveWeights } from '../src/node/weights-store.js';
-import { VGG16_WEIGHTS, type WeightsBinding } from '../src/weights/official.js';
+import { VGG16_WEIGHTS, type BackboneWeights } from '../src/weights/official.js';
 import { readWeightsFile, writeSafetensors } from '../src/node/read-weights-file.js';
 import type { WeightMap } from '../src/weights/types.js';
 import { VGG16_RELU51_SHAPES } from '../src/weights/vgg16-shapes.js';
@@ -33,7 +33,7 @@ let syn: SyntheticWeightFiles;
 let legacyBytes: Buffer;
 let legacySha: string;
 /** VGG16 with the synthetic legacy .pth declared as the official file (served by the local server). */
-let testVgg: WeightsBinding;
+let testVgg: BackboneWeights;
 const small = Buffer.from('0123456789abcdef'.repeat(4096)); // 64 KiB
 const hits = new Map<string, number>();
 const saved = { cache: process.env.DEEPSSIM_CACHE_DIR, env: process.env.DEEPSSIM_WEIGHTS };
@@ -65,8 +65,8 @@ before(async () => {
   const real = getBackbone('vgg16').weights;
   testVgg = {
     ...real,
-    weights: {
-      ...real.weights,
+    declaration: {
+      ...VGG16_WEIGHTS,
       official: [{ name: 'vgg16-synthetic.pth', url: `${base}/vgg16.pth`, sha256: legacySha, bytes: legacyBytes.length }],
       entry: 'vgg16-synthetic.pth',
     },
@@ -209,8 +209,8 @@ describe('VGG16 weights store', () => {
 
   test('files given by path that are not the official one are flagged; the real declaration pins torchvision', async () => {
     const real = getBackbone('vgg16').weights;
-    assert.equal(real.weights.official[0].sha256, '397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0');
-    assert.equal(real.weights.official[0].bytes, 553_433_881);
+    assert.equal(real.declaration.official[0].sha256, '397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0');
+    assert.equal(real.declaration.official[0].bytes, 553_433_881);
     for (const f of [syn.pthLegacy, syn.pthZip, syn.safetensors]) {
       const r = await loadWeights(real, { weights: f });
       assert.equal(r.verified, false, f);
@@ -221,7 +221,7 @@ describe('VGG16 weights store', () => {
 
   test('nothing cached and offline: WEIGHTS_DOWNLOAD_FAILED, nothing left in the cache', async () => {
     const url = await deadUrl();
-    const dead = { ...testVgg, weights: { ...testVgg.weights, official: [{ ...testVgg.weights.official[0], url }] } };
+    const dead = { ...testVgg, declaration: { ...testVgg.declaration, official: [{ ...testVgg.declaration.official[0], url }] } };
     await rejectsWeights(() => resolveWeights(dead), 'WEIGHTS_DOWNLOAD_FAILED', /could not download .*\(offline\?/);
     assert.deepEqual(await readdir(cache), []);
   });
@@ -235,7 +235,7 @@ describe('VGG16 weights store', () => {
   });
 
   test('a download with the wrong hash is discarded and nothing is cached', async () => {
-    const bad = { ...testVgg, weights: { ...testVgg.weights, official: [{ ...testVgg.weights.official[0], sha256: 'f'.repeat(64) }] } };
+    const bad = { ...testVgg, declaration: { ...testVgg.declaration, official: [{ ...testVgg.declaration.official[0], sha256: 'f'.repeat(64) }] } };
     await rejectsWeights(() => resolveWeights(bad), 'WEIGHTS_HASH_MISMATCH', /SHA-256 mismatch/);
     assert.deepEqual(await readdir(cache), []);
   });

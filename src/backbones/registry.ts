@@ -3,8 +3,9 @@
  */
 import { UsageError, WeightsError } from '../errors.js';
 import { loadWeights, type WeightsRequest } from '../node/weights-store.js';
-import { MOBILENET_V1_075_WEIGHTS, VGG16_WEIGHTS, type WeightsBinding } from '../weights/official.js';
+import { MOBILENET_V1_075_WEIGHTS, VGG16_WEIGHTS, type BackboneWeights } from '../weights/official.js';
 import type { WeightMap } from '../weights/types.js';
+import { isVgg16Relu51Tensor } from '../weights/vgg16-shapes.js';
 import { isMobileNetFeatureWeight, mobilenetV1, mobilenetWeightsFromModel } from './mobilenet-v1.js';
 import type { Backbone } from './types.js';
 import { vgg16 } from './vgg16.js';
@@ -14,7 +15,7 @@ export type { WeightsRequest } from '../node/weights-store.js';
 export interface BackboneEntry {
   readonly backbone: Backbone;
   /** How the weights are found and validated (declaration data plus the backbone's validation step). */
-  readonly weights: WeightsBinding;
+  readonly weights: BackboneWeights;
   /**
    * Locate and read the weights; throws WeightsError when they cannot be had. `verified` is true only for the
    * genuine (hash-pinned) files or a cache entry made from them.
@@ -38,24 +39,27 @@ export function getBackbone(name: string): BackboneEntry {
   return entry;
 }
 
-const vgg16Weights: WeightsBinding = {
-  name: vgg16.name,
-  weights: VGG16_WEIGHTS,
-  prepare(raw) {
-    vgg16.validate(raw.tensors, raw.source);
-    return raw.tensors;
+const vgg16Weights: BackboneWeights = {
+  backbone: vgg16.name,
+  declaration: VGG16_WEIGHTS,
+  select: isVgg16Relu51Tensor,
+  fromRead(read, source) {
+    if (read.storage !== 'state-dict') throw new WeightsError(`${source}: expected a state dict`, { code: 'WEIGHTS_WRONG_MODEL', path: source });
+    vgg16.validate(read.tensors, source);
+    return read.tensors;
   },
 };
 
 registerBackbone({ backbone: vgg16, weights: vgg16Weights, loadWeights: (request) => loadWeights(vgg16Weights, request) });
 
 // MobileNet v1 α = 0.75 (Google's ImageNet weights, TensorFlow.js layers format): conv_pw_11 ReLU6, 384 channels.
-const mobilenetWeights: WeightsBinding = {
-  name: mobilenetV1.name,
-  weights: { ...MOBILENET_V1_075_WEIGHTS, select: isMobileNetFeatureWeight },
-  prepare(raw) {
-    if (!raw.layers) throw new WeightsError(`${raw.source}: expected a TensorFlow.js layers model`, { code: 'WEIGHTS_WRONG_MODEL', path: raw.source });
-    return mobilenetWeightsFromModel({ source: raw.source, layers: raw.layers, weights: raw.tensors });
+const mobilenetWeights: BackboneWeights = {
+  backbone: mobilenetV1.name,
+  declaration: MOBILENET_V1_075_WEIGHTS,
+  select: isMobileNetFeatureWeight,
+  fromRead(read, source) {
+    if (read.storage !== 'tfjs-layers') throw new WeightsError(`${source}: expected a TensorFlow.js layers model`, { code: 'WEIGHTS_WRONG_MODEL', path: source });
+    return mobilenetWeightsFromModel(read.model);
   },
 };
 

@@ -19,7 +19,7 @@ import envPaths from 'env-paths';
 import { UsageError, WeightsError, quote } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { canonicalSafetensors, checkFinite } from '../weights/canonical.js';
-import type { OfficialFile, RawWeights, WeightsBinding, WeightsDeclaration, WeightsStorage } from '../weights/official.js';
+import type { BackboneWeights, OfficialFile, WeightsDeclaration, WeightsRead, WeightsStorage } from '../weights/official.js';
 import { LEGACY_MAGIC } from '../weights/torch-pth.js';
 import type { WeightMap } from '../weights/types.js';
 import { readTfjsLayersModel, readWeightsFile } from './read-weights-file.js';
@@ -29,31 +29,6 @@ import { downloadVerified } from './weights-download.js';
 export function cacheDir(): string {
   const fromEnv = process.env.DEEPSSIM_CACHE_DIR;
   return fromEnv && fromEnv.length > 0 ? fromEnv : envPaths('deepssim', { suffix: '' }).cache;
-}
-
-/** A declaration with every optional field filled in from its defaults. */
-interface Declared extends WeightsDeclaration {
-  readonly description: string;
-  readonly envVar: string;
-  readonly entry: string;
-  readonly cacheName: string;
-  readonly unverifiedCacheName: string;
-}
-
-/** The binding's declaration with defaults derived from the backbone name. */
-export function declared(b: WeightsBinding): Declared {
-  const w = b.weights;
-  const tfjs = w.format === 'tfjs-layers';
-  const upper = b.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
-  return {
-    ...w,
-    description: w.description ?? b.name,
-    envVar: w.envVar ?? `DEEPSSIM_${upper}_WEIGHTS`,
-    entry: w.entry ?? (tfjs ? 'model.json' : (w.official[0]?.name ?? '')),
-    cacheName: w.cacheName ?? (tfjs ? b.name : `${b.name}.safetensors`),
-    unverifiedCacheName: w.unverifiedCacheName ?? (tfjs ? `${b.name}.unverified` : `${b.name}.unverified.safetensors`),
-    ...(w.compact || tfjs ? {} : { compact: { metadata: { backbone: b.name } } }),
-  };
 }
 
 /** Bytes done / total of a download (all files of a backbone together). */
@@ -131,27 +106,27 @@ async function sniff(path: string, what: string): Promise<Sniffed> {
   }
   const h = head.subarray(0, n);
   const declared = n >= 8 ? new DataView(h.buffer, h.byteOffset, 8).getBigUint64(0, true) : -1n;
-  if (n >= 4 && h[0] === 0x50 && h[1] === 0x4b && h[2] === 0x03 && h[3] === 0x04) return { storage: 'torch-state-dict', path };
-  if (n >= LEGACY_MAGIC.length && LEGACY_MAGIC.every((b, i) => h[i] === b)) return { storage: 'torch-state-dict', path };
+  if (n >= 4 && h[0] === 0x50 && h[1] === 0x4b && h[2] === 0x03 && h[3] === 0x04) return { storage: 'state-dict', path };
+  if (n >= LEGACY_MAGIC.length && LEGACY_MAGIC.every((b, i) => h[i] === b)) return { storage: 'state-dict', path };
   // safetensors: u64 header length that fits the file, then the header's '{'.
-  if (n >= 9 && h[8] === 0x7b && declared <= BigInt(st.size - 8)) return { storage: 'torch-state-dict', path };
+  if (n >= 9 && h[8] === 0x7b && declared <= BigInt(st.size - 8)) return { storage: 'state-dict', path };
   const first = h.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
   if (first === 0x7b /* '{': JSON */) return { storage: 'tfjs-layers', path };
   return { storage: 'unknown', path, head: h };
 }
 
 const STORAGE_WORDS: Record<WeightsStorage, string> = {
-  'torch-state-dict': 'a PyTorch (.pth) or safetensors weights file',
+  'state-dict': 'a PyTorch (.pth) or safetensors weights file',
   'tfjs-layers': 'a TensorFlow.js layers model (model.json and its shards)',
 };
 
 /** Resolve a user-given path to the file to read, refusing a file of the other storage with a message naming it. */
-async function locate(b: WeightsBinding, path: string, what: string): Promise<string> {
+async function locate(b: BackboneWeights, path: string, what: string): Promise<string> {
   const s = await sniff(path, what);
-  const want = b.weights.format;
+  const want = b.declaration.storage;
   if (s.storage === 'unknown') {
     // State-dict readers name truncation and the like precisely; anything else is not a weights file at all.
-    if (want === 'torch-state-dict') return s.path;
+    if (want === 'state-dict') return s.path;
     const hex = Array.from(s.head.subarray(0, 8), (x) => x.toString(16).padStart(2, '0')).join('');
     throw new WeightsError(`weights file ${quote(path)}${what} is not ${STORAGE_WORDS[want]} (starts with bytes ${hex || '(empty file)'})`, {
       code: 'WEIGHTS_WRONG_MODEL',
@@ -159,11 +134,11 @@ async function locate(b: WeightsBinding, path: string, what: string): Promise<st
     });
   }
   if (s.storage !== want) {
-    throw new WeightsError(`weights file ${quote(path)}${what} is ${STORAGE_WORDS[s.storage]}, but backbone '${b.name}' reads ${STORAGE_WORDS[want]}`, {
+    throw new WeightsError(`weights file ${quote(path)}${what} is ${STORAGE_WORDS[s.storage]}, but backbone '${b.backbone}' reads ${STORAGE_WORDS[want]}`, {
       code: 'WEIGHTS_WRONG_MODEL',
       path,
       storage: s.storage,
-      backbone: b.name,
+      backbone: b.backbone,
     });
   }
   return s.path;
@@ -224,7 +199,7 @@ interface Genuineness {
 }
 
 /** Whether a file given by path is one of the genuine files the declaration pins (state dict or canonical export). */
-async function genuineStateDict(d: Declared, path: string): Promise<Genuineness> {
+async function genuineStateDict(d: WeightsDeclaration, path: string): Promise<Genuineness> {
   const official = d.official.find((f) => f.name === d.entry)!;
   const size = (await stat(path)).size;
   if (size === official.bytes) {
@@ -246,7 +221,7 @@ async function genuineStateDict(d: Declared, path: string): Promise<Genuineness>
 }
 
 /** Whether the model folder of `modelJson` holds exactly the official files. */
-async function genuineTfjs(d: Declared, modelJson: string): Promise<Genuineness> {
+async function genuineTfjs(d: WeightsDeclaration, modelJson: string): Promise<Genuineness> {
   const dir = dirname(modelJson);
   for (const f of d.official) {
     const p = join(dir, f.name);
@@ -258,8 +233,8 @@ async function genuineTfjs(d: Declared, modelJson: string): Promise<Genuineness>
   return { verified: true };
 }
 
-function genuine(b: WeightsBinding, path: string): Promise<Genuineness> {
-  return b.weights.format === 'torch-state-dict' ? genuineStateDict(declared(b), path) : genuineTfjs(declared(b), path);
+function genuine(b: BackboneWeights, path: string): Promise<Genuineness> {
+  return b.declaration.storage === 'state-dict' ? genuineStateDict(b.declaration, path) : genuineTfjs(b.declaration, path);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -288,8 +263,8 @@ interface IntegrityRecord {
 const recordPath = (name: string): string => join(cacheDir(), `${name}.integrity.json`);
 
 /** The file a cache entry is read from (the compact file, or model.json of the folder). */
-function entryFile(d: Declared, name: string): string {
-  return d.format === 'torch-state-dict' ? join(cacheDir(), name) : join(cacheDir(), name, 'model.json');
+function entryFile(d: WeightsDeclaration, name: string): string {
+  return d.storage === 'state-dict' ? join(cacheDir(), name) : join(cacheDir(), name, 'model.json');
 }
 
 async function readRecord(name: string): Promise<IntegrityRecord | undefined> {
@@ -329,9 +304,9 @@ function mismatch(path: string, expected: string, actual: string, why: string): 
 }
 
 /** The pinned SHA-256 of a file of an official cache entry, when the declaration pins one. */
-function pinFor(d: Declared, relName: string, entry: string): string | undefined {
+function pinFor(d: WeightsDeclaration, relName: string, entry: string): string | undefined {
   if (entry !== d.cacheName) return undefined;
-  if (d.format === 'torch-state-dict') return d.compact?.sha256;
+  if (d.storage === 'state-dict') return d.compact?.sha256;
   const inside = relName.slice(entry.length + 1);
   return d.official.find((f) => f.name === inside)?.sha256;
 }
@@ -340,8 +315,8 @@ function pinFor(d: Declared, relName: string, entry: string): string | undefined
  * Check a cache entry against its integrity record. Returns undefined when the entry is absent; throws
  * WEIGHTS_HASH_MISMATCH when a file differs from what was recorded (or pinned).
  */
-async function checkEntry(b: WeightsBinding, entry: string, mode: 'fast' | 'full'): Promise<ResolvedWeights | undefined> {
-  const d = declared(b);
+async function checkEntry(b: BackboneWeights, entry: string, mode: 'fast' | 'full'): Promise<ResolvedWeights | undefined> {
+  const d = b.declaration;
   const main = entryFile(d, entry);
   if (!(await isFile(main))) return undefined;
   const record = await readRecord(entry);
@@ -365,7 +340,7 @@ async function checkEntry(b: WeightsBinding, entry: string, mode: 'fast' | 'full
   }
   // The record must cover the file that is read (and, for a model folder, every official file).
   const rel = (p: string): string => p.slice(cacheDir().length + 1);
-  const needed = d.format === 'tfjs-layers' && entry === d.cacheName ? d.official.map((f) => `${entry}/${f.name}`) : [rel(main)];
+  const needed = d.storage === 'tfjs-layers' && entry === d.cacheName ? d.official.map((f) => `${entry}/${f.name}`) : [rel(main)];
   for (const n of needed) {
     if (!files.some((f) => f.name === n)) throw mismatch(join(cacheDir(), n), 'recorded', 'unrecorded', 'its integrity record does not cover this file');
   }
@@ -378,10 +353,10 @@ async function checkEntry(b: WeightsBinding, entry: string, mode: 'fast' | 'full
  * A cache entry without an integrity record (written by an older deepssim, or by hand). An official model folder is
  * checked against the pinned hashes; anything else cannot be proven genuine, so it is recorded as unverified.
  */
-async function adopt(b: WeightsBinding, entry: string): Promise<ResolvedWeights> {
-  const d = declared(b);
+async function adopt(b: BackboneWeights, entry: string): Promise<ResolvedWeights> {
+  const d = b.declaration;
   const main = entryFile(d, entry);
-  if (d.format === 'tfjs-layers') {
+  if (d.storage === 'tfjs-layers') {
     const dir = dirname(main);
     const g = entry === d.cacheName ? await genuineTfjs(d, main) : { verified: false };
     if (entry === d.cacheName && !g.verified) {
@@ -393,7 +368,7 @@ async function adopt(b: WeightsBinding, entry: string): Promise<ResolvedWeights>
     const names = entry === d.cacheName ? d.official.map((f) => f.name) : ['model.json'];
     const files = await Promise.all(names.map(async (n) => recordFile(`${entry}/${n}`, await sha256File(join(dir, n)))));
     const note = g.verified ? undefined : 'imported from files that are not the official ones';
-    await writeRecord(entry, { version: 1, backbone: b.name, verified: g.verified, origin: 'adopted', ...(note ? { note } : {}), files });
+    await writeRecord(entry, { version: 1, backbone: b.backbone, verified: g.verified, origin: 'adopted', ...(note ? { note } : {}), files });
     return { path: main, origin: 'cache', verified: g.verified, ...(note ? { note } : {}) };
   }
   const sha256 = await sha256File(main);
@@ -401,45 +376,42 @@ async function adopt(b: WeightsBinding, entry: string): Promise<ResolvedWeights>
   if (pinned && sha256 !== d.compact!.sha256) throw mismatch(main, d.compact!.sha256!, sha256, 'it is not the canonical export of the official file');
   const verified = pinned;
   const note = verified ? undefined : 'cached without an integrity record (older deepssim): its origin cannot be checked';
-  await writeRecord(entry, { version: 1, backbone: b.name, verified, origin: 'adopted', ...(note ? { note } : {}), files: [await recordFile(entry, sha256)] });
+  await writeRecord(entry, { version: 1, backbone: b.backbone, verified, origin: 'adopted', ...(note ? { note } : {}), files: [await recordFile(entry, sha256)] });
   return { path: main, origin: 'cache', verified, ...(note ? { note } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Download of the official files.
 
-function progressReporter(b: WeightsBinding, request: WeightsRequest, files: readonly OfficialFile[]) {
-  const total = files.every((f) => f.bytes !== undefined) ? files.reduce((s, f) => s + f.bytes!, 0) : undefined;
+function progressReporter(b: BackboneWeights, request: WeightsRequest, files: readonly OfficialFile[]) {
+  const total = files.reduce((s, f) => s + f.bytes, 0);
   let before = 0;
   return {
     file(f: OfficialFile) {
-      return (received: number) => request.onProgress?.({ backbone: b.name, file: f.name, bytesDone: before + received, bytesTotal: total });
+      return (received: number) => request.onProgress?.({ backbone: b.backbone, file: f.name, bytesDone: before + received, bytesTotal: total });
     },
     done(f: OfficialFile) {
-      before += f.bytes ?? 0;
-      request.onProgress?.({ backbone: b.name, file: f.name, bytesDone: before, bytesTotal: total });
+      before += f.bytes;
+      request.onProgress?.({ backbone: b.backbone, file: f.name, bytesDone: before, bytesTotal: total });
     },
   };
 }
 
 /** Download the official files into the cache (verified) and write the cache entry with its integrity record. */
-async function download(b: WeightsBinding, request: WeightsRequest): Promise<ResolvedWeights> {
-  const d = declared(b);
+async function download(b: BackboneWeights, request: WeightsRequest): Promise<ResolvedWeights> {
+  const d = b.declaration;
   const dir = cacheDir();
   const log = request.log ?? (() => undefined);
-  if (d.official.length === 0) {
-    throw new WeightsError(`backbone '${b.name}' has no official weights to download; give a weights file`, { code: 'WEIGHTS_NOT_FOUND', backbone: b.name });
-  }
-  const mb = Math.round(d.official.reduce((s, f) => s + (f.bytes ?? 0), 0) / 1e6);
-  log(`downloading ${d.description} weights (${mb > 0 ? `about ${mb} MB, ` : ''}once) into ${dir}`);
+  const mb = Math.round(d.official.reduce((s, f) => s + f.bytes, 0) / 1e6);
+  log(`downloading ${d.title} weights (about ${mb} MB, once) into ${dir}`);
   const progress = progressReporter(b, request, d.official);
-  if (d.format === 'torch-state-dict') {
+  if (d.storage === 'state-dict') {
     const official = d.official.find((f) => f.name === d.entry)!;
     const big = join(dir, official.name);
     await downloadVerified(official.url, big, { sha256: official.sha256, onProgress: progress.file(official) });
     progress.done(official);
     try {
-      log('extracting the tensors the backbone needs');
+      log(`extracting the ${Object.keys(d.compact!.shapes).length} tensors the backbone needs`);
       await writeCompact(b, big, d.cacheName, { verified: true, origin: 'download', source: official.url, sourceSha256: official.sha256 });
     } finally {
       await unlink(big).catch(() => undefined);
@@ -460,14 +432,14 @@ async function download(b: WeightsBinding, request: WeightsRequest): Promise<Res
     progress.done(f);
     files.push(await recordFile(`${d.cacheName}/${f.name}`, f.sha256));
   }
-  await writeRecord(d.cacheName, { version: 1, backbone: b.name, verified: true, origin: 'download', source: dirname(d.official[0].url), files });
+  await writeRecord(d.cacheName, { version: 1, backbone: b.backbone, verified: true, origin: 'download', source: dirname(d.official[0].url), files });
   log(`cached ${folder}`);
   return { path: join(folder, d.entry), origin: 'download', verified: true };
 }
 
 /** Read a state dict, validate it, write its canonical compact subset as cache entry `entry` with its record. */
 async function writeCompact(
-  b: WeightsBinding,
+  b: BackboneWeights,
   source: string,
   entry: string,
   how: Pick<IntegrityRecord, 'verified' | 'origin' | 'source' | 'sourceSha256' | 'note'>,
@@ -477,25 +449,26 @@ async function writeCompact(
   await mkdir(cacheDir(), { recursive: true });
   await writeFileAtomic(dest, bytes);
   const sha256 = sha256Bytes(bytes);
-  await writeRecord(entry, { version: 1, backbone: b.name, ...how, files: [await recordFile(entry, sha256)] });
+  await writeRecord(entry, { version: 1, backbone: b.backbone, ...how, files: [await recordFile(entry, sha256)] });
   return { path: dest, bytes: bytes.length, sha256 };
 }
 
 /** The canonical export bytes of a state-dict source (validated by the backbone, finite). */
-async function canonicalBytes(b: WeightsBinding, source: string): Promise<Uint8Array> {
-  const d = declared(b);
-  const { tensors } = await readWeightsFile(source, d.select ? { select: d.select } : {});
+async function canonicalBytes(b: BackboneWeights, source: string): Promise<Uint8Array> {
+  const d = b.declaration;
+  const select = b.select ?? ((n: string) => Object.hasOwn(d.compact!.shapes, n));
+  const { tensors } = await readWeightsFile(source, { select });
   checkFinite(tensors, source);
-  b.prepare({ tensors, source });
-  return canonicalSafetensors(tensors, d.compact?.metadata ?? {});
+  b.fromRead({ storage: 'state-dict', tensors }, source);
+  return canonicalSafetensors(tensors, d.compact!.shapes, d.compact!.metadata, source);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public entry points.
 
 /** Locate a backbone's weights (see the module comment for the order) without reading them. */
-export async function resolveWeights(b: WeightsBinding, request: WeightsRequest = {}): Promise<ResolvedWeights> {
-  const d = declared(b);
+export async function resolveWeights(b: BackboneWeights, request: WeightsRequest = {}): Promise<ResolvedWeights> {
+  const d = b.declaration;
   if (request.weights !== undefined && request.weights !== '') {
     const path = await locate(b, request.weights, '');
     const g = await genuine(b, path);
@@ -514,38 +487,39 @@ export async function resolveWeights(b: WeightsBinding, request: WeightsRequest 
   if (imported) return { ...imported, note: imported.note ?? 'imported from a file that is not the official one' };
   if (request.download === false) {
     throw new WeightsError(
-      `${d.description} weights not found (no weights path, ${d.envVar} unset, nothing cached in ${quote(cacheDir())}) and downloading is disabled; the official files are at ${d.official[0].url}`,
-      { code: 'WEIGHTS_NOT_FOUND', url: d.official[0].url, backbone: b.name },
+      `${d.title} weights not found (no weights path, ${d.envVar} unset, nothing cached in ${quote(cacheDir())}) and downloading is disabled; the official files are at ${d.official[0].url}`,
+      { code: 'WEIGHTS_NOT_FOUND', url: d.official[0].url, backbone: b.backbone },
     );
   }
   return download(b, request);
 }
 
 /** Make sure the official weights are in the cache (checked, or downloaded); explicit paths and env are ignored. */
-export async function fetchWeights(b: WeightsBinding, request: Omit<WeightsRequest, 'weights'> = {}): Promise<ResolvedWeights> {
-  const cached = await checkEntry(b, declared(b).cacheName, request.verifyCache ?? 'full');
+export async function fetchWeights(b: BackboneWeights, request: Omit<WeightsRequest, 'weights'> = {}): Promise<ResolvedWeights> {
+  const cached = await checkEntry(b, b.declaration.cacheName, request.verifyCache ?? 'full');
   return cached ?? download(b, request);
 }
 
 /** Read what a resolved path holds (state dict or TF.js model), check finiteness, and let the backbone validate it. */
-async function readResolved(b: WeightsBinding, path: string): Promise<WeightMap> {
-  const select = b.weights.select;
-  let raw: RawWeights;
-  if (b.weights.format === 'torch-state-dict') {
-    raw = { tensors: (await readWeightsFile(path, select ? { select } : {})).tensors, source: path };
+async function readResolved(b: BackboneWeights, path: string): Promise<WeightMap> {
+  let read: WeightsRead;
+  if (b.declaration.storage === 'state-dict') {
+    const { tensors } = await readWeightsFile(path, b.select ? { select: b.select } : {});
+    checkFinite(tensors, path);
+    read = { storage: 'state-dict', tensors };
   } else {
-    const model = await readTfjsLayersModel(path, select ? { select } : {});
-    raw = { tensors: model.weights, layers: model.layers, source: path };
+    const model = await readTfjsLayersModel(path, b.select ? { select: b.select } : {});
+    checkFinite(model.weights, path);
+    read = { storage: 'tfjs-layers', model };
   }
-  checkFinite(raw.tensors, path);
-  const weights = b.prepare(raw);
+  const weights = b.fromRead(read, path);
   // Derived weights (e.g. batch norm folded into convolutions) can overflow even when the stored ones are finite.
-  if (weights !== raw.tensors) checkFinite(weights, path);
+  if (weights !== (read.storage === 'state-dict' ? read.tensors : read.model.weights)) checkFinite(weights, path);
   return weights;
 }
 
 /** Locate and read a backbone's weights; the WeightMap is validated and finite. */
-export async function loadWeights(b: WeightsBinding, request: WeightsRequest = {}): Promise<LoadedWeights> {
+export async function loadWeights(b: BackboneWeights, request: WeightsRequest = {}): Promise<LoadedWeights> {
   const r = await resolveWeights(b, request);
   const weights = await readResolved(b, r.path);
   return { ...r, weights, source: r.path };
@@ -565,17 +539,17 @@ export interface ImportResult {
  * files go to the official cache entry; anything else to the backbone's unverified entry (never the official name),
  * and later runs that use it report `verified: false`.
  */
-export async function importWeights(b: WeightsBinding, file: string, request: Pick<WeightsRequest, 'log'> = {}): Promise<ImportResult> {
-  const d = declared(b);
+export async function importWeights(b: BackboneWeights, file: string, request: Pick<WeightsRequest, 'log'> = {}): Promise<ImportResult> {
+  const d = b.declaration;
   const path = await locate(b, file, '');
   const g = await genuine(b, path);
   const entry = g.verified ? d.cacheName : d.unverifiedCacheName;
   const note = g.verified ? undefined : `imported from ${quote(path)}: ${g.note}`;
   const how = { verified: g.verified, origin: 'import' as const, source: path, ...(g.sha256 ? { sourceSha256: g.sha256 } : {}), ...(note ? { note } : {}) };
-  if (d.format === 'torch-state-dict') {
+  if (d.storage === 'state-dict') {
     const r = await writeCompact(b, path, entry, how);
     request.log?.(`imported ${path} into ${r.path}`);
-    return { backbone: b.name, path: r.path, verified: g.verified, ...(note ? { note } : {}), bytes: r.bytes };
+    return { backbone: b.backbone, path: r.path, verified: g.verified, ...(note ? { note } : {}), bytes: r.bytes };
   }
   // TF.js: validate the whole model first, then copy model.json and the shards it lists, recording their hashes.
   await readResolved(b, path);
@@ -600,9 +574,9 @@ export async function importWeights(b: WeightsBinding, file: string, request: Pi
     await rm(dest, { recursive: true, force: true });
     await rename(tmp, dest);
     const files = await Promise.all(hashes.map(([n, h]) => recordFile(`${entry}/${n}`, h)));
-    await writeRecord(entry, { version: 1, backbone: b.name, ...how, files });
+    await writeRecord(entry, { version: 1, backbone: b.backbone, ...how, files });
     request.log?.(`imported ${path} into ${dest}`);
-    return { backbone: b.name, path: dest, verified: g.verified, ...(note ? { note } : {}), bytes };
+    return { backbone: b.backbone, path: dest, verified: g.verified, ...(note ? { note } : {}), bytes };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
@@ -622,10 +596,10 @@ export interface ExportResult {
  * Write the canonical compact subset of a state-dict backbone's weights (sorted keys, fixed metadata, fixed
  * alignment: the bytes depend only on the tensors) to `out`, atomically. The source is resolved as for scoring.
  */
-export async function exportWeights(b: WeightsBinding, out: string, request: WeightsRequest = {}): Promise<ExportResult> {
-  const d = declared(b);
-  if (d.format !== 'torch-state-dict' || !d.compact) {
-    throw new UsageError(`backbone '${b.name}' has nothing to export: its weights (${d.description}) are used as published`, { code: 'UNSUPPORTED', backbone: b.name });
+export async function exportWeights(b: BackboneWeights, out: string, request: WeightsRequest = {}): Promise<ExportResult> {
+  const d = b.declaration;
+  if (d.storage !== 'state-dict' || !d.compact) {
+    throw new UsageError(`backbone '${b.backbone}' has nothing to export: its weights (${d.title}) are used as published`, { code: 'UNSUPPORTED', backbone: b.backbone });
   }
   const source = await resolveWeights(b, request);
   const bytes = await canonicalBytes(b, source.path);
@@ -660,14 +634,14 @@ export interface CacheInfo {
 }
 
 /** What is cached for each backbone, with the result of its integrity check. */
-export async function cacheInfo(backbones: readonly WeightsBinding[]): Promise<CacheInfo> {
+export async function cacheInfo(backbones: readonly BackboneWeights[]): Promise<CacheInfo> {
   const dir = cacheDir();
   const exists = (await stat(dir).catch(() => undefined))?.isDirectory() === true;
   const entries: CacheEntryInfo[] = [];
   if (!exists) return { dir, exists, entries };
   for (const b of backbones) {
-    for (const [kind, name] of [['official', declared(b).cacheName], ['unverified', declared(b).unverifiedCacheName]] as const) {
-      const main = entryFile(declared(b), name);
+    for (const [kind, name] of [['official', b.declaration.cacheName], ['unverified', b.declaration.unverifiedCacheName]] as const) {
+      const main = entryFile(b.declaration, name);
       if (!(await isFile(main))) continue;
       const path = join(dir, name);
       let integrity = 'ok';
@@ -682,8 +656,8 @@ export async function cacheInfo(backbones: readonly WeightsBinding[]): Promise<C
       }
       const record = await readRecord(name);
       const bytes = record ? record.files.reduce((s, f) => s + f.bytes, 0) : (await stat(main)).size;
-      const sha256 = b.weights.format === 'torch-state-dict' ? record?.files[0]?.sha256 : undefined;
-      entries.push({ backbone: b.name, kind, path, bytes, integrity, verified, ...(note ? { note } : {}), ...(sha256 ? { sha256 } : {}) });
+      const sha256 = b.declaration.storage === 'state-dict' ? record?.files[0]?.sha256 : undefined;
+      entries.push({ backbone: b.backbone, kind, path, bytes, integrity, verified, ...(note ? { note } : {}), ...(sha256 ? { sha256 } : {}) });
     }
   }
   return { dir, exists, entries };

@@ -39,22 +39,31 @@ export function checkFinite(weights: WeightMap, source: string): void {
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
- * Serialise `tensors` (all of them, float32) as canonical safetensors bytes with the given fixed metadata. The
- * backbone validates shapes before; this only checks that each tensor's data matches its shape.
+ * Serialise `tensors` (only the names in `shapes`, each checked against its shape) as canonical safetensors bytes.
+ * Throws WeightsError WEIGHTS_WRONG_MODEL when a tensor is missing or has another shape.
  */
-export function canonicalSafetensors(tensors: WeightMap, metadata: Readonly<Record<string, string>>): Uint8Array {
-  const names = [...tensors.keys()].sort();
+export function canonicalSafetensors(
+  tensors: WeightMap,
+  shapes: Readonly<Record<string, readonly number[]>>,
+  metadata: Readonly<Record<string, string>>,
+  source: string,
+): Uint8Array {
+  const names = Object.keys(shapes).sort();
   const meta: Record<string, string> = {};
   for (const k of Object.keys(metadata).sort()) meta[k] = metadata[k];
   const header: Record<string, unknown> = { __metadata__: meta };
   let offset = 0;
   for (const name of names) {
-    const t = tensors.get(name)!;
-    const count = t.shape.reduce((a, b) => a * b, 1);
-    if (t.data.length !== count) {
-      throw new WeightsError(`tensor ${quote(name)} has ${t.data.length} values for shape [${t.shape.join(',')}]`, { code: 'WEIGHTS_CORRUPT', tensor: name });
+    const t = tensors.get(name);
+    const shape = shapes[name];
+    if (!t) throw new WeightsError(`${source}: tensor ${quote(name)} is missing (expected shape [${shape.join(',')}])`, { code: 'WEIGHTS_WRONG_MODEL', tensor: name, path: source, expected: shape });
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]) || t.data.length !== count) {
+      throw new WeightsError(`${source}: tensor ${quote(name)} has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`, {
+        code: 'WEIGHTS_WRONG_MODEL', tensor: name, path: source, expected: shape, actual: t.shape,
+      });
     }
-    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + 4 * count] };
+    header[name] = { dtype: 'F32', shape: [...shape], data_offsets: [offset, offset + 4 * count] };
     offset += 4 * count;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));

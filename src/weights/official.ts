@@ -8,7 +8,7 @@
  */
 import type { KerasLayer } from './tfjs-layers.js';
 import type { WeightMap } from './types.js';
-import { VGG16_OFFICIAL_FILENAME, VGG16_OFFICIAL_SHA256, VGG16_OFFICIAL_URL, VGG16_COMPACT_FILENAME, isVgg16Relu51Tensor } from './vgg16-shapes.js';
+import { VGG16_OFFICIAL_FILENAME, VGG16_OFFICIAL_SHA256, VGG16_OFFICIAL_URL, VGG16_COMPACT_FILENAME, VGG16_RELU51_SHAPES } from './vgg16-shapes.js';
 
 /** One file published by the weights' authors. */
 export interface OfficialFile {
@@ -17,63 +17,61 @@ export interface OfficialFile {
   readonly url: string;
   /** Lower-case hex SHA-256 of the whole file. */
   readonly sha256: string;
-  /** Size in bytes, when known (lets the resolver skip hashing files that cannot be the official one, and report progress). */
-  readonly bytes?: number;
+  /** Size in bytes (lets a resolver skip hashing a file that cannot be the official one, and report progress). */
+  readonly bytes: number;
 }
 
 /**
  * How a backbone stores its weights:
- * - `torch-state-dict`: one PyTorch (.pth, zip or legacy) or safetensors file of named tensors; the cache keeps only
- *   the tensors the backbone selects, as a canonical safetensors file (see `compact`).
+ * - `state-dict`: one PyTorch (.pth, zip or legacy) or safetensors file of named tensors; the cache keeps only the
+ *   tensors the backbone needs, as a canonical safetensors file (see `compact`).
  * - `tfjs-layers`: a TensorFlow.js layers model: model.json plus the shard files it lists; the cache keeps the files
  *   as published.
  */
-export type WeightsStorage = 'torch-state-dict' | 'tfjs-layers';
+export type WeightsStorage = 'state-dict' | 'tfjs-layers';
 
-/**
- * What the weights store needs to know of a backbone's weights: structurally the `weights` part of a backbone spec
- * (format, select, official files) plus optional fields for the store, each with a default derived from the name.
- */
 export interface WeightsDeclaration {
-  readonly format: WeightsStorage;
-  /** Tensors (state dict) or manifest weights (TF.js) that are needed; the others are skipped. */
-  readonly select?: (name: string) => boolean;
-  /** The genuine files, pinned by SHA-256; a download fetches them all and verifies each (empty: none). */
+  readonly storage: WeightsStorage;
+  /** Human-readable name of the weights, e.g. `torchvision's ImageNet VGG16`. */
+  readonly title: string;
+  /** Environment variable that names a local weights file (checked after an explicit path, before the cache). */
+  readonly envVar: string;
+  /** The genuine files; a download fetches them all and verifies each. */
   readonly official: readonly OfficialFile[];
-  /** Human-readable name of the weights, for messages. Default: the backbone name. */
-  readonly description?: string;
-  /** Environment variable naming a local weights file. Default: DEEPSSIM_<NAME>_WEIGHTS. */
-  readonly envVar?: string;
-  /** Which official file is loaded. Default: model.json (TF.js), else the first official file. */
-  readonly entry?: string;
-  /** Cache entry: a file (state dict: the compact subset) or a folder (TF.js: the files as published). Default from the name. */
-  readonly cacheName?: string;
-  /** Cache entry for weights imported from files that are not the official ones. Default from the name. */
-  readonly unverifiedCacheName?: string;
-  /** State dict: the canonical export of the selected tensors (sorted names, this fixed metadata). */
+  /** Which official file is loaded (the .pth, or model.json). */
+  readonly entry: string;
+  /** Cache entry name: a file (state-dict: the compact subset) or a folder (tfjs-layers: the files as published). */
+  readonly cacheName: string;
+  /** Cache entry for weights imported from files that are not the official ones (never the official name). */
+  readonly unverifiedCacheName: string;
+  /** state-dict only: the tensors the backbone needs, written as the canonical export (sorted, fixed metadata). */
   readonly compact?: {
+    readonly shapes: Readonly<Record<string, readonly number[]>>;
     /** Fixed safetensors metadata of the export (never depends on the source file). */
     readonly metadata: Readonly<Record<string, string>>;
     /**
      * SHA-256 of the canonical export made from the official file, when known. It can only be computed from the
-     * genuine file (docs/weights.md, "Pinning the export hash"); until then an export given by path is unverified.
+     * genuine file (see docs/weights.md, "Pinning the export hash"); until then it is undefined and an export
+     * given by path is reported as unverified.
      */
     readonly sha256?: string;
   };
 }
 
 /** torchvision's ImageNet VGG16 (vgg16-397923af.pth, legacy torch.save format, 553,433,881 bytes). */
-export const VGG16_WEIGHTS = Object.freeze({
-  format: 'torch-state-dict',
-  select: isVgg16Relu51Tensor,
-  description: "torchvision's ImageNet VGG16",
+export const VGG16_WEIGHTS: WeightsDeclaration = Object.freeze({
+  storage: 'state-dict',
+  title: "torchvision's ImageNet VGG16",
   envVar: 'DEEPSSIM_WEIGHTS',
   official: [{ name: VGG16_OFFICIAL_FILENAME, url: VGG16_OFFICIAL_URL, sha256: VGG16_OFFICIAL_SHA256, bytes: 553_433_881 }],
   entry: VGG16_OFFICIAL_FILENAME,
   cacheName: VGG16_COMPACT_FILENAME,
   unverifiedCacheName: 'vgg16-relu5_1.unverified.safetensors',
-  compact: { metadata: { backbone: 'vgg16', layers: 'conv1_1..conv5_1', dtype: 'F32' } },
-} satisfies WeightsDeclaration);
+  compact: {
+    shapes: VGG16_RELU51_SHAPES,
+    metadata: { backbone: 'vgg16', layers: 'conv1_1..conv5_1', dtype: 'F32' },
+  },
+});
 
 /** Canonical location of Google's MobileNet v1 α = 0.75 TensorFlow.js layers model (model.json beside its shards). */
 export const MOBILENET_BASE_URL = 'https://storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_0.75_224';
@@ -142,32 +140,31 @@ const MOBILENET_FILES: readonly (readonly [string, string, number])[] = [
 ];
 
 /** Google's ImageNet MobileNet v1 0.75 (224), TensorFlow.js layers format, about 10 MB in 56 files. */
-export const MOBILENET_V1_075_WEIGHTS = Object.freeze({
-  format: 'tfjs-layers',
-  description: "Google's ImageNet MobileNet v1 0.75",
+export const MOBILENET_V1_075_WEIGHTS: WeightsDeclaration = Object.freeze({
+  storage: 'tfjs-layers',
+  title: "Google's ImageNet MobileNet v1 0.75",
   envVar: 'DEEPSSIM_MOBILENET_WEIGHTS',
   official: MOBILENET_FILES.map(([name, sha256, bytes]) => ({ name, url: `${MOBILENET_BASE_URL}/${name}`, sha256, bytes })),
   entry: 'model.json',
   cacheName: 'mobilenet_v1_0.75_224',
   unverifiedCacheName: 'mobilenet_v1_0.75_224.unverified',
-} satisfies WeightsDeclaration);
+});
 
-/** What the resolver read, before the backbone adapts it (the same shape as a backbone spec's raw weights). */
-export interface RawWeights {
-  /** Tensors by their name in the file (state-dict key, or TF.js manifest name). */
-  readonly tensors: WeightMap;
-  /** Keras layers of a TF.js layers model (its topology). */
-  readonly layers?: readonly KerasLayer[];
-  /** Where they came from, for messages. */
-  readonly source: string;
-}
+/** What the resolver read from a weights source, before the backbone turns it into its WeightMap. */
+export type WeightsRead =
+  | { readonly storage: 'state-dict'; readonly tensors: WeightMap }
+  | { readonly storage: 'tfjs-layers'; readonly model: { readonly source: string; readonly layers: readonly KerasLayer[]; readonly weights: WeightMap } };
 
 /**
- * A backbone's weights as the store sees them: its name, its declaration (data) and its own step from what was read
- * to the validated WeightMap its graph needs (shape checks, e.g. batch-norm folding). Throws WeightsError.
+ * A backbone's weights as the resolver sees them: the declaration (data) plus the backbone's own step from what was
+ * read to the WeightMap its graph needs (shape validation, e.g. batch-norm folding).
  */
-export interface WeightsBinding {
-  readonly name: string;
-  readonly weights: WeightsDeclaration;
-  prepare(raw: RawWeights): WeightMap;
+export interface BackboneWeights {
+  /** Backbone registry name. */
+  readonly backbone: string;
+  readonly declaration: WeightsDeclaration;
+  /** Read only the tensors (state dict) or manifest weights (TF.js) this accepts. */
+  readonly select?: (name: string) => boolean;
+  /** Validate what was read and return the backbone's WeightMap (throws WeightsError). */
+  fromRead(read: WeightsRead, source: string): WeightMap;
 }

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { backboneNames, getBackbone } from '../../backbones/registry.js';
 import { DeepSSIMError } from '../../errors.js';
 import { cacheInfo, exportWeights, fetchWeights, importWeights, type WeightsProgress } from '../../node/weights-api.js';
-import { declared } from '../../node/weights-store.js';
 
 function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
@@ -42,7 +41,7 @@ export function unverifiedWarning(source: string, note: string | undefined): str
 
 /** The backbone whose weights storage matches a given storage, for a "did you mean --backbone …" hint. */
 function backboneFor(storage: unknown): string | undefined {
-  return backboneNames().find((n) => getBackbone(n).weights.weights.format === storage);
+  return backboneNames().find((n) => getBackbone(n).weights.declaration.storage === storage);
 }
 
 /** CLI hints for weights errors (the library's messages never name command-line flags). */
@@ -136,7 +135,7 @@ export function registerWeightsCommand(program: Command): void {
           const state = e.integrity === 'ok' ? (e.verified ? 'verified' : `unverified${e.note ? `: ${e.note}` : ''}`) : `INTEGRITY CHECK FAILED: ${e.integrity}`;
           lines.push(`${name}: ${e.path} (${mb(e.bytes)}, ${e.kind}, ${state})${e.sha256 ? ` sha256 ${e.sha256}` : ''}`);
         }
-        const env = declared(getBackbone(name).weights).envVar;
+        const env = getBackbone(name).weights.declaration.envVar;
         if (process.env[env]) lines.push(`${name}: ${env}=${process.env[env]} (takes precedence over the cache)`);
       }
       process.stdout.write(`${lines.join('\n')}\n`);
