@@ -3,6 +3,7 @@
  * image is decoded while the current one runs through the network.
  */
 import { resolve } from 'node:path';
+import { LRUCache } from 'lru-cache';
 import type { DeepSSIM, PreparedImage } from './deepssim.js';
 import { DeepSSIMError } from './errors.js';
 import { decodeImage } from './image/decode.js';
@@ -45,22 +46,17 @@ export async function* scorePairs<P extends PairInput>(
 ): AsyncGenerator<PairResult<P>> {
   const base = options.baseDir ?? process.cwd();
   const cap = options.referenceCacheSize ?? 256;
-  const refs = new Map<string, Promise<PreparedImage>>();
+  const refs = new LRUCache<string, Promise<PreparedImage>>({ max: Math.max(1, cap) });
   const path = (p: string) => resolve(base, p);
   const refKey = (p: P) => `${path(p.reference)}\u0000${p.referenceSaliency ? path(p.referenceSaliency) : ''}`;
 
   const prepareRef = (p: P): Promise<PreparedImage> => {
     const key = refKey(p);
     let hit = refs.get(key);
-    if (hit) {
-      refs.delete(key); // re-insert: Map order doubles as LRU order
-      refs.set(key, hit);
-      return hit;
-    }
+    if (hit) return hit;
     hit = metric.prepare(path(p.reference), { saliencyMap: p.referenceSaliency && path(p.referenceSaliency) }, 'reference');
     hit.catch(() => refs.delete(key));
     refs.set(key, hit);
-    if (refs.size > cap) refs.delete(refs.keys().next().value!);
     return hit;
   };
 

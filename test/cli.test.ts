@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { runCli, type CliResult } from './support/cli.js';
 import { fixture } from './support/paths.js';
 import { syntheticWeightFiles } from './support/weights.js';
@@ -21,6 +21,7 @@ before(async () => {
   W = (await syntheticWeightFiles()).safetensors;
   dir = await mkdtemp(join(tmpdir(), 'deepssim-cli-'));
 });
+after(() => rm(dir, { recursive: true, force: true }));
 
 /** Exactly one non-empty stderr line, starting with "error:" and matching `pattern`. */
 function oneErrorLine(r: CliResult, code: number, pattern: RegExp): void {
@@ -89,7 +90,7 @@ describe('score: bad input', () => {
     oneErrorLine(await runCli(['score', A, B, '--weights', join(dir, 'none.pth')]), 1, /does not exist/);
   });
   test('no weights anywhere and --no-download → 1 with instructions', async () => {
-    const empty = await mkdtemp(join(tmpdir(), 'deepssim-empty-cache-'));
+    const empty = await mkdtemp(join(dir, 'empty-cache-'));
     const r = await runCli(['score', A, B, '--no-download'], { env: { DEEPSSIM_CACHE_DIR: empty, DEEPSSIM_WEIGHTS: '' } });
     oneErrorLine(r, 1, /--weights|DEEPSSIM_WEIGHTS|weights import/);
   });

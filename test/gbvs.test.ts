@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { seededRandom } from '../src/eval/statistics.js';
+import { createRng } from '../src/eval/transforms/random.js';
 import { UsageError } from '../src/errors.js';
 import type { RGBImage } from '../src/image/types.js';
 import { DEFAULT_GBVS_PARAMS, gbvs, gbvsDetailed, quantizeSaliency, saliencyToMask } from '../src/saliency/gbvs.js';
@@ -19,8 +19,11 @@ function makeImage(w: number, h: number, px: (x: number, y: number) => RGB): RGB
   return { data, width: w, height: h };
 }
 
-/** Deterministic pseudo-random generator (the project's seeded mulberry32) for textures. */
-const rng = seededRandom;
+/** Deterministic pseudo-random generator for textures (the project's one seeded PRNG). */
+const rng = (seed: number) => {
+  const r = createRng(seed);
+  return () => r.uniform();
+};
 
 function argmax(m: SaliencyMap): { x: number; y: number; v: number } {
   let best = 0;

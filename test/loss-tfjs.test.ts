@@ -16,6 +16,7 @@ import { syntheticVgg16Weights } from '../tools/synthetic-weights/generator.js';
 const [N, H, W] = [2, 32, 40];
 let loss: DeepSSIMLoss;
 before(async () => {
+  tf.env().set('IS_TEST', true); // silences tfjs-backend-cpu's "install tfjs-node" banner
   await tf.setBackend('cpu');
   loss = await createLoss({ variant: 'lite', weights: syntheticVgg16Weights(), threads: 2 });
 });

@@ -42,6 +42,7 @@ const SAMPLES = join(SHARED, 'images', 'imagenet-samples');
 // model.json and its shards. The input shape is freed ([null, null, null, 3]) so any image size can be run.
 
 let backendReady: Promise<boolean> | undefined;
+tf.env().set('IS_TEST', true); // silences tfjs-backend-cpu's "install tfjs-node" banner
 
 async function loadTfjsModel(modelJson: string): Promise<tfl.LayersModel> {
   backendReady ??= tf.setBackend('cpu');

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -49,8 +49,9 @@ test('the fixture set covers the required cases', { skip: SHARED_SKIP }, () => {
 describe('deepssim batch vs PyTorch float64 reference, every pair, three weight formats', () => {
   for (const format of ['safetensors', 'pthLegacy', 'pthZip'] as const) {
     for (const variant of ['full', 'lite'] as const) {
-      test(`${format} / ${variant}`, async () => {
+      test(`${format} / ${variant}`, async (t) => {
         const dir = await mkdtemp(join(tmpdir(), 'deepssim-parity-'));
+        t.after(() => rm(dir, { recursive: true, force: true }));
         const csv = join(dir, 'pairs.csv');
         await writeFile(csv, ['name,reference,test', ...plain.map((p) => `${p.name},${join(ROOT, p.reference)},${join(ROOT, p.test)}`)].join('\n'));
         const out = join(dir, 'scores.csv');

@@ -81,6 +81,7 @@ let counter = 0;
 const fresh = () => join(root, `m${counter++}`);
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'deepssim-tfjs-'));
+  tf.env().set('IS_TEST', true); // silences tfjs-backend-cpu's "install tfjs-node" banner
   await tf.setBackend('cpu');
 });
 after(async () => {

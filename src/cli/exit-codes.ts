@@ -1,5 +1,4 @@
 /** Documented exit codes of the `deepssim` CLI. */
-export const EXIT_OK = 0;
 /** Runtime error: unreadable image, corrupt weights, failed download, any failed pair in a batch. */
 export const EXIT_RUNTIME = 1;
 /** Usage error: unknown command or option, bad option value, wrong number of arguments. */

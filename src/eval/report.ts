@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { toJson } from '../util/json.js';
 import { renderChart } from './plot.js';
 import type { Evaluation, MetricEvaluation } from './run.js';
 import { predict, type Interval } from './statistics.js';
@@ -147,12 +148,6 @@ export interface ReportFiles {
   png?: string;
 }
 
-function jsonSafe(_key: string, v: unknown): unknown {
-  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? null : String(v);
-  if (v instanceof Float64Array) return Array.from(v);
-  return v;
-}
-
 /** Full JSON document (every figure and per-pair score). */
 export function reportJson(ev: Evaluation): string {
   const doc = {
@@ -174,7 +169,7 @@ export function reportJson(ev: Evaluation): string {
     })),
     failures: Object.fromEntries(ev.metrics.map((m) => [m.name, m.failures])),
   };
-  return JSON.stringify(doc, jsonSafe, 1);
+  return toJson(doc, 1);
 }
 
 /** Write eval.md, eval.json and eval-scatter.svg/.png into outDir (created if needed). */

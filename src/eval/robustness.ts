@@ -13,6 +13,7 @@ import type { RGBImage } from '../image/types.js';
 import type { FullReferenceMetric } from '../metrics/types.js';
 import { DeepSSIMError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { toJson } from '../util/json.js';
 import { renderChart } from './plot.js';
 import { TRANSFORMS, mixSeed, type TransformKind, type TransformSpec } from './transforms.js';
 
@@ -480,11 +481,6 @@ async function writeOut(path: string, data: string | Uint8Array): Promise<void> 
   }
 }
 
-/** JSON with ±Infinity spelled out (JSON has no infinities). */
-function toJson(result: RobustnessResult): string {
-  return `${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
-}
-
 /** Write robustness.md, robustness.json, robustness-curves.{svg,png} and robustness-rank.{svg,png} into outDir. */
 export async function writeRobustnessReport(
   result: RobustnessResult,
@@ -511,6 +507,6 @@ export async function writeRobustnessReport(
   await writeOut(files.rankSvg, rank.svg);
   await writeOut(files.rankPng, rank.png);
   await writeOut(files.markdown, formatRobustnessMarkdown(result));
-  await writeOut(files.json, toJson({ ...result, files }));
+  await writeOut(files.json, `${toJson({ ...result, files }, 2)}\n`);
   return files;
 }

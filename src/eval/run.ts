@@ -9,6 +9,7 @@ import type { RGBImage } from '../image/types.js';
 import type { FullReferenceMetric } from '../metrics/types.js';
 import type { Manifest } from './datasets/types.js';
 import { decodeImage } from '../image/decode.js';
+import { LRUCache } from 'lru-cache';
 import { correlationStats, perTypeStats, type CorrelationStats, type TypeStats } from './statistics.js';
 
 export interface EvaluateOptions {
@@ -68,24 +69,21 @@ export interface Evaluation {
   seconds: number;
 }
 
-/** A tiny LRU of in-flight/decoded references (promises, so concurrent requests share one decode). */
+/** An LRU of in-flight/decoded references (promises, so concurrent requests share one decode). */
 class ReferenceCache {
-  private readonly map = new Map<string, Promise<RGBImage>>();
+  private readonly map: LRUCache<string, Promise<RGBImage>>;
   constructor(
-    private readonly size: number,
+    size: number,
     private readonly decode: (p: string) => Promise<RGBImage>,
-  ) {}
+  ) {
+    this.map = new LRUCache({ max: size });
+  }
   get(path: string): Promise<RGBImage> {
     let p = this.map.get(path);
-    if (p) {
-      this.map.delete(path);
-      this.map.set(path, p);
-      return p;
-    }
+    if (p) return p;
     p = this.decode(path);
     this.map.set(path, p);
     p.catch(() => this.map.delete(path));
-    while (this.map.size > this.size) this.map.delete(this.map.keys().next().value!);
     return p;
   }
 }

@@ -4,6 +4,7 @@
  * five-parameter logistic mapping fitted by Levenberg–Marquardt. Everything is float64.
  */
 import { UsageError } from '../errors.js';
+import { createRng } from './transforms/random.js';
 
 type Vec = ArrayLike<number>;
 
@@ -495,18 +496,6 @@ export function plccAfterFit(x: Vec, y: Vec, start?: number[], options: { kinds?
 // ---------------------------------------------------------------------------------------------------------------
 // Bootstrap and summaries.
 
-/** Small seeded PRNG (mulberry32): reproducible bootstrap resamples. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Percentile with linear interpolation between order statistics (numpy's default). */
 export function percentile(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;
@@ -561,7 +550,8 @@ export function correlationStats(metric: Vec, subjective: Vec, options: StatsOpt
   const resamples = options.resamples ?? 1000;
   if (resamples > 0 && n >= 3) {
     const seed = options.seed ?? 1;
-    const rand = seededRandom(seed);
+    const rng = createRng(seed); // the project's one seeded PRNG: reproducible resamples
+    const rand = () => rng.uniform();
     const acc = { srcc: [] as number[], krcc: [] as number[], plcc: [] as number[], rmse: [] as number[] };
     const bx = new Float64Array(n);
     const by = new Float64Array(n);

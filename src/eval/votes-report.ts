@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { toJson } from '../util/json.js';
 import { renderChart } from './plot.js';
 import { settingsLine, type ReportFiles } from './report.js';
 import type { VotesEvaluation } from './votes-run.js';
@@ -102,10 +103,6 @@ export function votesSpec(ev: VotesEvaluation): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-function jsonSafe(_key: string, v: unknown): unknown {
-  return typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? null : String(v)) : v;
-}
-
 /** Full JSON document: top-level ceiling, votes, sets; metrics[name]; per-pair scores with paths. */
 export function votesReportJson(ev: VotesEvaluation): string {
   const doc = {
@@ -125,7 +122,7 @@ export function votesReportJson(ev: VotesEvaluation): string {
     })),
     failures: Object.fromEntries(ev.metrics.map((m) => [m.name, m.failures])),
   };
-  return JSON.stringify(doc, jsonSafe, 1);
+  return toJson(doc, 1);
 }
 
 /** The compact object `eval --json` prints for a votes study. */

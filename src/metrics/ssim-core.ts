@@ -4,6 +4,7 @@
  * (filter2), imfilter 'symmetric' 'same' box averaging followed by decimation. All float64, separable filters.
  */
 import { ImageError } from '../errors.js';
+import { gaussianKernel } from '../util/gaussian.js';
 
 /** A single-channel float64 plane. */
 export interface Plane {
@@ -14,15 +15,7 @@ export interface Plane {
 
 /** 1-D factor of MATLAB fspecial('gaussian', size, sigma), normalised (the 2-D window is its outer product). */
 export function gaussianWindow(size = 11, sigma = 1.5): Float64Array {
-  const g = new Float64Array(size);
-  const c = (size - 1) / 2;
-  let s = 0;
-  for (let i = 0; i < size; i++) {
-    g[i] = Math.exp(-((i - c) ** 2) / (2 * sigma * sigma));
-    s += g[i];
-  }
-  for (let i = 0; i < size; i++) g[i] /= s;
-  return g;
+  return gaussianKernel(sigma, (size - 1) / 2);
 }
 
 /** Separable correlation with kernel k in both directions, 'valid' output (MATLAB filter2(..., 'valid')). */

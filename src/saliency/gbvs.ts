@@ -6,6 +6,7 @@ import { activationChain, ChainWorkspace, massChain } from './markov.js';
 import { resolveGbvsParams, type GbvsParams } from './params.js';
 import { imresizeBicubic } from './resize.js';
 import type { SaliencyMap } from './types.js';
+import { gaussianKernel } from '../util/gaussian.js';
 
 export type { SaliencyMap } from './types.js';
 export { DEFAULT_GBVS_PARAMS, type GbvsParams } from './params.js';
@@ -102,14 +103,8 @@ export function gbvs(image: RGBImage, options: Partial<GbvsParams> = {}): Salien
 function blurInPlace(m: Map2D, std: number): void {
   const maxi = Math.round(std * 2);
   if (maxi < 1) return;
-  const k = new Float64Array(2 * maxi + 1);
-  let sum = 0;
-  for (let i = -maxi; i <= maxi; i++) {
-    const v = Math.exp(-(i * i) / (2 * std * std)) / (std * Math.sqrt(2 * Math.PI));
-    k[i + maxi] = v;
-    sum += v;
-  }
-  for (let i = 0; i < k.length; i++) k[i] /= sum;
+  // (The reference's 1/(std·√2π) factor cancels in the normalisation.)
+  const k = gaussianKernel(std, maxi);
   const { h, w, data } = m;
   const tmp = new Float64Array(h * w);
   for (let y = 0; y < h; y++) {

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { makeMap, type Map2D } from './map.js';
 
 /**
@@ -16,18 +17,12 @@ interface DistanceWeights {
   dw: Float64Array;
 }
 
-const weightCache = new Map<string, DistanceWeights>();
-const MAX_CACHED = 6;
+const weightCache = new LRUCache<string, DistanceWeights>({ max: 6 });
 
 export function distanceWeights(h: number, w: number, sigmaFrac: number, cyclic: 1 | 2): DistanceWeights {
   const key = `${h}x${w}:${cyclic}:${sigmaFrac}`;
   const hit = weightCache.get(key);
-  if (hit) {
-    // refresh LRU position
-    weightCache.delete(key);
-    weightCache.set(key, hit);
-    return hit;
-  }
+  if (hit) return hit;
   const P = h * w;
   const sig = sigmaFrac * ((h + w) / 2);
   const inv = 1 / (2 * sig * sig);
@@ -54,7 +49,6 @@ export function distanceWeights(h: number, w: number, sigmaFrac: number, cyclic:
   }
   const entry = { P, dw };
   weightCache.set(key, entry);
-  while (weightCache.size > MAX_CACHED) weightCache.delete(weightCache.keys().next().value as string);
   return entry;
 }
 

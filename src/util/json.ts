@@ -1,5 +1,5 @@
 /**
- * JSON parsing for untrusted files: the nesting depth is measured by one linear scan *before* JSON.parse, so a
+ * JSON in and out. Parsing untrusted files: the nesting depth is measured by one linear scan *before* JSON.parse, so a
  * deeply nested document is refused instead of overflowing the stack later (JSON.stringify, error messages and
  * any recursive walk of the value are recursive in JavaScript engines).
  */
@@ -45,4 +45,22 @@ export function parseJsonLimited(text: string, maxDepth = MAX_JSON_DEPTH): unkno
     const msg = e instanceof Error ? e.message.split(/[,\n]/)[0].slice(0, 80).replace(/[^\x20-\x7e]/g, '?') : 'syntax error';
     throw new JsonFailure('corrupt', `malformed JSON (${msg})`);
   }
+}
+
+/**
+ * JSON for results that may hold non-finite numbers — one rule for every JSON file and stream deepssim writes
+ * (JSON itself has no NaN or infinities):
+ * - NaN (an undefined statistic, e.g. a correlation over constant scores) → `null`;
+ * - +∞ / −∞ (e.g. PSNR of identical images) → the strings `"Infinity"` / `"-Infinity"`, which `Number()` reads back;
+ * - typed arrays → plain arrays.
+ */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? null : String(value);
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
+  return value;
+}
+
+/** `JSON.stringify` with {@link jsonReplacer}. */
+export function toJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, jsonReplacer, indent);
 }

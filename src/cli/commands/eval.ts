@@ -20,6 +20,7 @@ import { createMetrics, metricNames, type MetricFactoryOptions } from '../../met
 import type { FullReferenceMetric } from '../../metrics/types.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { createProgress, type Progress } from '../../util/progress.js';
+import { toJson } from '../../util/json.js';
 import { addMetricOptions, parseNumber, type MetricCliOptions } from '../options.js';
 
 export interface EvalCommandDeps {
@@ -52,10 +53,6 @@ function parseList(value: string): string[] {
   return items;
 }
 
-function jsonSafe(_key: string, v: unknown): unknown {
-  return typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? null : String(v)) : v;
-}
-
 /** The options that change scores: shards of one run must agree on them (checked by merge). */
 export function scoringOptions(opts: MetricCliOptions & { metrics?: string[] }): Record<string, unknown> {
   return {
@@ -78,7 +75,7 @@ export async function emitEvaluation(
   const title = `Evaluation: ${dataset}`;
   if (ev.kind === 'votes') {
     const files = opts.out ? await writeVotesReport(ev.ev, opts.out, { title }) : undefined;
-    if (opts.json) stdout.write(`${JSON.stringify({ ...votesJsonSummary(ev.ev, dataset), ...(files ? { files } : {}) }, jsonSafe)}\n`);
+    if (opts.json) stdout.write(`${toJson({ ...votesJsonSummary(ev.ev, dataset), ...(files ? { files } : {}) })}\n`);
     else stdout.write(formatVotesMarkdown(ev.ev, title));
     if (files) stderr.write(`wrote ${Object.values(files).join(', ')}\n`);
     return;
@@ -97,7 +94,7 @@ export async function emitEvaluation(
       metrics: summarize(e),
       ...(files ? { files } : {}),
     };
-    stdout.write(`${JSON.stringify(doc, jsonSafe)}\n`);
+    stdout.write(`${toJson(doc)}\n`);
   } else {
     stdout.write(formatMarkdown(e, title));
   }

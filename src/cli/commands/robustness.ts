@@ -12,6 +12,7 @@ import { decodeImage } from '../../image/decode.js';
 import { formatRobustnessMarkdown, runRobustness, type RobustnessImage } from '../../eval/robustness.js';
 import { TRANSFORMS } from '../../eval/transforms.js';
 import { createProgress } from '../../util/progress.js';
+import { toJson } from '../../util/json.js';
 import { addMetricOptions, parseNumber, type MetricCliOptions } from '../options.js';
 
 export interface RobustnessCommandDeps {
@@ -84,14 +85,10 @@ export function registerRobustnessCommand(program: Command, deps: RobustnessComm
           if (done === total) progress.stop();
         },
       });
-      process.stdout.write(opts.json ? `${JSON.stringify(result, jsonInfinity, 2)}\n` : formatRobustnessMarkdown(result));
+      process.stdout.write(opts.json ? `${toJson(result, 2)}\n` : formatRobustnessMarkdown(result));
       process.stderr.write(`wrote ${Object.values(result.files ?? {}).join(', ')}\n`);
     } finally {
       for (const m of metrics) await m.dispose?.();
     }
   });
-}
-
-function jsonInfinity(_key: string, v: unknown): unknown {
-  return typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
 }

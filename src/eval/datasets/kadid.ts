@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DataError, quote } from '../../errors.js';
 import { readDataFile } from './read-text.js';
 import { FolderIndex, isFile } from './files.js';
-import { splitCsvLine } from './manifest-csv.js';
+import { parseCsvTable } from '../pairs-csv.js';
 import type { Manifest, ManifestEntry } from './types.js';
 
 export const KADID_TYPES = [
@@ -24,8 +24,8 @@ export function isKadidLayout(root: string): boolean {
 
 export function loadKadid(root: string): Manifest {
   const file = join(root, 'dmos.csv');
-  const lines = readDataFile(file, 'KADID-10k score file').toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim());
-  const header = splitCsvLine(lines[0] ?? '').map((c) => c.toLowerCase());
+  const table = parseCsvTable(readDataFile(file, 'KADID-10k score file').toString('utf8'), file, root, { what: 'KADID-10k score file' });
+  const header = table.keys;
   const [cd, cr, cs] = ['dist_img', 'ref_img', 'dmos'].map((n) => header.indexOf(n));
   if (cd < 0 || cr < 0 || cs < 0) throw new DataError(`${file}: expected columns dist_img,ref_img,dmos`, { path: file });
   const dirs = ['images', 'distorted_images', 'reference_images'].map((d) => new FolderIndex(join(root, d)));
@@ -37,13 +37,12 @@ export function loadKadid(root: string): Manifest {
     throw new DataError(`KADID-10k: ${quote(name)} not found in images/`, { code: 'DATA_NOT_FOUND' });
   };
   const entries: ManifestEntry[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const f = splitCsvLine(lines[i]);
+  for (const { values: f, line } of table.rows) {
     if (f.length <= Math.max(cd, cr, cs) || !f[cd] || !f[cr]) {
-      throw new DataError(`${file}, line ${i + 1}: expected dist_img,ref_img,dmos, got ${quote(lines[i])}`, { path: file, row: i + 1 });
+      throw new DataError(`${file}, line ${line}: expected dist_img,ref_img,dmos, got ${quote(f.join(','))}`, { path: file, row: line });
     }
     const score = f[cs] === '' ? NaN : Number(f[cs]);
-    if (!Number.isFinite(score)) throw new DataError(`${file}, line ${i + 1}: bad score ${quote(f[cs])}`, { path: file, row: i + 1 });
+    if (!Number.isFinite(score)) throw new DataError(`${file}, line ${line}: bad score ${quote(f[cs])}`, { path: file, row: line });
     const t = /^I\d+_(\d+)_\d+\./i.exec(f[cd]);
     const e: ManifestEntry = { reference: find(f[cr]), distorted: find(f[cd]), score };
     if (t) e.type = `${t[1]} ${KADID_TYPES[Number(t[1]) - 1] ?? 'type ' + t[1]}`;

@@ -9,6 +9,7 @@
  * All arithmetic is float64; the caller rounds once at the end.
  */
 import type { FloatImage } from './float-image.js';
+import { gaussianKernel } from '../../util/gaussian.js';
 
 const A = -0.5;
 
@@ -173,17 +174,8 @@ export function resizeFloat(img: FloatImage, outWidth: number, outHeight: number
 }
 
 /** Normalised 1-D Gaussian kernel with radius ceil(3σ). */
-export function gaussianKernel(sigma: number): Float64Array {
-  const radius = Math.max(1, Math.ceil(3 * sigma));
-  const k = new Float64Array(2 * radius + 1);
-  let sum = 0;
-  for (let i = -radius; i <= radius; i++) {
-    const v = Math.exp(-(i * i) / (2 * sigma * sigma));
-    k[i + radius] = v;
-    sum += v;
-  }
-  for (let i = 0; i < k.length; i++) k[i] /= sum;
-  return k;
+function blurKernel(sigma: number): Float64Array {
+  return gaussianKernel(sigma, Math.max(1, Math.ceil(3 * sigma)));
 }
 
 /**
@@ -198,7 +190,7 @@ export function gaussianBlurFloat(
   sigma: number,
 ): Float64Array {
   if (sigma <= 0) return Float64Array.from(data);
-  const k = gaussianKernel(sigma);
+  const k = blurKernel(sigma);
   const radius = (k.length - 1) / 2;
   const tmp = new Float64Array(data.length);
   for (let y = 0; y < height; y++) {
