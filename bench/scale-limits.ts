@@ -4,7 +4,8 @@
  *
  * 1. Rescaling. An image against itself resized by 0.5×, 0.75×, 1.5×, 2× (the robustness suite's antialiased bicubic,
  *    src/eval/transforms `scale`), full and lite variant, on kodim23 and as mean/min over the 24 Kodak images,
- *    next to the score of *different* images (kodim23 against each other Kodak image). The published full variant
+ *    next to the score of *different* images (kodim23 against each other Kodak image); also the full-normalized
+ *    extension (Gram ÷ h·w before the block statistic; not in the paper). The published full variant
  *    compares unnormalised Gram matrices, whose magnitude grows with the number of feature cells, so a size change
  *    alone moves it; the lite variant normalises the Gram.
  * 2. Local content. A synthetic 800×600 UI-like screenshot drawn here (bars, text-like strokes, a price in
@@ -35,7 +36,11 @@ const FACTORS = [0.5, 0.75, 1.5, 2] as const;
 
 const raw = (img: RGBImage) => ({ data: img.data, width: img.width, height: img.height, channels: 3 as const });
 const metric = await createDeepSSIM({ backbone: 'mobilenet_v1_0.75', weights, tile: false });
-const both = (a: PreparedImage, b: PreparedImage) => ({ full: metric.compare(a, b, 'full'), lite: metric.compare(a, b, 'lite') });
+const both = (a: PreparedImage, b: PreparedImage) => ({
+  full: metric.compare(a, b, 'full'),
+  lite: metric.compare(a, b, 'lite'),
+  normalized: metric.compare(a, b, 'full-normalized'),
+});
 const f3 = (v: number) => v.toFixed(3);
 const f6 = (v: number) => v.toFixed(6);
 
@@ -43,7 +48,7 @@ const f6 = (v: number) => v.toFixed(6);
 const files = (await readdir(KODAK)).filter((f) => /^kodim\d+\.png$/.test(f)).sort();
 if (files.length !== 24) throw new Error(`expected 24 Kodak images in ${KODAK}, found ${files.length}`);
 const originals = new Map<string, PreparedImage>();
-type Pair = { full: number; lite: number };
+type Pair = { full: number; lite: number; normalized: number };
 const rescaled: Record<string, Record<string, Pair>> = {};
 const t0 = performance.now();
 for (const f of files) {
@@ -62,9 +67,12 @@ const k23 = originals.get('kodim23')!;
 const others = [...originals].filter(([n]) => n !== 'kodim23').map(([n, p]) => ({ image: n, ...both(k23, p) }));
 const stats = (xs: number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs) });
 const over24 = Object.fromEntries(
-  (['0.5', '2'] as const).map((s) => [s, { full: stats(files.map((f) => rescaled[f.replace('.png', '')][s].full)), lite: stats(files.map((f) => rescaled[f.replace('.png', '')][s].lite)) }]),
+  (['0.5', '2'] as const).map((s) => {
+    const of = (k: keyof Pair) => stats(files.map((f) => rescaled[f.replace('.png', '')][s][k]));
+    return [s, { full: of('full'), lite: of('lite'), normalized: of('normalized') }];
+  }),
 );
-const different = { full: stats(others.map((o) => o.full)), lite: stats(others.map((o) => o.lite)) };
+const different = { full: stats(others.map((o) => o.full)), lite: stats(others.map((o) => o.lite)), normalized: stats(others.map((o) => o.normalized)) };
 const k01 = others.find((o) => o.image === 'kodim01')!;
 
 // ------------------------------------------------------------------------------------------------ 2. local content
@@ -161,7 +169,7 @@ if (values.dump) {
   for (const [i, [, t]] of edits.entries()) if (!('reference' in t)) await png(t, `ui-edit-${i + 1}.png`);
 }
 const uiPrepared = await metric.prepare(raw(ui));
-const local: { change: string; changedPixels: number; full: number; lite: number; psnr: number; ssim: number }[] = [];
+const local: ({ change: string; changedPixels: number; psnr: number; ssim: number } & Pair)[] = [];
 for (const [change, t] of edits) {
   const { reference, test } = 'reference' in t ? t : { reference: ui, test: t };
   const r = reference === ui ? uiPrepared : await metric.prepare(raw(reference));
@@ -191,24 +199,30 @@ md.push(
   '',
 );
 table(
-  ['test image', 'full', 'lite'],
+  ['test image', 'full', 'lite', 'full-normalized'],
   [
-    ...FACTORS.map((s) => [`kodim23 resized ${s}×`, f3(rescaled.kodim23[String(s)].full), f3(rescaled.kodim23[String(s)].lite)]),
-    ['kodim01 (a different image)', f3(k01.full), f3(k01.lite)],
+    ...FACTORS.map((s) => {
+      const r = rescaled.kodim23[String(s)];
+      return [`kodim23 resized ${s}×`, f3(r.full), f3(r.lite), f3(r.normalized)];
+    }),
+    ['kodim01 (a different image)', f3(k01.full), f3(k01.lite), f3(k01.normalized)],
   ],
 );
 const range = (x: { min: number; max: number }) => `${f3(x.min)}–${f3(x.max)}`;
 table(
-  ['24 Kodak images', 'full mean', 'full range', 'lite mean', 'lite range'],
+  ['24 Kodak images', 'full mean', 'full range', 'lite mean', 'lite range', 'full-normalized mean', 'full-normalized range'],
   [
-    ...(['0.5', '2'] as const).map((s) => [`each against itself resized ${s}×`, f3(over24[s].full.mean), range(over24[s].full), f3(over24[s].lite.mean), range(over24[s].lite)]),
-    ['kodim23 against each of the 23 others', f3(different.full.mean), range(different.full), f3(different.lite.mean), range(different.lite)],
+    ...(['0.5', '2'] as const).map((s) => {
+      const o = over24[s];
+      return [`each against itself resized ${s}×`, f3(o.full.mean), range(o.full), f3(o.lite.mean), range(o.lite), f3(o.normalized.mean), range(o.normalized)];
+    }),
+    ['kodim23 against each of the 23 others', f3(different.full.mean), range(different.full), f3(different.lite.mean), range(different.lite), f3(different.normalized.mean), range(different.normalized)],
   ],
 );
 md.push('## Local content: an 800×600 UI-like screenshot against small edits', '');
 table(
-  ['change', 'pixels changed', 'full', 'lite', 'PSNR dB', 'SSIM'],
-  local.map((l) => [l.change, `${(100 * l.changedPixels).toFixed(2)} %`, f6(l.full), f6(l.lite), l.psnr.toFixed(2), l.ssim.toFixed(4)]),
+  ['change', 'pixels changed', 'full', 'lite', 'full-normalized', 'PSNR dB', 'SSIM'],
+  local.map((l) => [l.change, `${(100 * l.changedPixels).toFixed(2)} %`, f6(l.full), f6(l.lite), f6(l.normalized), l.psnr.toFixed(2), l.ssim.toFixed(4)]),
 );
 await writeFile(`${outBase}.md`, md.join('\n'));
 await writeFile(`${outBase}.json`, `${JSON.stringify({ weights: 'mobilenet_v1_0.75_224 (genuine ImageNet)', rescaling: { kodim23: rescaled.kodim23, kodim01: k01, over24, different }, local }, null, 1)}\n`);
