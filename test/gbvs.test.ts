@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createRng } from '../src/eval/transforms/random.js';
+import { seededRandom } from '../src/eval/statistics.js';
 import { UsageError } from '../src/errors.js';
 import type { RGBImage } from '../src/image/types.js';
 import { DEFAULT_GBVS_PARAMS, gbvs, gbvsDetailed, quantizeSaliency, saliencyToMask } from '../src/saliency/gbvs.js';
@@ -20,10 +20,7 @@ function makeImage(w: number, h: number, px: (x: number, y: number) => RGB): RGB
 }
 
 /** Deterministic pseudo-random generator for textures (the project's one seeded PRNG). */
-const rng = (seed: number) => {
-  const r = createRng(seed);
-  return () => r.uniform();
-};
+const rng = seededRandom;
 
 function argmax(m: SaliencyMap): { x: number; y: number; v: number } {
   let best = 0;

@@ -4,7 +4,10 @@
  * five-parameter logistic mapping fitted by Levenberg–Marquardt. Everything is float64.
  */
 import { UsageError } from '../errors.js';
-import { createRng } from './transforms/random.js';
+import { seededRandom } from './transforms/random.js';
+
+/** The project's one seeded PRNG (sfc32, src/eval/transforms/random.ts), re-exported for the statistics' users. */
+export { seededRandom };
 
 type Vec = ArrayLike<number>;
 
@@ -550,8 +553,7 @@ export function correlationStats(metric: Vec, subjective: Vec, options: StatsOpt
   const resamples = options.resamples ?? 1000;
   if (resamples > 0 && n >= 3) {
     const seed = options.seed ?? 1;
-    const rng = createRng(seed); // the project's one seeded PRNG: reproducible resamples
-    const rand = () => rng.uniform();
+    const rand = seededRandom(seed); // reproducible resamples
     const acc = { srcc: [] as number[], krcc: [] as number[], plcc: [] as number[], rmse: [] as number[] };
     const bx = new Float64Array(n);
     const by = new Float64Array(n);

@@ -25,8 +25,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { DataError, quote } from '../errors.js';
 import { readNpyFloats } from './npy.js';
 import { findColumn, resolveIn, type CsvTable } from './pairs-csv.js';
-import { krcc, percentile, type Interval } from './statistics.js';
-import { createRng } from './transforms/random.js';
+import { krcc, percentile, seededRandom, type Interval } from './statistics.js';
 
 export interface Vote {
   /** 0-based vote index in the file. */
@@ -283,8 +282,7 @@ export function votesStatistics(
   const seed = options.seed ?? 1;
   let ci: VotesMetricStats['ci'] = null;
   if (resamples > 0 && sets.length >= 2) {
-    const rng = createRng(seed);
-    const rand = () => rng.uniform();
+    const rand = seededRandom(seed);
     const accs: number[] = [];
     const taus: number[] = [];
     const pick: SetData[] = new Array(sets.length);

@@ -77,3 +77,9 @@ export function createRng(seed: number): Rng {
     },
   };
 }
+
+/** The same generator as a bare uniform [0, 1) function (bootstrap resampling, test textures, fuzzing). */
+export function seededRandom(seed: number): () => number {
+  const rng = createRng(seed);
+  return () => rng.uniform();
+}
