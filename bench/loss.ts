@@ -14,7 +14,7 @@ import * as ort from 'onnxruntime-node';
 import { vgg16 } from '../src/backbones/vgg16.js';
 import { cpuSessionOptions } from '../src/engine/session.js';
 import { createLoss } from '../src/loss/index.js';
-import { buildGramGraph } from '../src/loss/graph.js';
+import { buildGramGraph, buildMetricGraph } from '../src/graph/emit.js';
 import { syntheticVgg16Weights } from '../tools/synthetic-weights/generator.js';
 
 const { values } = parseArgs({
@@ -53,7 +53,7 @@ const test = { data: images(batch, 1), shape };
 const reference = { data: images(batch, 2), shape };
 const rows: [string, number][] = [];
 
-const metricGraph = await ort.InferenceSession.create(vgg16.buildGraph(weights), sessionOptions);
+const metricGraph = await ort.InferenceSession.create(buildMetricGraph(vgg16, weights), sessionOptions);
 const pixels = new ort.Tensor('float32', test.data, [...shape]);
 const crop = new ort.Tensor('int64', BigInt64Array.from([0n, 2n ** 62n, 0n, 2n ** 62n]), [4]);
 const forward = await time(() => metricGraph.run({ pixels, crop }));
@@ -61,7 +61,7 @@ rows.push(['forward only: metric backbone graph (vgg16 → Gram)', forward]);
 await metricGraph.release();
 
 const lite = await createLoss({ variant: 'lite', weights, threads });
-const gramGraph = await ort.InferenceSession.create(buildGramGraph(lite.stack, size, size), sessionOptions);
+const gramGraph = await ort.InferenceSession.create(buildGramGraph(vgg16, weights, size, size), sessionOptions);
 rows.push(['forward only: loss Gram graph', await time(() => gramGraph.run({ pixels }))]);
 await gramGraph.release();
 

@@ -6,7 +6,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { getBackbone } from './backbones/registry.js';
-import type { Backbone } from './backbones/types.js';
+import { buildMetricGraph } from './graph/emit.js';
+import { geometry, type BackboneGeometry } from './graph/geometry.js';
+import type { BackboneSpec } from './graph/spec.js';
+import { loadBackboneWeights } from './node/backbone-weights.js';
 import { GramEngine, GraphSession } from './engine/session.js';
 import { ComputeError, UsageError, ImageError } from './errors.js';
 import type { WeightsProgress } from './node/weights-store.js';
@@ -31,8 +34,11 @@ export interface DeepSSIMOptions extends TilingOptions {
   variant?: Variant;
   /** Feature backbone; `vgg16` (the published configuration) unless another is registered. */
   backbone?: string;
-  /** Local weights file (.pth legacy/zip, .safetensors, or the backbone's own format). */
-  weights?: string;
+  /**
+   * Local weights file (.pth legacy/zip, .safetensors, or the backbone's own format), its bytes (.pth or
+   * .safetensors), or the tensors in memory (a WeightMap keyed as the backbone spec's layers name them).
+   */
+  weights?: string | import('./weights/types.js').WeightMap | Uint8Array;
   /** Allow downloading official weights on first use (default true). */
   download?: boolean;
   /** ONNX Runtime intra-op threads (default: all cores). */
@@ -84,8 +90,9 @@ function checkOptions(o: DeepSSIMOptions): void {
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1 && o.threads <= 256)) {
     throw new UsageError(`threads must be an integer from 1 to 256, got ${o.threads}`);
   }
-  if (o.tile !== undefined && o.tile !== false && !(Number.isInteger(o.tile) && o.tile >= 16)) {
-    throw new UsageError(`tile must be false or an integer ≥ 16 (pixels), got ${o.tile}`);
+  // The lower bound is the backbone's stride, checked in create().
+  if (o.tile !== undefined && o.tile !== false && !(Number.isInteger(o.tile) && o.tile >= 1)) {
+    throw new UsageError(`tile must be false or a positive integer (pixels), got ${o.tile}`);
   }
   if (o.saliency !== undefined && o.saliency !== 'none' && o.saliency !== 'gbvs') {
     throw new UsageError(`saliency must be 'none' or 'gbvs', got '${o.saliency}'`);
@@ -111,15 +118,18 @@ export class DeepSSIM {
   private gbvsThread?: import('./saliency/gbvs-thread.js').GbvsThread;
   private disposed = false;
 
+  private readonly backbone: BackboneGeometry;
+
   private constructor(
-    private readonly backbone: Backbone,
+    private readonly spec: BackboneSpec,
     private readonly engine: GramEngine,
     private readonly weights: import('./weights/types.js').WeightMap,
     source: { source: string; verified: boolean; note?: string },
     private readonly options: DeepSSIMOptions,
   ) {
     this.variant = options.variant ?? 'full';
-    this.backboneName = backbone.name;
+    this.backbone = geometry(spec);
+    this.backboneName = spec.name;
     this.weightsSource = source.source;
     this.weightsVerified = source.verified;
     this.weightsNote = source.note;
@@ -129,23 +139,28 @@ export class DeepSSIM {
   static async create(options: DeepSSIMOptions = {}): Promise<DeepSSIM> {
     checkOptions(options);
     const entry = getBackbone(options.backbone ?? 'vgg16');
-    if (options.saliency === 'gbvs' && !entry.backbone.supportsSaliencyMask) {
-      throw new UsageError(`backbone '${entry.backbone.name}' does not support saliency calibration`);
+    const spec = entry.spec;
+    if (options.saliency === 'gbvs' && !spec.saliency) {
+      throw new UsageError(`backbone '${spec.name}' does not support saliency calibration`, { code: 'UNSUPPORTED', option: 'saliency' });
     }
-    const loaded = await entry.loadWeights({ weights: options.weights, download: options.download, log: options.log, onProgress: options.onProgress });
+    const stride = geometry(spec).stride;
+    if (typeof options.tile === 'number' && options.tile < stride) {
+      throw new UsageError(`tile must be false or an integer ≥ ${stride} (the ${spec.name} stride, in pixels), got ${options.tile}`, { code: 'INVALID_OPTION', option: 'tile' });
+    }
+    const loaded = await loadBackboneWeights(entry, { weights: options.weights, download: options.download, log: options.log, onProgress: options.onProgress });
     const weights = loaded.weights;
-    const engine = await GramEngine.create(entry.backbone.buildGraph(weights), entry.backbone.channels, false, {
+    const engine = await GramEngine.create(buildMetricGraph(spec, weights), spec.channels, false, {
       threads: options.threads ?? availableParallelism(),
     });
-    return new DeepSSIM(entry.backbone, engine, weights, loaded, options);
+    return new DeepSSIM(spec, engine, weights, loaded, options);
   }
 
   private async engineWithMask(): Promise<GramEngine> {
-    if (!this.backbone.supportsSaliencyMask) {
-      throw new UsageError(`backbone '${this.backbone.name}' does not support saliency calibration`);
+    if (!this.spec.saliency) {
+      throw new UsageError(`backbone '${this.spec.name}' does not support saliency calibration`, { code: 'UNSUPPORTED', option: 'saliency' });
     }
     this.maskedEngine ??= GramEngine.create(
-      this.backbone.buildGraph(this.weights, { saliencyMask: true }),
+      buildMetricGraph(this.spec, this.weights, { mask: true }),
       this.backbone.channels,
       true,
       { threads: this.options.threads ?? availableParallelism() },
@@ -253,9 +268,9 @@ export class DeepSSIM {
     if (this.options.saliency === 'gbvs') {
       throw new UsageError('local maps do not use saliency calibration; create the metric with saliency none', { code: 'UNSUPPORTED', option: 'saliency' });
     }
-    const { withFeaturesOutput, localMap, buildPairDotsGraph, runnerPairDots } = await import('./map/index.js');
+    const { localMap, buildPairDotsGraph, runnerPairDots } = await import('./map/index.js');
     const threads = this.options.threads ?? availableParallelism();
-    this.featureEngine ??= GramEngine.create(withFeaturesOutput(this.backbone.buildGraph(this.weights)), this.backbone.channels, false, { threads });
+    this.featureEngine ??= GramEngine.create(buildMetricGraph(this.spec, this.weights, { features: true }), this.spec.channels, false, { threads });
     this.pairDotsSession ??= GraphSession.create(buildPairDotsGraph(), { threads });
     const engine = await this.featureEngine;
     const pairDots = runnerPairDots(await this.pairDotsSession);

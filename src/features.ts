@@ -5,8 +5,15 @@
  * stride-aligned block of feature cells plus a halo of `backbone.halo` pixels (clipped at the true image border):
  * every cell inside the block then sees exactly the pixels and zero padding it sees in the untiled network, and the
  * tiled Gram equals the untiled one up to float32 summation order.
+ *
+ * Size-dependent padding (TensorFlow 'same', MobileNet): a layer's begin pad depends on its input size modulo its
+ * stride, and shifts the sampling grid of everything after it. A tile therefore starts at a multiple of the total
+ * stride S and spans a number of pixels ≡ the image's (mod S): every layer's input in the tile then has the
+ * image's parity (⌈(n − kS)/2^l⌉ = ⌈n/2^l⌉ − kS/2^l, and kS/2^l is a multiple of each later stride), so each
+ * layer pads the tile's top/left exactly as it pads the image's, and the grids coincide. The extra (< S) pixels
+ * lie beyond the halo; fixed-padding backbones (VGG16) are indifferent to them.
  */
-import type { Backbone } from './backbones/types.js';
+import type { BackboneGeometry } from './graph/geometry.js';
 import type { GramEngine, GramResult } from './engine/session.js';
 import { cropPlane, toCHW } from './image/tensor.js';
 import type { RGBImage } from './image/types.js';
@@ -44,8 +51,10 @@ function ranges(pixels: number, cells: number, stride: number, halo: number, til
   for (let c0 = 0; c0 < cells; c0 += tileCells) {
     const c1 = Math.min(cells, c0 + tileCells);
     const p0 = Math.max(0, c0 * stride - halo);
-    // The last tile runs to the true border so the floor of each pooling sees the same remainder.
-    const p1 = c1 === cells ? pixels : Math.min(pixels, c1 * stride + halo);
+    // The last tile runs to the true border so the floor of each pooling sees the same remainder; the others span
+    // a multiple of the stride plus the image's remainder, so size-dependent pads match the image's (see above).
+    let p1 = c1 === cells ? pixels : Math.min(pixels, c1 * stride + halo);
+    if (p1 < pixels) p1 += (pixels - p1) % stride;
     out.push({ c0, c1, p0, p1 });
   }
   return out;
@@ -54,11 +63,11 @@ function ranges(pixels: number, cells: number, stride: number, halo: number, til
 /** Compute the Gram matrix of an image, tiling when the plan says so. `mask` is a full-size [H·W] plane. */
 export async function computeGram(
   engine: GramEngine,
-  backbone: Backbone,
+  backbone: BackboneGeometry,
   img: RGBImage,
   options: TilingOptions & { mask?: Float32Array } = {},
 ): Promise<GramResult> {
-  const tile = backbone.tileable ? planTile(img.width, img.height, backbone.stride, options) : 0;
+  const tile = planTile(img.width, img.height, backbone.stride, options);
   if (tile === 0) return engine.gram(toCHW(img), img.height, img.width, { mask: options.mask });
 
   const halo = Math.ceil(backbone.halo / backbone.stride) * backbone.stride;

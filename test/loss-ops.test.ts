@@ -9,8 +9,9 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../src/onnx/builder.js';
-import { emitBackward, emitForward } from '../src/loss/backward.js';
-import type { LayerOp, LayerStack } from '../src/loss/layers.js';
+import { emitBackward, emitForward } from '../src/graph/emit.js';
+import type { LayerSpec } from '../src/graph/spec.js';
+import type { WeightMap } from '../src/weights/types.js';
 import { fixture } from './support/paths.js';
 
 type StackEntry = ['pool'] | ['conv', number, number, number, number, 'same' | number, number, 'clip' | 'relu'];
@@ -21,38 +22,46 @@ interface OpsFixture {
 }
 const fx = JSON.parse(readFileSync(fixture('loss', 'ops.json'), 'utf8')) as OpsFixture;
 
-function stackOf(f: OpsFixture): LayerStack {
-  const ops: LayerOp[] = [{ kind: 'affine', scale: [2, 2, 2], shift: [-1, -1, -1] }];
+/** The fixture's stack as spec layers (x ↦ 2x − 1 first) and its weights. */
+function stackOf(f: OpsFixture): { layers: LayerSpec[]; weights: WeightMap } {
+  const layers: LayerSpec[] = [{ kind: 'normalize', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }];
+  const weights: WeightMap = new Map();
   let channels = 3;
   f.stack.forEach((e, i) => {
     if (e[0] === 'pool') {
-      ops.push({ kind: 'maxpool', kernel: [2, 2], strides: [2, 2] });
+      layers.push({ kind: 'maxpool', kernel: [2, 2], strides: [2, 2] });
       return;
     }
     const [, , cout, , s, pad, group, act] = e;
     const p = f.params[i]!;
-    ops.push({
+    weights.set(`c${i}.weight`, { shape: p.shape, data: Float32Array.from(p.weight) });
+    weights.set(`c${i}.bias`, { shape: [cout], data: Float32Array.from(p.bias) });
+    layers.push({
       kind: 'conv',
       name: `c${i}`,
-      weight: { shape: p.shape, data: Float32Array.from(p.weight) },
-      bias: { shape: [cout], data: Float32Array.from(p.bias) },
+      weight: `c${i}.weight`,
+      bias: `c${i}.bias`,
+      inChannels: channels,
+      outChannels: cout,
+      kernel: [p.shape[2], p.shape[3]],
       strides: [s, s],
-      pads: pad === 'same' ? 'same-upper' : [pad, pad, pad, pad],
+      pads: pad === 'same' ? 'same' : [pad, pad, pad, pad],
       group,
     });
-    ops.push(act === 'clip' ? { kind: 'clip', min: 0, max: 6 } : { kind: 'relu' });
+    layers.push(act === 'clip' ? { kind: 'relu6' } : { kind: 'relu' });
     channels = cout;
   });
-  return { ops, channels };
+  return { layers, weights };
 }
 
 for (const c of fx.cases) {
   test(`layer-op backward vs PyTorch autograd, input [${c.shape.join(',')}] (relative L2 ≤ 1e-4)`, async () => {
     const [n, , h, w] = c.shape;
     const g = new GraphBuilder('ops_backward');
-    const fwd = emitForward(g, stackOf(fx), g.input('x', 'float32', [n, 3, h, w]), h, w);
-    assert.deepEqual([n, ...fwd.shape], c.featureShape);
-    g.op('Identity', [emitBackward(g, fwd, g.input('r', 'float32', c.featureShape))], {}, 'grad');
+    const { layers, weights } = stackOf(fx);
+    const fwd = emitForward(g, { name: 'ops', layers }, weights, g.input('x', 'float32', [n, 3, h, w]), { size: [h, w], tape: true });
+    assert.deepEqual([n, ...fwd.shape!], c.featureShape);
+    g.op('Identity', [emitBackward(g, weights, fwd, g.input('r', 'float32', c.featureShape))], {}, 'grad');
     g.output('grad', 'float32', c.shape);
     const session = await ort.InferenceSession.create(g.build(), { graphOptimizationLevel: 'all', intraOpNumThreads: 2 });
     const out = await session.run({

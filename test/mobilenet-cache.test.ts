@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import { getBackbone } from '../src/backbones/registry.js';
+import { loadBackboneWeights } from '../src/node/backbone-weights.js';
 import { WeightsError } from '../src/errors.js';
 import { cacheInfo, importWeights, loadWeights, resolveWeights } from '../src/node/weights-store.js';
 import { MOBILENET_V1_075_WEIGHTS, type BackboneWeights } from '../src/weights/official.js';
@@ -158,7 +159,7 @@ test('downloads and verifies the official files into the cache, then uses the ca
   }
   assert.deepEqual(await resolveWeights(servedFrom(url)), { path: cachedModel, origin: 'cache', verified: true });
   // The registry loads the cached copy with no option at all …
-  const cached = await getBackbone('mobilenet_v1_0.75').loadWeights({ download: false });
+  const cached = await loadBackboneWeights(getBackbone('mobilenet_v1_0.75'), { download: false });
   assert.deepEqual([cached.source, cached.verified], [cachedModel, true]);
   assert.equal(cached.weights.get('conv_pw_11.weight')?.shape.join(','), '384,384,1,1');
   // … and DEEPSSIM_MOBILENET_WEIGHTS (the genuine files elsewhere) takes precedence over the cache, still verified.

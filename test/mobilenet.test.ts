@@ -16,15 +16,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import {
-  MOBILENET_FEATURE_LAYER,
-  addConvStack,
-  addMobileNetScaling,
-  foldConvStack,
-  mobilenetV1,
-  parseConvStack,
-  type ConvOp,
-} from '../src/backbones/mobilenet-v1.js';
+import { foldConvStack, kerasStackLayers, parseConvStack, type KerasConvOp } from '../src/backbones/keras.js';
+import { MOBILENET_FEATURE_LAYER, mobilenetV1 } from '../src/backbones/mobilenet-v1.js';
+import { emitForward } from '../src/graph/emit.js';
+import { featureSize } from '../src/graph/geometry.js';
+import type { LayerSpec } from '../src/graph/spec.js';
 import { createDeepSSIM } from '../src/deepssim.js';
 import { decodeImage } from '../src/image/decode.js';
 import type { RGBImage } from '../src/image/types.js';
@@ -85,12 +81,20 @@ async function runOnnx(model: Uint8Array, feeds: Record<string, ort.Tensor>): Pr
   }
 }
 
+/** The MobileNet spec's input normalisation (2p − 1). */
+const SCALING = mobilenetV1.layers[0];
+
+/** Emit a conv stack through the project's emitter; returns the last activation. */
+function addConvStack(g: GraphBuilder, x: string, ops: readonly KerasConvOp[], weights: WeightMap, scale = false): string {
+  const layers: LayerSpec[] = [...(scale ? [SCALING] : []), ...kerasStackLayers(ops)];
+  return emitForward(g, { name: 'stack', layers }, weights, x).features;
+}
+
 /** Graph: NCHW input (optionally the 2p − 1 scaling) → conv stack; outputs the last activation. */
-function stackGraph(ops: readonly ConvOp[], weights: WeightMap, scale: boolean): Uint8Array {
+function stackGraph(ops: readonly KerasConvOp[], weights: WeightMap, scale: boolean): Uint8Array {
   const g = new GraphBuilder('stack');
-  let x = g.input('x', 'float32', [1, 3, 'H', 'W']);
-  if (scale) x = addMobileNetScaling(g, x);
-  g.op('Identity', [addConvStack(g, x, ops, weights)], {}, 'y');
+  const x = g.input('x', 'float32', [1, 3, 'H', 'W']);
+  g.op('Identity', [addConvStack(g, x, ops, weights, scale)], {}, 'y');
   g.output('y', 'float32');
   return g.build();
 }
@@ -232,7 +236,7 @@ describe('MobileNet v1 α = 0.75 with the genuine ImageNet weights (../shared)',
     const layers = model.layers;
     const ops = parseConvStack(layers, 'conv_pw_13_relu');
     const g = new GraphBuilder('mobilenet_classifier');
-    let x = addConvStack(g, addMobileNetScaling(g, g.input('pixels', 'float32', [1, 3, 224, 224])), ops, foldConvStack(ops, model.weights, MODEL_JSON));
+    let x = addConvStack(g, g.input('pixels', 'float32', [1, 3, 224, 224]), ops, foldConvStack(ops, model.weights, MODEL_JSON), true);
     let channels = ops[ops.length - 1].outChannels;
     const head = layers.slice(layers.findIndex((l) => l.name === 'conv_pw_13_relu') + 1);
     for (const l of head) {
@@ -249,7 +253,7 @@ describe('MobileNet v1 α = 0.75 with the genuine ImageNet weights (../shared)',
         case 'Dropout': // identity at inference
           break;
         case 'Conv2D': {
-          const op: ConvOp = {
+          const op: KerasConvOp = {
             kind: 'conv', name: l.name, kernel: [1, 1], strides: [1, 1], padding: 'same', inChannels: channels,
             outChannels: Number(c.filters), useBias: c.use_bias === true, activation: 'linear', output: l.name,
           };
@@ -307,7 +311,7 @@ describe('MobileNet v1 α = 0.75 with the genuine ImageNet weights (../shared)',
       const { chw, nhwc } = inputs(img);
       const ops = parseConvStack(model.layers, MOBILENET_FEATURE_LAYER);
       const out = await runOnnx(stackGraph(ops, foldConvStack(ops, model.weights, MODEL_JSON), true), { x: new ort.Tensor('float32', chw, [1, 3, h, w]) });
-      const [fh, fw] = mobilenetV1.featureSize(h, w);
+      const [fh, fw] = featureSize(mobilenetV1, h, w);
       assert.deepEqual(out.y.dims, [1, 384, fh, fw]);
       const ref = tfjsLayer(reference, MOBILENET_FEATURE_LAYER, nhwc, h, w);
       assert.deepEqual(ref.shape, [1, fh, fw, 384]);

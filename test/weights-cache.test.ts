@@ -20,7 +20,7 @@ import { cacheDir, cacheInfo, exportWeights, fetchWeights, importWeights, loadWe
 import { VGG16_WEIGHTS, type BackboneWeights } from '../src/weights/official.js';
 import { readWeightsFile, writeSafetensors } from '../src/node/read-weights-file.js';
 import type { WeightMap } from '../src/weights/types.js';
-import { VGG16_RELU51_SHAPES } from '../src/weights/vgg16-shapes.js';
+import { VGG16_RELU51_SHAPES } from '../src/backbones/vgg16.js';
 import { syntheticVgg16Weights } from '../tools/synthetic-weights.js';
 import { syntheticWeightFiles, type SyntheticWeightFiles } from './support/weights.js';
 

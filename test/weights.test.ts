@@ -15,7 +15,7 @@ import { detectWeightsFileFormat, readSafetensors, readWeightsFile, writeSafeten
 import { validateShapes } from '../src/weights/read.js';
 import { torchGlobals, torchPersistentLoader } from '../src/weights/torch-globals.js';
 import type { WeightMap } from '../src/weights/types.js';
-import { VGG16_RELU51_SHAPES, isVgg16Relu51Tensor } from '../src/weights/vgg16-shapes.js';
+import { VGG16_RELU51_SHAPES, isVgg16Relu51Tensor } from '../src/backbones/vgg16.js';
 import { mix32, syntheticVgg16Weights } from '../tools/synthetic-weights.js';
 import { fixture } from './support/paths.js';
 import { syntheticWeightFiles, type SyntheticWeightFiles } from './support/weights.js';

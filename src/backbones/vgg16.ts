@@ -1,81 +1,97 @@
-import { GraphBuilder } from '../onnx/builder.js';
-import { validateShapes } from '../weights/read.js';
-import type { WeightMap } from '../weights/types.js';
-import { VGG16_RELU51_CONVS, VGG16_RELU51_SHAPES } from '../weights/vgg16-shapes.js';
-import type { Backbone, GraphOptions } from './types.js';
-import { addFeatureHead, addImageNetNormalisation } from './common.js';
+/**
+ * VGG16 to relu5_1 (torchvision's `features` up to index 25), the published DeepSSIM configuration: ImageNet
+ * normalisation, eleven 3×3 convolutions with ReLU, four 2×2/2 max-poolings; 512 channels at
+ * stride 16. Saliency calibration multiplies relu1_1 by the binary mask (authors' vgg_v16s5c1sal).
+ */
+import { macs } from '../graph/geometry.js';
+import { IMAGENET_NORMALIZE, type BackboneSpec, type LayerSpec } from '../graph/spec.js';
+import type { WeightsDeclaration } from '../weights/official.js';
 
-/** One 3×3 convolution of VGG16 up to relu5_1, in torchvision's `features.<index>` numbering. */
-interface ConvLayer {
-  readonly name: string; // conv1_1 …
-  readonly index: number; // torchvision features.<index>
-  readonly inChannels: number;
-  readonly outChannels: number;
-  /** 2×2/2 max-pooling follows this convolution's ReLU. */
-  readonly poolAfter: boolean;
+/** torchvision `features.<index>` of each conv layer up to conv5_1, with its (out, in) channels. */
+export const VGG16_RELU51_CONVS: readonly { readonly index: number; readonly name: string; readonly out: number; readonly in: number }[] = [
+  { index: 0, name: 'conv1_1', out: 64, in: 3 },
+  { index: 2, name: 'conv1_2', out: 64, in: 64 },
+  { index: 5, name: 'conv2_1', out: 128, in: 64 },
+  { index: 7, name: 'conv2_2', out: 128, in: 128 },
+  { index: 10, name: 'conv3_1', out: 256, in: 128 },
+  { index: 12, name: 'conv3_2', out: 256, in: 256 },
+  { index: 14, name: 'conv3_3', out: 256, in: 256 },
+  { index: 17, name: 'conv4_1', out: 512, in: 256 },
+  { index: 19, name: 'conv4_2', out: 512, in: 512 },
+  { index: 21, name: 'conv4_3', out: 512, in: 512 },
+  { index: 24, name: 'conv5_1', out: 512, in: 512 },
+];
+
+/** torchvision's MaxPool2d layers sit right after the ReLUs of these convolutions. */
+const POOL_AFTER = new Set(['conv1_2', 'conv2_2', 'conv3_3', 'conv4_3']);
+
+function layers(): LayerSpec[] {
+  const out: LayerSpec[] = [IMAGENET_NORMALIZE];
+  for (const c of VGG16_RELU51_CONVS) {
+    out.push({
+      kind: 'conv',
+      name: c.name,
+      weight: `features.${c.index}.weight`,
+      bias: `features.${c.index}.bias`,
+      inChannels: c.in,
+      outChannels: c.out,
+      kernel: [3, 3],
+      strides: [1, 1],
+      pads: [1, 1, 1, 1],
+      group: 1,
+    });
+    out.push({ kind: 'relu', name: c.name.replace('conv', 'relu') });
+    if (POOL_AFTER.has(c.name)) out.push({ kind: 'maxpool', kernel: [2, 2], strides: [2, 2] });
+  }
+  return out;
 }
 
-/** VGG16 to relu5_1: 64,64 | 128,128 | 256,256,256 | 512,512,512 | 512. Nothing past conv5_1 is computed. */
-export const VGG16_LAYERS: readonly ConvLayer[] = VGG16_RELU51_CONVS.map((c) => ({
-  name: c.name,
-  index: c.index,
-  inChannels: c.in,
-  outChannels: c.out,
-  // torchvision's MaxPool2d layers sit right after the ReLUs of conv1_2, conv2_2, conv3_3 and conv4_3.
-  poolAfter: ['conv1_2', 'conv2_2', 'conv3_3', 'conv4_3'].includes(c.name),
-}));
+/** The 22 state-dict tensors (weight [out,in,3,3] and bias [out] per conv) → expected shape. */
+export const VGG16_RELU51_SHAPES: Readonly<Record<string, readonly number[]>> = Object.freeze(
+  Object.fromEntries(
+    VGG16_RELU51_CONVS.flatMap((c) => [
+      [`features.${c.index}.weight`, [c.out, c.in, 3, 3]],
+      [`features.${c.index}.bias`, [c.out]],
+    ]),
+  ),
+);
+
+/** True for the tensor names in VGG16_RELU51_SHAPES (use as the `select` of readWeightsFile). */
+export const isVgg16Relu51Tensor = (name: string): boolean => Object.hasOwn(VGG16_RELU51_SHAPES, name);
+
+/** torchvision's ImageNet VGG16 (legacy torch.save format, about 528 MB). */
+export const VGG16_OFFICIAL_URL = 'https://download.pytorch.org/models/vgg16-397923af.pth';
+export const VGG16_OFFICIAL_SHA256 = '397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0';
+export const VGG16_OFFICIAL_FILENAME = 'vgg16-397923af.pth';
+/** The compact cache file holding only the 22 tensors above (float32 safetensors, about 40 MB). */
+export const VGG16_COMPACT_FILENAME = 'vgg16-397923af-relu5_1.safetensors';
+
+/** torchvision's ImageNet VGG16 (vgg16-397923af.pth, legacy torch.save format, 553,433,881 bytes). */
+export const VGG16_WEIGHTS: WeightsDeclaration = Object.freeze({
+  storage: 'state-dict',
+  title: "torchvision's ImageNet VGG16",
+  envVar: 'DEEPSSIM_WEIGHTS',
+  official: [{ name: VGG16_OFFICIAL_FILENAME, url: VGG16_OFFICIAL_URL, sha256: VGG16_OFFICIAL_SHA256, bytes: 553_433_881 }],
+  entry: VGG16_OFFICIAL_FILENAME,
+  cacheName: VGG16_COMPACT_FILENAME,
+  unverifiedCacheName: 'vgg16-relu5_1.unverified.safetensors',
+  compact: {
+    shapes: VGG16_RELU51_SHAPES,
+    metadata: { backbone: 'vgg16', layers: 'conv1_1..conv5_1', dtype: 'F32' },
+  },
+});
+
+export const vgg16: BackboneSpec = {
+  name: 'vgg16',
+  description: 'VGG16 relu5_1',
+  layers: layers(),
+  featureLayer: 'relu5_1',
+  channels: 512,
+  // Four floor-mode 2×2 poolings: smaller images have no feature cell.
+  minSide: 16,
+  saliency: { after: 'relu1_1' },
+  weights: { storage: 'state-dict', select: isVgg16Relu51Tensor, declaration: VGG16_WEIGHTS },
+};
 
 /** Multiply-accumulates of VGG16 to relu5_1 for an H×W input (for GFLOP/s figures). */
-export function vgg16Macs(height: number, width: number): number {
-  let h = height;
-  let w = width;
-  let macs = 0;
-  for (const l of VGG16_LAYERS) {
-    macs += h * w * l.outChannels * l.inChannels * 9;
-    if (l.poolAfter) {
-      h = Math.floor(h / 2);
-      w = Math.floor(w / 2);
-    }
-  }
-  return macs;
-}
-
-function validate(weights: WeightMap, source: string): void {
-  validateShapes(weights, VGG16_RELU51_SHAPES, source);
-}
-
-function buildGraph(weights: WeightMap, options: GraphOptions = {}): Uint8Array {
-  const g = new GraphBuilder('vgg16_relu5_1_gram');
-  let x = addImageNetNormalisation(g, g.input('pixels', 'float32', ['N', 3, 'H', 'W']));
-  const mask = options.saliencyMask ? g.input('mask', 'float32', ['N', 1, 'H', 'W']) : undefined;
-  for (const l of VGG16_LAYERS) {
-    const w = weights.get(`features.${l.index}.weight`)!;
-    const b = weights.get(`features.${l.index}.bias`)!;
-    const wName = g.floatTensor(`${l.name}.weight`, w.shape, w.data);
-    const bName = g.floatTensor(`${l.name}.bias`, b.shape, b.data);
-    x = g.op('Conv', [x, wName, bName], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] });
-    x = g.op('Relu', [x]);
-    // Saliency calibration multiplies the relu1_1 output by the image's binary mask (authors' vgg_v16s5c1sal).
-    if (l.name === 'conv1_1' && mask) x = g.op('Mul', [x, mask]);
-    if (l.poolAfter) x = g.op('MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] });
-  }
-  addFeatureHead(g, x, 512);
-  return g.build();
-}
-
-export const vgg16: Backbone = {
-  name: 'vgg16',
-  layer: 'VGG16 relu5_1',
-  channels: 512,
-  stride: 16,
-  minSide: 16,
-  // Receptive field of relu5_1 is 132 px: the 16-px pooling footprint plus 58 px each side
-  // (conv extensions 2·1 + 2·2 + 3·4 + 3·8 + 1·16). Rounded up to the stride: 64.
-  halo: 64,
-  // Four floor-mode 2×2 poolings.
-  featureSize: (h, w) => [Math.floor(h / 16), Math.floor(w / 16)],
-  tileable: true,
-  supportsSaliencyMask: true,
-  validate,
-  buildGraph,
-};
+export const vgg16Macs = (height: number, width: number): number => macs(vgg16, height, width);

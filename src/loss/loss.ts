@@ -11,21 +11,22 @@ import * as ort from 'onnxruntime-node';
 import { getBackbone } from '../backbones/registry.js';
 import { cpuSessionOptions } from '../engine/session.js';
 import { UsageError } from '../errors.js';
+import { buildGramGraph, buildLossGraph } from '../graph/emit.js';
+import { featureSize } from '../graph/geometry.js';
+import type { BackboneSpec } from '../graph/spec.js';
+import type { LossVariant } from '../graph/statistic.js';
+import { loadBackboneWeights } from '../node/backbone-weights.js';
 import type { WeightMap } from '../weights/types.js';
-import { buildGramGraph, buildLossGraph } from './graph.js';
-import { stackShapes, type LayerStack } from './layers.js';
-import { lossStack } from './stacks.js';
-import type { LossVariant } from './statistic.js';
 
-export type { LossVariant } from './statistic.js';
+export type { LossVariant } from '../graph/statistic.js';
 
 export interface LossOptions {
   /** `lite` (normalised Gram, one window: the authors' training loss) or `full` (4×4 blocks). */
   variant: LossVariant;
-  /** Backbone registry name (default `vgg16`); it must have a differentiable form (src/loss/stacks.ts). */
+  /** Backbone registry name (default `vgg16`); every registered backbone works (graphs emitted from its spec). */
   backbone?: string;
   /** A weights file (as elsewhere: explicit > DEEPSSIM_WEIGHTS > cache > download), or tensors already in memory. */
-  weights?: string | WeightMap;
+  weights?: string | WeightMap | Uint8Array;
   /** Allow downloading official weights on first use (default true). */
   download?: boolean;
   /** ONNX Runtime intra-op threads (default: all cores). */
@@ -84,7 +85,8 @@ export class DeepSSIMLoss {
   constructor(
     readonly variant: LossVariant,
     readonly backbone: string,
-    readonly stack: LayerStack,
+    private readonly spec: BackboneSpec,
+    private readonly weights: WeightMap,
     private readonly threads: number,
   ) {}
 
@@ -98,8 +100,7 @@ export class DeepSSIMLoss {
   }
 
   private checkSize(h: number, w: number, what: string): number {
-    const shapes = stackShapes(this.stack, h, w);
-    const [, fh, fw] = shapes[shapes.length - 1];
+    const [fh, fw] = featureSize(this.spec, h, w);
     if (fh < 1 || fw < 1) throw new UsageError(`${what} is ${w}×${h}, too small for the ${this.backbone} feature layer`);
     return fh * fw;
   }
@@ -110,7 +111,7 @@ export class DeepSSIMLoss {
     if (hit && hit.data === reference.data) return hit;
     const [n, , h, w] = checkBatch(reference, 'reference');
     const cells = this.checkSize(h, w, 'reference');
-    const session = await this.session(this.gramSessions, `${h}x${w}`, () => buildGramGraph(this.stack, h, w));
+    const session = await this.session(this.gramSessions, `${h}x${w}`, () => buildGramGraph(this.spec, this.weights, h, w));
     const out = await session.run({ pixels: new ort.Tensor('float32', reference.data, [n, 3, h, w]) });
     this.stats.referenceGrams++;
     const entry = { data: reference.data, gram: out.gram, cells: new ort.Tensor('float32', new Float32Array([cells]), [1]) };
@@ -138,7 +139,7 @@ export class DeepSSIMLoss {
       if (this.variant === 'lite') feeds.reference_cells = ref.cells;
     }
     const session = await this.session(this.lossSessions, `${h}x${w}:${wrt}`, () =>
-      buildLossGraph(this.stack, { variant: this.variant, height: h, width: w, wrtReference: wrt }),
+      buildLossGraph(this.spec, this.weights, { variant: this.variant, height: h, width: w, wrtReference: wrt }),
     );
     const out = await session.run(feeds);
     this.stats.lossRuns++;
@@ -169,12 +170,7 @@ export async function createLoss(options: LossOptions): Promise<DeepSSIMLoss> {
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw new UsageError(`threads must be an integer from 1 to 256, got ${threads}`);
   const name = options.backbone ?? 'vgg16';
   const entry = getBackbone(name);
-  let weights: WeightMap;
-  if (options.weights instanceof Map) {
-    entry.backbone.validate(options.weights, 'weights passed in memory');
-    weights = options.weights;
-  } else {
-    weights = (await entry.loadWeights({ weights: options.weights, download: options.download, log: options.log })).weights;
-  }
-  return new DeepSSIMLoss(options.variant, name, lossStack(name, weights), threads);
+  const spec = entry.spec;
+  const { weights } = await loadBackboneWeights(entry, { weights: options.weights, download: options.download, log: options.log });
+  return new DeepSSIMLoss(options.variant, name, spec, weights, threads);
 }

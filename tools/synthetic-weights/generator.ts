@@ -6,7 +6,7 @@
  *   element i in row-major order: key = (s·2^24 + i)>>>0; h = mix32((key ^ mix32(seed))>>>0); u = (h+0.5)/2^32
  *   weight = fround((2u−1)·sqrt(6/(in·9)));  bias = fround((2u−1)·0.05)
  */
-import { VGG16_RELU51_CONVS } from '../../src/weights/vgg16-shapes.js';
+import { VGG16_RELU51_CONVS } from '../../src/backbones/vgg16.js';
 import type { WeightMap } from '../../src/weights/types.js';
 
 export const DEFAULT_SYNTHETIC_SEED = 20251;
