@@ -57,7 +57,10 @@ function maxRelDiff(a: Float64Array, b: Float64Array): number {
   return maxDiff / maxAbs;
 }
 
-/** Synthetic folded MobileNet weights (He-like scale, so activations neither vanish nor all clip at 6). */
+/**
+ * Synthetic folded MobileNet weights: symmetric, He-like scale 2.5/√fan-in, so features neither vanish nor saturate
+ * at 6 (measured: two different textures score 0.994, full variant) and the score is not degenerate.
+ */
 function syntheticMobileNet(seed: number): WeightMap {
   let s = seed;
   const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
@@ -65,7 +68,7 @@ function syntheticMobileNet(seed: number): WeightMap {
   for (const [name, shape] of Object.entries(expectedShapes(mobilenetV1))) {
     const n = shape.reduce((a, b) => a * b, 1);
     const fanIn = shape.length === 4 ? shape[1] * shape[2] * shape[3] : 1;
-    const data = shape.length === 4 ? Float32Array.from({ length: n }, () => (2 * rnd() - 0.9) * (2 / Math.sqrt(fanIn))) : Float32Array.from({ length: n }, () => 0.1 * rnd());
+    const data = shape.length === 4 ? Float32Array.from({ length: n }, () => (2 * rnd() - 1) * (2.5 / Math.sqrt(fanIn))) : Float32Array.from({ length: n }, () => 0.1 * rnd());
     m.set(name, { shape: [...shape], data });
   }
   return m;
@@ -76,7 +79,6 @@ const SIZES: [number, number][] = [
   [320, 240], // even
   [301, 190], // odd × even
 ];
-const TILES = [48, 96, 160];
 
 async function checkTiling(untiled: DeepSSIM, tiled: Record<number, DeepSSIM>, channels: number, w: number, h: number, masked: boolean): Promise<void> {
   const a = texture(w, h, 1);
@@ -96,22 +98,28 @@ async function checkTiling(untiled: DeepSSIM, tiled: Record<number, DeepSSIM>, c
   }
 }
 
-function suite(name: string, backbone: string, weights: () => Promise<string | WeightMap>, skip: string | false) {
+function suite(
+  name: string,
+  backbone: string,
+  weights: () => Promise<string | WeightMap>,
+  skip: string | false,
+  o: { sizes: [number, number][]; tiles: number[]; masks: boolean[] },
+) {
   describe(name, { skip }, () => {
     let untiled: DeepSSIM;
     const tiled: Record<number, DeepSSIM> = {};
     before(async () => {
       const w = await weights();
       untiled = await createDeepSSIM({ backbone, weights: w, tile: false, threads: 2 });
-      for (const t of TILES) tiled[t] = await createDeepSSIM({ backbone, weights: w, tile: t, threads: 2 });
+      for (const t of o.tiles) tiled[t] = await createDeepSSIM({ backbone, weights: w, tile: t, threads: 2 });
     });
     after(async () => {
       await untiled?.dispose();
       for (const m of Object.values(tiled)) await m.dispose();
     });
-    for (const [w, h] of SIZES) {
-      for (const masked of [false, true]) {
-        test(`${w}×${h}${masked ? ', saliency masks' : ''}: tiles of ${TILES.join(', ')} px = untiled`, async () => {
+    for (const [w, h] of o.sizes) {
+      for (const masked of o.masks) {
+        test(`${w}×${h}${masked ? ', saliency masks' : ''}: tiles of ${o.tiles.join(', ')} px = untiled`, async () => {
           await checkTiling(untiled, tiled, untiled.backboneName === 'vgg16' ? 512 : 384, w, h, masked);
         });
       }
@@ -120,9 +128,11 @@ function suite(name: string, backbone: string, weights: () => Promise<string | W
 }
 
 const GENUINE = join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
-suite('MobileNet v1 0.75, synthetic weights in memory', 'mobilenet_v1_0.75', async () => syntheticMobileNet(5), false);
-suite('MobileNet v1 0.75, genuine ImageNet weights (../shared)', 'mobilenet_v1_0.75', async () => GENUINE, SHARED_SKIP);
-suite('VGG16 (synthetic weights)', 'vgg16', async () => (await syntheticWeightFiles()).safetensors, false);
+const both = [false, true];
+suite('MobileNet v1 0.75, synthetic weights in memory', 'mobilenet_v1_0.75', async () => syntheticMobileNet(5), false, { sizes: SIZES, tiles: [48, 96, 160], masks: both });
+suite('MobileNet v1 0.75, genuine ImageNet weights (../shared)', 'mobilenet_v1_0.75', async () => GENUINE, SHARED_SKIP, { sizes: SIZES.slice(0, 2), tiles: [48, 160], masks: both });
+// VGG16 without masks: test/tiling.test.ts.
+suite('VGG16 (synthetic weights), saliency masks', 'vgg16', async () => (await syntheticWeightFiles()).safetensors, false, { sizes: [[333, 257]], tiles: [64, 160], masks: [true] });
 
 test('MobileNet geometry from its spec: stride 16, halo 112 (receptive field 219 px, asymmetric TF pads)', () => {
   const g = geometry(mobilenetV1);
