@@ -13,6 +13,11 @@ Also writes small .npy files with numpy (0-d and 1-d, float16/32/64, both byte o
 Writes test/fixtures/votes/{votes.csv, scores.csv, reference.json, *.npy}; CI only reads them.
 
     python3 tools/reference/votes_reference.py
+
+Check mode: recompute the figures of any `deepssim eval votes.csv --out dir` run from the votes file and the
+per-pair metric scores in dir/eval.json, and compare them with what deepssim reported (exit 1 on a mismatch):
+
+    python3 tools/reference/votes_reference.py --check dir/eval.json votes.csv
 """
 import csv
 import json
@@ -56,8 +61,10 @@ def make_study(rng):
 def accuracy(votes, scores):
     credit = []
     for v in votes:
-        sa = scores[(v['reference'], v['a'])]
-        sb = scores[(v['reference'], v['b'])]
+        sa = scores.get((v['reference'], v['a']))
+        sb = scores.get((v['reference'], v['b']))
+        if sa is None or sb is None:
+            continue
         if sa == sb:
             credit.append(0.5)
         else:
@@ -80,7 +87,7 @@ def mean_tau(votes, scores):
                 n[key] += 1
                 won[key] += 1.0 if v['winner'] == side else 0.0
         keys = sorted(n)
-        if len(keys) < 2:
+        if len(keys) < 2 or any(scores.get(k) is None for k in keys):
             continue
         x = [scores[k] for k in keys]
         y = [won[k] / n[k] for k in keys]
@@ -152,5 +159,47 @@ def main():
     print(json.dumps({k: ref[k] for k in ('votes', 'sets', 'pairwiseAccuracy', 'kendallTau', 'setsWithTau', 'ceiling')}))
 
 
+def check(eval_json, votes_csv):
+    """Recompute accuracy, mean tau-b and the ceiling from a votes CSV and eval.json's per-pair scores."""
+    with open(eval_json) as f:
+        doc = json.load(f)
+    base = os.path.dirname(os.path.abspath(votes_csv))
+    with open(votes_csv, newline='', encoding='utf-8-sig') as f:
+        text = f.read()
+    dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=',;\t')
+    rows = list(csv.DictReader(text.splitlines(), dialect=dialect))
+    votes = []
+    for r in rows:
+        r = {k.strip().lower(): (v or '').strip() for k, v in r.items()}
+        path = lambda p: os.path.normpath(p if os.path.isabs(p) else os.path.join(base, p))
+        votes.append({'set': r['set'], 'reference': path(r['reference']), 'a': path(r['a']), 'b': path(r['b']),
+                      'winner': r['winner'].lower()})
+    ok = True
+    c = ceiling(votes)
+    print(f"ceiling: reference {c:.12f}, deepssim {doc['ceiling']:.12f}")
+    ok &= abs(c - doc['ceiling']) < 1e-9
+    for name, m in doc['metrics'].items():
+        if m['pairwiseAccuracy'] is None:
+            print(f'{name}: no scored votes')
+            continue
+        sign = 1.0 if m['higherIsBetter'] else -1.0
+        scores = {}
+        for p in doc['pairs']:
+            v = p['metrics'][name]
+            if isinstance(v, str):
+                v = float(v)
+            scores[(os.path.normpath(p['reference']), os.path.normpath(p['test']))] = None if v is None else sign * v
+        acc = accuracy(votes, scores)
+        tau, _ = mean_tau(votes, scores)
+        print(f"{name}: accuracy reference {acc:.12f}, deepssim {m['pairwiseAccuracy']:.12f}; "
+              f"mean tau-b reference {tau:.12f}, deepssim {m['kendallTau']:.12f}")
+        ok &= abs(acc - m['pairwiseAccuracy']) < 1e-9 and abs(tau - m['kendallTau']) < 1e-9
+    print('agree' if ok else 'MISMATCH')
+    return 0 if ok else 1
+
+
 if __name__ == '__main__':
+    import sys
+    if len(sys.argv) == 4 and sys.argv[1] == '--check':
+        sys.exit(check(sys.argv[2], sys.argv[3]))
     main()
