@@ -29,8 +29,11 @@ const mae = (name: string): FullReferenceMetric => ({
   },
 });
 
+let lastStderr = '';
+
 async function run(args: string[], deps: Parameters<typeof registerRobustnessCommand>[1]): Promise<string> {
   const program = new Command('deepssim').exitOverride();
+  lastStderr = '';
   registerRobustnessCommand(program, deps);
   let out = '';
   const write = process.stdout.write.bind(process.stdout);
@@ -39,7 +42,10 @@ async function run(args: string[], deps: Parameters<typeof registerRobustnessCom
     out += chunk;
     return true;
   }) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string) => {
+    lastStderr += chunk;
+    return true;
+  }) as typeof process.stderr.write;
   try {
     await program.parseAsync(['node', 'deepssim', 'robustness', ...args]);
   } finally {
@@ -75,6 +81,8 @@ test('robustness command: decodes images, builds metrics via deps, writes report
     assert.match(md, /\| scale \| geometric \| 0\.9 factor \| n\/a \| n\/a \|/);
     assert.match(md, /2 image\(s\): a\.png \(40×32\), b\.png \(40×32\)\. Seed 5\./);
     assert.equal((await readdir(outDir)).length, 6);
+    // Not a terminal: no bar, but a heartbeat line (at least the final one) on stderr.
+    if (!process.stderr.isTTY) assert.match(lastStderr, /^robustness: (\d+)\/\1 pairs scored \(last: b\.png /m);
     const json = JSON.parse(await run([...paths, '--metrics', 'mae1', '--transforms', 'rotation', '--out', outDir, '--json'], deps));
     assert.deepEqual(json.transforms.map((t: { name: string }) => t.name), ['rotation']);
     assert.equal(json.rankConsistency.length, 2);

@@ -75,14 +75,20 @@ export function registerRobustnessCommand(program: Command, deps: RobustnessComm
     try {
       for (const name of opts.metrics) metrics.push(await deps.createMetric(name, opts));
       let progress: ReturnType<typeof createProgress> | undefined;
+      let lastBeat = performance.now();
       const result = await runRobustness(images, metrics, {
         transforms: opts.transforms,
         seed: opts.seed,
         outDir: opts.out,
-        onProgress: (done, total) => {
+        onProgress: (done, total, label) => {
           progress ??= opts.progress === false ? { tick() {}, stop() {} } : createProgress(total, 'robustness');
           progress.tick();
           if (done === total) progress.stop();
+          // Without a terminal (CI logs, nohup) there is no bar: a heartbeat line at most every 30 s instead.
+          if (opts.progress !== false && !process.stderr.isTTY && (performance.now() - lastBeat > 30_000 || done === total)) {
+            lastBeat = performance.now();
+            process.stderr.write(`robustness: ${done}/${total} pairs scored (last: ${label})\n`);
+          }
         },
       });
       process.stdout.write(opts.json ? `${toJson(result, 2)}\n` : formatRobustnessMarkdown(result));
