@@ -133,7 +133,7 @@ describe('batch CLI rough edges (built CLI, synthetic VGG16 weights)', () => {
     const bad = await run(['batch', '-', '--weights', W], `reference,test\n${A},${A}\n${A},${join(tmp, 'missing.png')}\n`);
     assert.equal(bad.code, 1);
     assert.ok(!bad.stderr.startsWith('\n'), JSON.stringify(bad.stderr));
-    assert.match(bad.stderr, /^pair 2 \(line 3\): /);
+    assert.match(bad.stderr, /^pair 2 \(line 3\): /m);
   });
 
   test('saliency mode and threshold are recorded per row', async () => {
