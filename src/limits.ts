@@ -76,10 +76,10 @@ export const MAX_MAT_INFLATED_BYTES = 16 * 1024 ** 2;
 export const MAX_MAT_DEPTH = 32;
 
 /** Largest dataset score file read (CSV, TXT, XLSX) (bytes): KADID-10k's dmos.csv is 330 KB, CSIQ's xlsx 400 KB. */
-export const MAX_DATA_FILE_BYTES = 256 * 1024 ** 2;
+export const MAX_DATA_FILE_BYTES = 32 * 1024 ** 2;
 
 /** Largest total inflated size of the parts of an xlsx workbook (bytes). */
-export const MAX_XLSX_INFLATED_BYTES = 256 * 1024 ** 2;
+export const MAX_XLSX_INFLATED_BYTES = 32 * 1024 ** 2;
 
 /** Longest a third-party parser (the xlsx reader) may run before it is abandoned (milliseconds). */
 export const PARSER_TIMEOUT_MS = 15_000;
