@@ -10,7 +10,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateRawSync, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
+import { seededRandom } from '../src/eval/statistics.js';
 import { writeXlsx } from '../test/fixtures/eval/write-xlsx.js';
+import { mutate } from './fuzz.js';
 import { storedZip } from '../tools/stored-zip.js';
 import { global, pickle, reduce, tuple, type PValue } from '../tools/synthetic-weights/pickle-writer.js';
 
@@ -207,6 +209,20 @@ export async function generate(): Promise<HostileCase[]> {
     // Keep the zip's first half only: the entries' data runs past the (missing) central directory.
     const whole = readFileSync(tmp);
     writeFileSync(tmp, whole.subarray(0, Math.floor(whole.length / 2)));
+  }
+  {
+    // The workbook that made read-excel-file's promise never settle (CLI exit 13, no message): input 2421 of the
+    // mutation fuzzer (fuzz/fuzz.ts `mutate`, seed 5) on a minimal CSIQ workbook — stored parts shifted against the
+    // central directory. Reproduced here from the same seeded mutations.
+    const name = 'csiq-unsettled-xlsx';
+    dir(name, { 'src_imgs/1600.png': '' }, 'csiq-dir', 'DATA_INVALID', 'promise never settled (exit 13, no message)');
+    const seedFile = join(HOSTILE_DIR, name, 'csiq.DMOS.xlsx');
+    writeXlsx(seedFile, 'all_by_image', [['image', 'dst_idx', 'dst_type', 'dst_lev', 'dmos_std', 'dmos'], [1600, 1, 'noise', 1, 0.01, 0.06]]);
+    const seed = new Uint8Array(readFileSync(seedFile));
+    const rnd = seededRandom(5);
+    let hostile: Uint8Array = seed;
+    for (let i = 0; i <= 2421; i++) hostile = mutate(seed, [seed], rnd);
+    writeFileSync(seedFile, hostile);
   }
   // 15. BMP: an RLE8 image of 16384×16384 from a 60-byte file (end-of-bitmap at once).
   {
