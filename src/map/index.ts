@@ -1,7 +1,6 @@
 /** Local DeepSSIM maps (platform-neutral): where two images differ. */
 export { localMap, DEFAULT_BORDER, DEFAULT_RADIUS, DEFAULT_STEP, DEFAULT_WINDOW } from './local-map.js';
 export type { FeatureMap, LocalMap, LocalMapGrid, LocalMapOptions, Rect } from './local-map.js';
-export { withFeaturesOutput, FEATURES_OUTPUT } from './graph.js';
 import type { LocalMap } from './local-map.js';
 
 /** What `DeepSSIM.map()` returns: the global score (the metric's variant) and the local map of the reference. */
