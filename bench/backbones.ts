@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mobilenetMacs } from '../src/backbones/mobilenet-v1.js';
 import { vgg16Macs } from '../src/backbones/vgg16.js';
-import { createDeepSSIM } from '../src/deepssim.js';
+import { createDeepSSIM } from '../src/index.js';
 import { ROOT, SHARED } from '../test/support/paths.js';
 import { syntheticWeightFiles } from '../test/support/weights.js';
 import { median, noise, printTable } from './support.js';

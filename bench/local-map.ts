@@ -9,8 +9,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createDeepSSIM } from '../src/deepssim.js';
-import { decodeImage } from '../src/image/decode.js';
+import { createDeepSSIM } from '../src/index.js';
+import { decodeImage } from '../src/index.js';
 import { cropImage, raw } from '../test/support/edits.js';
 
 const WEIGHTS = resolve(import.meta.dirname, '..', '..', 'shared', 'weights', 'mobilenet_v1_0.75_224', 'model.json');

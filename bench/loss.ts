@@ -12,8 +12,8 @@ import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { vgg16 } from '../src/backbones/vgg16.js';
-import { cpuSessionOptions } from '../src/engine/session.js';
-import { createLoss } from '../src/loss/index.js';
+import { cpuSessionOptions } from '../src/node/onnx.js';
+import { createLoss } from '../src/index.js';
 import { buildGramGraph, buildMetricGraph } from '../src/graph/emit.js';
 import { syntheticVgg16Weights } from '../tools/synthetic-weights/generator.js';
 

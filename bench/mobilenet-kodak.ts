@@ -16,8 +16,8 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDeepSSIM, type PreparedImage } from '../src/deepssim.js';
-import { decodeImage } from '../src/image/decode.js';
+import { createDeepSSIM, type PreparedImage } from '../src/index.js';
+import { decodeImage } from '../src/index.js';
 import type { RGBImage } from '../src/image/types.js';
 import { downscale, gaussianBlur, jpeg, rotatePair, shiftCrop } from '../src/eval/transforms.js';
 import { cropWindow } from '../src/eval/transforms/float-image.js';

@@ -12,8 +12,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDeepSSIM, type PreparedImage } from '../src/deepssim.js';
-import { decodeImage } from '../src/image/decode.js';
+import { createDeepSSIM, type PreparedImage } from '../src/index.js';
+import { decodeImage } from '../src/index.js';
 import type { RGBImage } from '../src/image/types.js';
 import { correlationStats } from '../src/eval/statistics.js';
 import { psnrRGB, psnrY } from '../src/metrics/psnr.js';

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDeepSSIM } from '../src/deepssim.js';
+import { createDeepSSIM } from '../src/index.js';
 import type { RawImage } from '../src/image/types.js';
 import { ROOT, SHARED } from '../test/support/paths.js';
 import { printTable } from './support.js';

@@ -5,7 +5,7 @@
  *   npx tsx bench/parity.ts
  */
 import { readFileSync } from 'node:fs';
-import { createDeepSSIM } from '../src/deepssim.js';
+import { createDeepSSIM } from '../src/index.js';
 import { syntheticWeightFiles } from '../test/support/weights.js';
 const fx = JSON.parse(readFileSync('test/fixtures/reference/deepssim-synthetic.json', 'utf8'));
 const w = await syntheticWeightFiles();

@@ -19,8 +19,8 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDeepSSIM, type PreparedImage } from '../src/deepssim.js';
-import { decodeImage } from '../src/image/decode.js';
+import { createDeepSSIM, type PreparedImage } from '../src/index.js';
+import { decodeImage } from '../src/index.js';
 import type { RGBImage } from '../src/image/types.js';
 import { createRng, jpeg, scale, shiftCrop } from '../src/eval/transforms.js';
 import { psnrRGB } from '../src/metrics/psnr.js';

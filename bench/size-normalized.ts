@@ -13,7 +13,7 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDeepSSIM, type PreparedImage, type Variant } from '../src/deepssim.js';
+import { createDeepSSIM, type PreparedImage, type Variant } from '../src/index.js';
 import { ROOT, SHARED } from '../test/support/paths.js';
 import { printTable } from './support.js';
 

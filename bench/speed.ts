@@ -12,7 +12,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { vgg16Macs } from '../src/backbones/vgg16.js';
-import { createDeepSSIM } from '../src/deepssim.js';
+import { createDeepSSIM } from '../src/index.js';
 import { ROOT } from '../test/support/paths.js';
 import { syntheticWeightFiles } from '../test/support/weights.js';
 import { median, noise, printTable } from './support.js';

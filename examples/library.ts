@@ -7,7 +7,7 @@
  * default VGG16 weights (downloaded once on first use, 528 MB, SHA-256 verified).
  */
 import { existsSync } from 'node:fs';
-import { createDeepSSIM, scorePairs } from '../src/index.js';
+import { createDeepSSIM, scorePairs } from 'deepssim';
 
 const mobilenet = '../shared/weights/mobilenet_v1_0.75_224/model.json';
 const options = existsSync(mobilenet) ? { backbone: 'mobilenet_v1_0.75', weights: mobilenet } : {};

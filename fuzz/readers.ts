@@ -12,7 +12,7 @@ import { readNpyFloats } from '../src/eval/npy.js';
 import { readPairsFile } from '../src/eval/pairs-csv.js';
 import { loadTid } from '../src/eval/datasets/tid2013.js';
 import { decodeBmp } from '../src/image/bmp.js';
-import { decodeImage } from '../src/image/decode.js';
+import { decodeImage } from '../src/index.js';
 import { readTfjsLayersModel, readWeightsFile } from '../src/node/read-weights-file.js';
 import { unpickle } from '../src/weights/pickle.js';
 import { torchGlobals, torchPersistentLoader } from '../src/weights/torch-globals.js';

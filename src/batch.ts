@@ -1,13 +1,14 @@
 /**
  * Many pairs through one metric: each distinct reference is computed once (bounded cache), and the next test
- * image is decoded while the current one runs through the network.
+ * image is decoded while the current one runs through the network. Platform-neutral: locations are handed to the
+ * metric's platform as they are (the Node entry's `scorePairs` first resolves them against `baseDir`).
  */
-import { resolve } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import type { DeepSSIM, PreparedImage } from './deepssim.js';
-import { DeepSSIMError } from './errors.js';
-import { decodeImage } from './image/decode.js';
+import { DeepSSIMError, UsageError } from './errors.js';
 import type { ImageInput, RGBImage } from './image/types.js';
+import type { ProgressEvent } from './platform.js';
+import { checkFunction, checkInteger, checkOptionsObject, checkString } from './validate.js';
 
 export interface PairInput {
   reference: string;
@@ -22,14 +23,38 @@ export interface PairResult<P extends PairInput = PairInput> {
   index: number;
   /** The score, or undefined when `error` is set. */
   score?: number;
+  /** The error's one-line message, when this pair failed. */
   error?: string;
+  /** The error's stable code (see the error table), when this pair failed. */
+  code?: DeepSSIMError['code'];
 }
 
 export interface BatchOptions {
-  /** Resolve relative paths against this folder (default: the current directory). */
+  /** Resolve relative paths against this folder (Node; default: the current directory). */
   baseDir?: string;
   /** How many prepared references to keep (each holds a C×C float64 Gram matrix: 2 MB for VGG16). Default 256. */
   referenceCacheSize?: number;
+  /** Receives `{ kind: 'pairs', done, total }` after each pair. */
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+/** Options of the neutral core (the platform entry maps `baseDir` to `resolveLocation`). */
+export interface CoreBatchOptions extends Omit<BatchOptions, 'baseDir'> {
+  /** Turn a pair's location into what the platform reads (default: unchanged). */
+  resolveLocation?: (location: string) => string;
+}
+
+/** Validate scorePairs' arguments once (shared by the platform entries). */
+export function checkBatchArguments(metric: unknown, pairs: unknown, options: BatchOptions | undefined): BatchOptions {
+  if (typeof metric !== 'object' || metric === null || typeof (metric as DeepSSIM).prepare !== 'function') {
+    throw new UsageError('scorePairs: the first argument must be a DeepSSIM metric (from createDeepSSIM)', { option: 'metric' });
+  }
+  if (!Array.isArray(pairs)) throw new UsageError('scorePairs: pairs must be an array of { reference, test }', { option: 'pairs' });
+  const o = checkOptionsObject(options);
+  checkString('baseDir', o.baseDir);
+  checkInteger('referenceCacheSize', o.referenceCacheSize, 1);
+  checkFunction('onProgress', o.onProgress);
+  return o;
 }
 
 type Decoded = Promise<RGBImage>;
@@ -39,15 +64,14 @@ function asInput(img: RGBImage): ImageInput {
 }
 
 /** Score pairs in order; yields one result per pair, errors reported per pair rather than thrown. */
-export async function* scorePairs<P extends PairInput>(
+export async function* scorePairsCore<P extends PairInput>(
   metric: DeepSSIM,
   pairs: readonly P[],
-  options: BatchOptions = {},
+  options: CoreBatchOptions = {},
 ): AsyncGenerator<PairResult<P>> {
-  const base = options.baseDir ?? process.cwd();
   const cap = options.referenceCacheSize ?? 256;
   const refs = new LRUCache<string, Promise<PreparedImage>>({ max: Math.max(1, cap) });
-  const path = (p: string) => resolve(base, p);
+  const path = options.resolveLocation ?? ((p: string) => p);
   const refKey = (p: P) => `${path(p.reference)}\u0000${p.referenceSaliency ? path(p.referenceSaliency) : ''}`;
 
   const prepareRef = (p: P): Promise<PreparedImage> => {
@@ -63,7 +87,7 @@ export async function* scorePairs<P extends PairInput>(
   // Decode one test ahead: sharp decodes on libuv's pool while ONNX Runtime runs the current image.
   const decodeTest = (i: number): Decoded | undefined => {
     if (i >= pairs.length) return undefined;
-    const d = decodeImage(path(pairs[i].test));
+    const d = metric.decode(path(pairs[i].test));
     d.catch(() => undefined); // handled when awaited
     return d;
   };
@@ -79,10 +103,13 @@ export async function* scorePairs<P extends PairInput>(
         { saliencyMap: pair.testSaliency && path(pair.testSaliency) },
         `test ${pair.test}`,
       );
-      yield { pair, index: i, score: metric.compare(ref, test) };
+      const score = metric.compare(ref, test);
+      options.onProgress?.({ kind: 'pairs', done: i + 1, total: pairs.length });
+      yield { pair, index: i, score };
     } catch (err) {
       if (!(err instanceof DeepSSIMError)) throw err;
-      yield { pair, index: i, error: err.message };
+      options.onProgress?.({ kind: 'pairs', done: i + 1, total: pairs.length });
+      yield { pair, index: i, error: err.message, code: err.code };
     }
   }
 }

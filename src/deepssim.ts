@@ -4,17 +4,14 @@
  * Score direction and range: higher is better; 1 for identical images. The full variant is a mean of SSIM-like
  * terms and lies in [-1, 1] in principle (in practice ≥ 0 for natural images with ReLU features); Lite likewise.
  */
-import { availableParallelism } from 'node:os';
 import { getBackbone } from './backbones/registry.js';
 import { buildMetricGraph } from './graph/emit.js';
 import { geometry, type BackboneGeometry } from './graph/geometry.js';
 import type { BackboneSpec } from './graph/spec.js';
-import { loadBackboneWeights } from './node/backbone-weights.js';
 import { GramEngine, GraphSession } from './engine/session.js';
 import { ComputeError, UsageError, ImageError } from './errors.js';
-import type { WeightsProgress } from './node/weights-store.js';
+import type { Platform, ProgressEvent, SaliencyRunner } from './platform.js';
 import { computeGram, type TilingOptions } from './features.js';
-import { decodeImage } from './image/decode.js';
 import type { ImageInput, RGBImage } from './image/types.js';
 import { blockGramSimilarity, liteGramSimilarity, normalizedBlockGramSimilarity } from './statistic/gram-ssim.js';
 import type { LocalMapOptions, LocalMapResult } from './map/index.js';
@@ -28,6 +25,9 @@ export const VARIANTS: readonly Variant[] = ['full', 'lite', 'full-normalized'];
 
 /** How the saliency-calibrated variant gets each image's mask. */
 export type SaliencyMode = 'none' | 'gbvs';
+export const SALIENCY_MODES: readonly SaliencyMode[] = ['none', 'gbvs'];
+/** The backbone used when none is named (the published configuration). */
+export const DEFAULT_BACKBONE = 'vgg16';
 
 export interface DeepSSIMOptions extends TilingOptions {
   /** `full` (4×4 blocks of the Gram matrix, the published metric) or `lite` (normalised Gram, one window). */
@@ -53,7 +53,7 @@ export interface DeepSSIMOptions extends TilingOptions {
   /** Receives progress messages (weights download, cache); silent by default. */
   log?: (message: string) => void;
   /** Weights download progress (bytes done / total); silent by default. */
-  onProgress?: (progress: WeightsProgress) => void;
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 /** An image whose features are computed: reuse it to score many tests against one reference. */
@@ -115,12 +115,13 @@ export class DeepSSIM {
   private maskedEngine?: Promise<GramEngine>;
   private featureEngine?: Promise<GramEngine>;
   private pairDotsSession?: Promise<GraphSession>;
-  private gbvsThread?: import('./saliency/gbvs-thread.js').GbvsThread;
+  private saliencyRunner?: SaliencyRunner;
   private disposed = false;
 
   private readonly backbone: BackboneGeometry;
 
   private constructor(
+    private readonly platform: Platform,
     private readonly spec: BackboneSpec,
     private readonly engine: GramEngine,
     private readonly weights: import('./weights/types.js').WeightMap,
@@ -136,7 +137,7 @@ export class DeepSSIM {
   }
 
   /** Load weights, build the graph and create the ONNX Runtime session (once; reuse the metric). */
-  static async create(options: DeepSSIMOptions = {}): Promise<DeepSSIM> {
+  static async createWith(platform: Platform, options: DeepSSIMOptions = {}): Promise<DeepSSIM> {
     checkOptions(options);
     const entry = getBackbone(options.backbone ?? 'vgg16');
     const spec = entry.spec;
@@ -147,12 +148,12 @@ export class DeepSSIM {
     if (typeof options.tile === 'number' && options.tile < stride) {
       throw new UsageError(`tile must be false or an integer ≥ ${stride} (the ${spec.name} stride, in pixels), got ${options.tile}`, { code: 'INVALID_OPTION', option: 'tile' });
     }
-    const loaded = await loadBackboneWeights(entry, { weights: options.weights, download: options.download, log: options.log, onProgress: options.onProgress });
+    const loaded = await platform.loadWeights(entry, { weights: options.weights, download: options.download, log: options.log, onProgress: options.onProgress });
     const weights = loaded.weights;
-    const engine = await GramEngine.create(buildMetricGraph(spec, weights), spec.channels, false, {
-      threads: options.threads ?? availableParallelism(),
+    const engine = await GramEngine.create(platform.onnx, buildMetricGraph(spec, weights), spec.channels, false, {
+      threads: options.threads ?? platform.defaultThreads(),
     });
-    return new DeepSSIM(spec, engine, weights, loaded, options);
+    return new DeepSSIM(platform, spec, engine, weights, loaded, options);
   }
 
   private async engineWithMask(): Promise<GramEngine> {
@@ -160,10 +161,11 @@ export class DeepSSIM {
       throw new UsageError(`backbone '${this.spec.name}' does not support saliency calibration`, { code: 'UNSUPPORTED', option: 'saliency' });
     }
     this.maskedEngine ??= GramEngine.create(
+      this.platform.onnx,
       buildMetricGraph(this.spec, this.weights, { mask: true }),
       this.backbone.channels,
       true,
-      { threads: this.options.threads ?? availableParallelism() },
+      { threads: this.options.threads ?? this.platform.defaultThreads() },
     );
     return this.maskedEngine;
   }
@@ -177,7 +179,7 @@ export class DeepSSIM {
 
   /** Binary mask plane from a saliency map image (first channel > threshold·255). */
   private async maskFromMap(map: ImageInput, img: RGBImage, what: string): Promise<Float32Array> {
-    const m = await decodeImage(map);
+    const m = await this.platform.decode(map);
     if (m.width !== img.width || m.height !== img.height) {
       throw new ImageError(`saliency map for ${what} is ${m.width}×${m.height}, the image is ${img.width}×${img.height}`);
     }
@@ -190,16 +192,20 @@ export class DeepSSIM {
   private async gbvsMask(img: RGBImage, onWorker: boolean): Promise<Float32Array> {
     const { gbvs, saliencyToMask } = await import('./saliency/gbvs.js');
     let map;
-    if (onWorker) {
-      const { GbvsThread } = await import('./saliency/gbvs-thread.js');
-      this.gbvsThread ??= new GbvsThread();
-      map = await this.gbvsThread.compute(img);
+    if (onWorker && this.platform.createSaliencyRunner) {
+      this.saliencyRunner ??= this.platform.createSaliencyRunner();
+      map = await this.saliencyRunner.compute(img);
     } else {
       // gbvs() is synchronous: let pending work (e.g. the other image's map being handed to the worker) go first.
-      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 0));
       map = gbvs(img);
     }
     return Float32Array.from(saliencyToMask(map, this.options.saliencyThreshold));
+  }
+
+  /** Decode an input with this metric's platform (paths, URLs, bytes or raw pixels → 8-bit RGB). */
+  decode(input: ImageInput): Promise<RGBImage> {
+    return this.platform.decode(input);
   }
 
   /** Decode an image and compute its Gram matrix. */
@@ -209,7 +215,7 @@ export class DeepSSIM {
 
   private async prepareImage(input: ImageInput, options: PrepareOptions, what: string, saliencyOnWorker: boolean): Promise<PreparedImage> {
     if (this.disposed) throw new UsageError('this DeepSSIM instance has been disposed');
-    const img = await decodeImage(input);
+    const img = await this.platform.decode(input);
     this.checkSize(img, typeof input === 'string' ? `${what} ${input}` : what);
     let mask: Float32Array | undefined;
     if (options.saliencyMap !== undefined) mask = await this.maskFromMap(options.saliencyMap, img, what);
@@ -269,13 +275,13 @@ export class DeepSSIM {
       throw new UsageError('local maps do not use saliency calibration; create the metric with saliency none', { code: 'UNSUPPORTED', option: 'saliency' });
     }
     const { localMap, buildPairDotsGraph, runnerPairDots } = await import('./map/index.js');
-    const threads = this.options.threads ?? availableParallelism();
-    this.featureEngine ??= GramEngine.create(buildMetricGraph(this.spec, this.weights, { features: true }), this.spec.channels, false, { threads });
-    this.pairDotsSession ??= GraphSession.create(buildPairDotsGraph(), { threads });
+    const threads = this.options.threads ?? this.platform.defaultThreads();
+    this.featureEngine ??= GramEngine.create(this.platform.onnx, buildMetricGraph(this.spec, this.weights, { features: true }), this.spec.channels, false, { threads });
+    this.pairDotsSession ??= GraphSession.create(this.platform.onnx, buildPairDotsGraph(), { threads });
     const engine = await this.featureEngine;
     const pairDots = runnerPairDots(await this.pairDotsSession);
     const features = async (input: ImageInput, what: string) => {
-      const img = await decodeImage(input);
+      const img = await this.platform.decode(input);
       this.checkSize(img, typeof input === 'string' ? `${what} ${input}` : what);
       const r = await computeGram(engine, this.backbone, img, { tile: this.options.tile });
       return { img, r };
@@ -317,11 +323,15 @@ export class DeepSSIM {
     if (this.featureEngine) await (await this.featureEngine).dispose();
     if (this.pairDotsSession) await (await this.pairDotsSession).dispose();
     if (this.maskedEngine) await (await this.maskedEngine).dispose();
-    await this.gbvsThread?.terminate();
+    await this.saliencyRunner?.terminate();
   }
 }
 
 /** Create a DeepSSIM metric (loads weights and builds the inference session once). */
-export function createDeepSSIM(options: DeepSSIMOptions = {}): Promise<DeepSSIM> {
-  return DeepSSIM.create(options);
+/**
+ * Create a DeepSSIM metric on a given platform (loads weights and builds the inference session once). The main
+ * entry's `createDeepSSIM(options)` is this with the Node platform.
+ */
+export function createDeepSSIMWith(platform: Platform, options: DeepSSIMOptions = {}): Promise<DeepSSIM> {
+  return DeepSSIM.createWith(platform, options);
 }

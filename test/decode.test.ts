@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BMP_MAX_PIXELS, decodeBmp } from '../src/image/bmp.js';
-import { decodeImage } from '../src/image/decode.js';
+import { decodeImage } from '../src/index.js';
 import { DeepSSIMError, ImageError, UsageError } from '../src/errors.js';
 import type { RGBImage } from '../src/image/types.js';
 

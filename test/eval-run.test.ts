@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import sharp from 'sharp';
 import { registerEvalCommand } from '../src/cli/commands/eval.js';
 import { loadDataset } from '../src/eval/datasets/index.js';
-import { decodeImage as decodeImageFile } from '../src/image/decode.js';
+import { decodeImage as decodeImageFile } from '../src/index.js';
 import { writeReport } from '../src/eval/report.js';
 import { evaluate } from '../src/eval/run.js';
 import { ImageError } from '../src/errors.js';

@@ -17,7 +17,7 @@ import { readNpyFloats } from '../src/eval/npy.js';
 import { parseCsvTable } from '../src/eval/pairs-csv.js';
 import { evaluateVotes } from '../src/eval/votes-run.js';
 import { loadBapps, votesCeiling, votesFromTable, votesStatistics, type Vote, type VotesData } from '../src/eval/votes.js';
-import { decodeImage } from '../src/image/decode.js';
+import { decodeImage } from '../src/index.js';
 import type { RGBImage } from '../src/image/types.js';
 import type { FullReferenceMetric } from '../src/metrics/types.js';
 import { fixture } from './support/paths.js';

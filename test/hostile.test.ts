@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DataError } from '../src/errors.js';
 import { readWeightsFile } from '../src/node/read-weights-file.js';
-import { writeFileAtomic } from '../src/util/atomic-write.js';
+import { writeFileAtomic } from '../src/node/atomic-write.js';
 import { runJobs } from '../fuzz/harness.js';
 import type { HostileCase } from '../fuzz/hostile-fixtures.js';
 import { fixture } from './support/paths.js';

@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { createDeepSSIM, type DeepSSIM } from '../src/deepssim.js';
+import { createDeepSSIM, decodeImage, type DeepSSIM } from '../src/index.js';
 import { GraphSession } from '../src/engine/session.js';
+import { nodeOnnx } from '../src/node/onnx.js';
 import { UsageError } from '../src/errors.js';
-import { decodeImage } from '../src/image/decode.js';
 import type { RGBImage } from '../src/image/types.js';
 import { buildPairDotsGraph, jsPairDots, localMap, runnerPairDots, type FeatureMap, type LocalMap } from '../src/map/index.js';
 import { liteGramSimilarity } from '../src/statistic/gram-ssim.js';
@@ -124,7 +124,7 @@ describe('local map: computation (synthetic features)', () => {
   });
 
   test('the ONNX pair-product graph gives the JavaScript reference’s products', async () => {
-    const session = await GraphSession.create(buildPairDotsGraph(), { threads: 1 });
+    const session = await GraphSession.create(nodeOnnx, buildPairDotsGraph(), { threads: 1 });
     try {
       const a = randomFeatures(32, 7, 9, 11);
       const b = randomFeatures(32, 7, 9, 12);

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createDeepSSIM } from '../src/deepssim.js';
+import { createDeepSSIM } from '../src/index.js';
 import type { RawImage } from '../src/image/types.js';
-import { createLoss } from '../src/loss/index.js';
+import { createLoss } from '../src/index.js';
 import { SHARED, SHARED_SKIP } from './support/paths.js';
 
 const WEIGHTS = join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');

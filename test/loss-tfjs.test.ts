@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core's Node bundle registers no op gradients; tfjs-layers (like the umbrella @tensorflow/tfjs) does.
 import '@tensorflow/tfjs-layers';
-import { createLoss, type DeepSSIMLoss } from '../src/loss/index.js';
+import { createLoss, type DeepSSIMLoss } from '../src/index.js';
 import { deepssimLossTf, deepssimStep } from '../src/tfjs/index.js';
 import { syntheticVgg16Weights } from '../tools/synthetic-weights/generator.js';
 

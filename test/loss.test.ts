@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { UsageError } from '../src/errors.js';
-import { createLoss, type DeepSSIMLoss, type ImageBatch } from '../src/loss/index.js';
+import { ImageError, UsageError } from '../src/errors.js';
+import { createLoss, type DeepSSIMLoss, type ImageBatch } from '../src/index.js';
 import { syntheticVgg16Weights } from '../tools/synthetic-weights/generator.js';
 import { fixture } from './support/paths.js';
 
@@ -195,7 +195,7 @@ describe('batching and the reference cache', () => {
     const t = batchOf(c, 'test');
     await assert.rejects(loss.valueAndGrad({ data: t.data, shape: [2, 3, 48, 63] }, t), UsageError);
     await assert.rejects(loss.valueAndGrad({ data: new Float32Array(4 * 15 * 15), shape: [1, 4, 15, 15] } as never, t), UsageError);
-    await assert.rejects(loss.valueAndGrad({ data: new Float32Array(3 * 15 * 15), shape: [1, 3, 15, 15] }, t), UsageError);
+    await assert.rejects(loss.valueAndGrad({ data: new Float32Array(3 * 15 * 15), shape: [1, 3, 15, 15] }, t), ImageError);
     await assert.rejects(loss.valueAndGrad(t, t, { wrtReference: true }).then(() => loss.valueAndGrad(t, slice(t, 0), { wrtReference: true })), UsageError);
     await assert.rejects(createLoss({ variant: 'medium' as never }), UsageError);
   });

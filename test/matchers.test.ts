@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { decodeImage } from '../src/image/decode.js';
+import { decodeImage } from '../src/index.js';
 import type { RGBImage } from '../src/image/types.js';
 import { configureDeepSSIM, disposeDeepSSIM, matcherMetric } from '../src/matchers/core.js';
 import { deepssimMatchers } from '../src/matchers/expect.js';

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { decodeImage as decodeImageFile } from '../src/image/decode.js';
+import { decodeImage as decodeImageFile } from '../src/index.js';
 import type { RGBImage } from '../src/image/types.js';
 import { rgb2gray, rgb2y } from '../src/metrics/color.js';
 import { msssim, msssimDetail } from '../src/metrics/ms-ssim.js';

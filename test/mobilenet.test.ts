@@ -21,8 +21,7 @@ import { MOBILENET_FEATURE_LAYER, mobilenetV1 } from '../src/backbones/mobilenet
 import { emitForward } from '../src/graph/emit.js';
 import { featureSize } from '../src/graph/geometry.js';
 import type { LayerSpec } from '../src/graph/spec.js';
-import { createDeepSSIM } from '../src/deepssim.js';
-import { decodeImage } from '../src/image/decode.js';
+import { createDeepSSIM, decodeImage } from '../src/index.js';
 import type { RGBImage } from '../src/image/types.js';
 import { GraphBuilder } from '../src/onnx/builder.js';
 import { readTfjsLayersModel } from '../src/node/read-weights-file.js';

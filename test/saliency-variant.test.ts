@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createDeepSSIM, type DeepSSIM } from '../src/deepssim.js';
-import { decodeImage } from '../src/image/decode.js';
+import { createDeepSSIM, type DeepSSIM } from '../src/index.js';
+import { decodeImage } from '../src/index.js';
 import type { RawImage } from '../src/image/types.js';
 import { gbvs, quantizeSaliency } from '../src/saliency/gbvs.js';
 import { runCli } from './support/cli.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { mobilenetV1 } from '../src/backbones/mobilenet-v1.js';
-import { createDeepSSIM, type DeepSSIM, type PreparedImage } from '../src/deepssim.js';
+import { createDeepSSIM, type DeepSSIM, type PreparedImage } from '../src/index.js';
 import { expectedShapes, geometry } from '../src/graph/geometry.js';
 import type { RawImage } from '../src/image/types.js';
 import { blockGramSimilarity, liteGramSimilarity } from '../src/statistic/gram-ssim.js';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createDeepSSIM, type DeepSSIM } from '../src/deepssim.js';
+import { createDeepSSIM, type DeepSSIM } from '../src/index.js';
 import { planTile } from '../src/features.js';
 import type { RawImage } from '../src/image/types.js';
 import { blockGramSimilarity, liteGramSimilarity } from '../src/statistic/gram-ssim.js';

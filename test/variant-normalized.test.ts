@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { VARIANTS } from '../src/deepssim.js';
+import { VARIANTS } from '../src/index.js';
 import { DEEPSSIM_METRIC_NAMES } from '../src/metrics/deepssim-metric.js';
 import { metricNames } from '../src/metrics/registry.js';
 import { blockGramSimilarity, normalizedBlockGramSimilarity } from '../src/statistic/gram-ssim.js';
@@ -59,7 +59,7 @@ test('robustness catalogue: resize makes real size changes (0.75, 1.5, 0.5, 2×;
 });
 
 test('DeepSSIM: variant full-normalized through the metric (synthetic VGG16 weights): identical → 1, compare() by name', async () => {
-  const { createDeepSSIM } = await import('../src/deepssim.js');
+  const { createDeepSSIM } = await import('../src/index.js');
   const { syntheticWeightFiles } = await import('./support/weights.js');
   const { fixture } = await import('./support/paths.js');
   const W = (await syntheticWeightFiles()).safetensors;

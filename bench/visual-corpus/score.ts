@@ -16,7 +16,7 @@ import { compare as odiff } from 'odiff-bin';
 import pixelmatch from 'pixelmatch';
 import sharp from 'sharp';
 import { ssim } from 'ssim.js';
-import { createDeepSSIM } from '../../src/deepssim.js';
+import { createDeepSSIM } from '../../src/index.js';
 import type { CorpusPair } from './generate.js';
 
 const WEIGHTS = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'weights', 'mobilenet_v1_0.75_224', 'model.json');

@@ -19,10 +19,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // Side effect only: registers the op gradients that tfjs-core's Node bundle lacks.
 import '@tensorflow/tfjs-layers';
-import { createDeepSSIM } from '../../src/deepssim.js';
-import { decodeImage } from '../../src/image/decode.js';
+import { createDeepSSIM } from 'deepssim';
+import { decodeImage } from 'deepssim';
 import type { RGBImage } from '../../src/image/types.js';
-import { createLoss } from '../../src/loss/index.js';
+import { createLoss } from 'deepssim';
 import { psnrRGB } from '../../src/metrics/psnr.js';
 import { ssim } from '../../src/metrics/ssim.js';
 import { deepssimStep } from '../../src/tfjs/index.js';

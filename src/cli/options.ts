@@ -3,6 +3,8 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { VARIANTS, type DeepSSIMOptions, type SaliencyMode, type Variant } from '../deepssim.js';
+import type { WeightsProgress } from '../node/weights-api.js';
+import type { ProgressEvent } from '../platform.js';
 import { progressRenderer } from './commands/weights.js';
 
 export function parseNumber(what: string, check: (v: number) => boolean, rule: string) {
@@ -44,6 +46,13 @@ export function addMetricOptions(cmd: Command): Command {
     .option('--no-download', 'never download weights; fail with instructions instead');
 }
 
+/** Route the library's download events to a weights-progress renderer (other events are rendered by each command). */
+function downloadProgress(render: (p: WeightsProgress) => void): (event: ProgressEvent) => void {
+  return (event) => {
+    if (event.kind === 'download') render(event);
+  };
+}
+
 export function metricOptions(o: MetricCliOptions): DeepSSIMOptions {
   return {
     variant: o.variant,
@@ -56,6 +65,6 @@ export function metricOptions(o: MetricCliOptions): DeepSSIMOptions {
     saliencyThreshold: o.saliencyThreshold,
     download: o.download,
     log: (m: string) => process.stderr.write(`${m}\n`),
-    onProgress: progressRenderer().onProgress,
+    onProgress: downloadProgress(progressRenderer().onProgress),
   };
 }

@@ -1,5 +1,9 @@
-import { availableParallelism } from 'node:os';
-import * as ort from 'onnxruntime-node';
+/**
+ * The inference engine that turns pixels into Gram matrices, on any platform: the platform supplies the ONNX Runtime
+ * flavour (src/platform.ts); this module only feeds tensors and reads results.
+ */
+import { ComputeError } from '../errors.js';
+import type { InferenceSession, OnnxRuntime, Tensor } from '../platform.js';
 
 /** Features of one image (or one tile of it): the unnormalised Gram matrix and the feature-map size it sums over. */
 export interface GramResult {
@@ -13,26 +17,11 @@ export interface GramResult {
 }
 
 export interface EngineOptions {
-  /** Intra-op threads; defaults to the machine's available parallelism. */
-  threads?: number;
+  /** Intra-op threads. */
+  threads: number;
 }
 
 const ALL = 2 ** 62;
-
-/** The ONNX Runtime settings every session of the project uses (metric, loss, benchmarks). */
-export function cpuSessionOptions(threads: number = availableParallelism()): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    // Without the arena, freed activations go back to the OS, so peak RSS follows the largest live set
-    // (measured: 4K tiled 1.3 GB → 0.82 GB), not the arena's power-of-two growth across tile shapes.
-    enableCpuMemArena: false,
-    enableMemPattern: true,
-  };
-}
 
 /**
  * The ONNX Runtime session that turns pixels into Gram matrices. Created once per metric; inputs of any size
@@ -54,15 +43,20 @@ export class GramEngine {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly onnx: OnnxRuntime,
+    private readonly session: InferenceSession,
     readonly channels: number,
     readonly hasMask: boolean,
   ) {}
 
-  static async create(model: Uint8Array, channels: number, hasMask: boolean, options: EngineOptions = {}): Promise<GramEngine> {
-    const threads = options.threads ?? availableParallelism();
-    const session = await ort.InferenceSession.create(model, cpuSessionOptions(threads));
-    return new GramEngine(session, channels, hasMask);
+  static async create(onnx: OnnxRuntime, model: Uint8Array, channels: number, hasMask: boolean, options: EngineOptions): Promise<GramEngine> {
+    let session: InferenceSession;
+    try {
+      session = await onnx.createSession(model, { threads: options.threads });
+    } catch (err) {
+      throw new ComputeError(`the inference backend could not load the graph: ${(err as Error).message}`, { code: 'BACKEND_FAILED', cause: err });
+    }
+    return new GramEngine(onnx, session, channels, hasMask);
   }
 
   /**
@@ -75,13 +69,14 @@ export class GramEngine {
     width: number,
     options: { crop?: readonly [number, number, number, number]; mask?: Float32Array } = {},
   ): Promise<GramResult> {
-    const feeds: Record<string, ort.Tensor> = {
-      pixels: new ort.Tensor('float32', chw, [1, 3, height, width]),
-      crop: new ort.Tensor('int64', BigInt64Array.from((options.crop ?? [0, ALL, 0, ALL]).map((v) => BigInt(v))), [4]),
+    const feeds: Record<string, Tensor> = {
+      pixels: this.onnx.tensor('float32', chw, [1, 3, height, width]),
+      crop: this.onnx.tensor('int64', BigInt64Array.from((options.crop ?? [0, ALL, 0, ALL]).map((v) => BigInt(v))), [4]),
     };
     if (this.hasMask) {
-      if (!options.mask) throw new Error('this engine was built for saliency masks: pass options.mask');
-      feeds.mask = new ort.Tensor('float32', options.mask, [1, 1, height, width]);
+      // Internal invariant (the metric always passes a mask to a masked engine), not something a caller can cause.
+      if (!options.mask) throw new ComputeError('this engine was built for saliency masks: pass options.mask');
+      feeds.mask = this.onnx.tensor('float32', options.mask, [1, 1, height, width]);
     }
     const run = this.queue.then(async () => {
       const t0 = performance.now();
@@ -112,17 +107,28 @@ export class GramEngine {
 export class GraphSession {
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(
+    private readonly onnx: OnnxRuntime,
+    private readonly session: InferenceSession,
+  ) {}
 
-  static async create(model: Uint8Array, options: EngineOptions = {}): Promise<GraphSession> {
-    return new GraphSession(await ort.InferenceSession.create(model, cpuSessionOptions(options.threads ?? availableParallelism())));
+  static async create(onnx: OnnxRuntime, model: Uint8Array, options: EngineOptions): Promise<GraphSession> {
+    let session: InferenceSession;
+    try {
+      session = await onnx.createSession(model, { threads: options.threads });
+    } catch (err) {
+      throw new ComputeError(`the inference backend could not load the graph: ${(err as Error).message}`, { code: 'BACKEND_FAILED', cause: err });
+    }
+    return new GraphSession(onnx, session);
   }
 
   async run(
     feeds: Record<string, { type: 'float32' | 'int64'; data: Float32Array | BigInt64Array; dims: readonly number[] }>,
   ): Promise<Record<string, Float32Array>> {
-    const tensors: Record<string, ort.Tensor> = {};
-    for (const [name, f] of Object.entries(feeds)) tensors[name] = new ort.Tensor(f.type, f.data, f.dims);
+    const tensors: Record<string, Tensor> = {};
+    for (const [name, f] of Object.entries(feeds)) {
+      tensors[name] = f.type === 'float32' ? this.onnx.tensor('float32', f.data as Float32Array, f.dims) : this.onnx.tensor('int64', f.data as BigInt64Array, f.dims);
+    }
     const run = this.queue.then(() => this.session.run(tensors));
     this.queue = run.catch(() => undefined);
     const out = await run;

@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../node/atomic-write.js';
 import { toJson } from '../util/json.js';
 import { renderChart } from './plot.js';
 import type { Evaluation, MetricEvaluation } from './run.js';

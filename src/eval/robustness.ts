@@ -12,7 +12,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { RGBImage } from '../image/types.js';
 import type { FullReferenceMetric } from '../metrics/types.js';
 import { DeepSSIMError, UsageError } from '../errors.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../node/atomic-write.js';
 import { toJson } from '../util/json.js';
 import { renderChart } from './plot.js';
 import { TRANSFORMS, mixSeed, type TransformKind, type TransformSpec } from './transforms.js';

@@ -8,7 +8,7 @@ import { DeepSSIMError } from '../errors.js';
 import type { RGBImage } from '../image/types.js';
 import type { FullReferenceMetric } from '../metrics/types.js';
 import type { Manifest } from './datasets/types.js';
-import { decodeImage } from '../image/decode.js';
+import { decodeImage } from '../node/decode.js';
 import { LRUCache } from 'lru-cache';
 import { correlationStats, perTypeStats, type CorrelationStats, type TypeStats } from './statistics.js';
 

@@ -15,7 +15,10 @@ import {
   subpixelShift,
   translate,
 } from './transforms/geometric.js';
-import { gaussianBlur, gaussianNoise, jpeg } from './transforms/photometric.js';
+import { ImageError, UsageError } from '../errors.js';
+import { jpegRoundTrip } from '../node/decode.js';
+import { checkImage } from './transforms/float-image.js';
+import { gaussianBlur, gaussianNoise } from './transforms/photometric.js';
 import type { TransformSpec, TransformedPair } from './transforms/types.js';
 
 export type { TransformKind, TransformSpec, TransformedPair } from './transforms/types.js';
@@ -34,7 +37,29 @@ export {
   subpixelShift,
   translate,
 } from './transforms/geometric.js';
-export { gaussianBlur, gaussianNoise, jpeg, type JpegOptions } from './transforms/photometric.js';
+export { gaussianBlur, gaussianNoise } from './transforms/photometric.js';
+
+export interface JpegOptions {
+  chromaSubsampling?: '4:2:0' | '4:4:4';
+}
+
+/**
+ * JPEG round trip at quality q (1..100): sharp/libjpeg-turbo baseline encoder, mozjpeg OFF (plain libjpeg
+ * quantisation tables scaled by quality), 4:2:0 chroma subsampling by default, decoded back with sharp; same size.
+ * (Here, not in transforms/photometric.ts, because it needs the Node codec.)
+ */
+export async function jpeg(img: RGBImage, quality: number, options: JpegOptions = {}): Promise<RGBImage> {
+  checkImage(img);
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
+    throw new UsageError(`JPEG quality must be an integer in 1..100, got ${quality}`);
+  }
+  try {
+    return await jpegRoundTrip(img, quality, options.chromaSubsampling ?? '4:2:0');
+  } catch (err) {
+    if (err instanceof ImageError) throw err;
+    throw new ImageError(`JPEG round trip failed: ${(err as Error).message}`, { cause: err });
+  }
+}
 export { createRng, mixSeed, type Rng } from './transforms/random.js';
 
 /** Smoothing scale (px) of the elastic displacement field used by the catalogue. */

@@ -13,5 +13,8 @@ export interface RawImage {
   readonly channels: 1 | 2 | 3 | 4;
 }
 
-/** Anything the library accepts as an image: a file path, encoded bytes, or raw pixels. */
-export type ImageInput = string | Buffer | Uint8Array | RawImage;
+/**
+ * Anything the library accepts as an image: a location (a file path or a `file:` URL on Node; what the platform can
+ * read elsewhere), encoded bytes (a Node Buffer is a Uint8Array), or raw pixels.
+ */
+export type ImageInput = string | URL | Uint8Array | RawImage;

@@ -1,2 +1,2 @@
-export { createLoss, DeepSSIMLoss } from './loss.js';
+export { createLossWith, DeepSSIMLoss } from './loss.js';
 export type { ImageBatch, LossOptions, LossResult, LossVariant, ValueAndGradOptions } from './loss.js';

@@ -6,16 +6,13 @@
  *   const { value, grad } = await loss.valueAndGrad(test, reference); // NCHW float32 in [0,1]
  *   await loss.dispose();
  */
-import { availableParallelism } from 'node:os';
-import * as ort from 'onnxruntime-node';
 import { getBackbone } from '../backbones/registry.js';
-import { cpuSessionOptions } from '../engine/session.js';
+import type { InferenceSession, Platform, Tensor } from '../platform.js';
 import { UsageError } from '../errors.js';
 import { buildGramGraph, buildLossGraph } from '../graph/emit.js';
 import { featureSize } from '../graph/geometry.js';
 import type { BackboneSpec } from '../graph/spec.js';
 import type { LossVariant } from '../graph/statistic.js';
-import { loadBackboneWeights } from '../node/backbone-weights.js';
 import type { WeightMap } from '../weights/types.js';
 
 export type { LossVariant } from '../graph/statistic.js';
@@ -58,8 +55,8 @@ export interface LossResult {
 
 interface CachedReference {
   readonly data: Float32Array;
-  readonly gram: ort.Tensor;
-  readonly cells: ort.Tensor;
+  readonly gram: Tensor;
+  readonly cells: Tensor;
 }
 
 function checkBatch(b: ImageBatch, what: string): [number, number, number, number] {
@@ -75,8 +72,8 @@ function checkBatch(b: ImageBatch, what: string): [number, number, number, numbe
 }
 
 export class DeepSSIMLoss {
-  private readonly lossSessions = new Map<string, Promise<ort.InferenceSession>>();
-  private readonly gramSessions = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly lossSessions = new Map<string, Promise<InferenceSession>>();
+  private readonly gramSessions = new Map<string, Promise<InferenceSession>>();
   private readonly references = new WeakMap<object, CachedReference>();
   private disposed = false;
   /** Counters: backbone runs for references (Gram cache misses) and loss-graph runs. */
@@ -88,12 +85,13 @@ export class DeepSSIMLoss {
     private readonly spec: BackboneSpec,
     private readonly weights: WeightMap,
     private readonly threads: number,
+    private readonly platform: Platform,
   ) {}
 
-  private session(cache: Map<string, Promise<ort.InferenceSession>>, key: string, build: () => Uint8Array) {
+  private session(cache: Map<string, Promise<InferenceSession>>, key: string, build: () => Uint8Array) {
     let s = cache.get(key);
     if (!s) {
-      s = ort.InferenceSession.create(build(), cpuSessionOptions(this.threads));
+      s = this.platform.onnx.createSession(build(), { threads: this.threads });
       cache.set(key, s);
     }
     return s;
@@ -112,9 +110,9 @@ export class DeepSSIMLoss {
     const [n, , h, w] = checkBatch(reference, 'reference');
     const cells = this.checkSize(h, w, 'reference');
     const session = await this.session(this.gramSessions, `${h}x${w}`, () => buildGramGraph(this.spec, this.weights, h, w));
-    const out = await session.run({ pixels: new ort.Tensor('float32', reference.data, [n, 3, h, w]) });
+    const out = await session.run({ pixels: this.platform.onnx.tensor('float32', reference.data, [n, 3, h, w]) });
     this.stats.referenceGrams++;
-    const entry = { data: reference.data, gram: out.gram, cells: new ort.Tensor('float32', new Float32Array([cells]), [1]) };
+    const entry = { data: reference.data, gram: out.gram, cells: this.platform.onnx.tensor('float32', new Float32Array([cells]), [1]) };
     this.references.set(reference, entry);
     return entry;
   }
@@ -124,13 +122,13 @@ export class DeepSSIMLoss {
     const [n, , h, w] = checkBatch(test, 'test');
     this.checkSize(h, w, 'test');
     const wrt = options.wrtReference === true;
-    const feeds: Record<string, ort.Tensor> = { test: new ort.Tensor('float32', test.data, [n, 3, h, w]) };
+    const feeds: Record<string, Tensor> = { test: this.platform.onnx.tensor('float32', test.data, [n, 3, h, w]) };
     if (wrt) {
       const r = checkBatch(reference, 'reference');
       if (r.some((v, i) => v !== test.shape[i])) {
         throw new UsageError(`with wrtReference the reference must have the test's shape [${test.shape.join(', ')}], got [${r.join(', ')}]`);
       }
-      feeds.reference = new ort.Tensor('float32', reference.data, [n, 3, h, w]);
+      feeds.reference = this.platform.onnx.tensor('float32', reference.data, [n, 3, h, w]);
     } else {
       const ref = await this.referenceGram(reference);
       const nr = reference.shape[0];
@@ -162,15 +160,15 @@ export class DeepSSIMLoss {
 }
 
 /** Load the backbone's weights and prepare the loss (graphs are built lazily, once per input size). */
-export async function createLoss(options: LossOptions): Promise<DeepSSIMLoss> {
+export async function createLossWith(platform: Platform, options: LossOptions): Promise<DeepSSIMLoss> {
   if (options?.variant !== 'lite' && options?.variant !== 'full') {
     throw new UsageError(`variant must be 'lite' or 'full', got '${options?.variant}'`);
   }
-  const threads = options.threads ?? availableParallelism();
+  const threads = options.threads ?? platform.defaultThreads();
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw new UsageError(`threads must be an integer from 1 to 256, got ${threads}`);
   const name = options.backbone ?? 'vgg16';
   const entry = getBackbone(name);
   const spec = entry.spec;
-  const { weights } = await loadBackboneWeights(entry, { weights: options.weights, download: options.download, log: options.log });
-  return new DeepSSIMLoss(options.variant, name, spec, weights, threads);
+  const { weights } = await platform.loadWeights(entry, { weights: options.weights, download: options.download, log: options.log });
+  return new DeepSSIMLoss(options.variant, name, spec, weights, threads, platform);
 }

@@ -9,12 +9,13 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { createDeepSSIM, type DeepSSIM } from '../deepssim.js';
+import type { DeepSSIM } from '../deepssim.js';
+import { createDeepSSIM } from '../node/index.js';
 import { UsageError } from '../errors.js';
-import { decodeImage, encodePng } from '../image/decode.js';
+import { decodeImage, encodePng } from '../node/decode.js';
 import type { ImageInput, RGBImage } from '../image/types.js';
 import { renderSideBySide, type LocalMapResult } from '../map/index.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from '../node/atomic-write.js';
 
 /**
  * Defaults chosen on the corpus's tuning pages (bench/results/visual-regression.md), not on the held-out pages:
@@ -96,7 +97,7 @@ export interface MatchResult {
 }
 
 function describeInput(x: ImageInput): string {
-  return typeof x === 'string' ? x : x instanceof Uint8Array ? `<${x.length}-byte buffer>` : `<raw ${x.width}×${x.height}>`;
+  return typeof x === 'string' ? x : x instanceof URL ? x.href : x instanceof Uint8Array ? `<${x.length}-byte buffer>` : `<raw ${x.width}×${x.height}>`;
 }
 
 /** Compare and (on failure) write the three-panel image. */

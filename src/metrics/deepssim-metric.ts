@@ -5,8 +5,9 @@
  * prepared images (keyed by image object), so each image goes through the backbone once per run, however many
  * DeepSSIM variants are evaluated on it.
  */
-import { createDeepSSIM, type DeepSSIM, type DeepSSIMOptions, type PreparedImage, type Variant } from '../deepssim.js';
+import { createDeepSSIMWith, type DeepSSIM, type DeepSSIMOptions, type PreparedImage, type Variant } from '../deepssim.js';
 import type { RGBImage } from '../image/types.js';
+import type { Platform } from '../platform.js';
 import type { FullReferenceMetric } from './types.js';
 
 interface SharedFeatures {
@@ -18,15 +19,15 @@ interface SharedFeatures {
 const shared = new Map<string, Promise<SharedFeatures>>();
 
 /** Everything that changes the Gram matrices (not the statistic). */
-function featureKey(o: DeepSSIMOptions): string {
-  return JSON.stringify([o.backbone ?? 'vgg16', o.weights ?? '', o.tile ?? 'auto', o.saliency ?? 'none', o.saliencyThreshold ?? 0, o.threads ?? 0]);
+function featureKey(platform: Platform, o: DeepSSIMOptions): string {
+  return JSON.stringify([platform.name, o.backbone ?? 'vgg16', o.weights ?? '', o.tile ?? 'auto', o.saliency ?? 'none', o.saliencyThreshold ?? 0, o.threads ?? 0]);
 }
 
-async function acquire(options: DeepSSIMOptions): Promise<{ key: string; features: SharedFeatures }> {
-  const key = featureKey(options);
+async function acquire(platform: Platform, options: DeepSSIMOptions): Promise<{ key: string; features: SharedFeatures }> {
+  const key = featureKey(platform, options);
   let entry = shared.get(key);
   if (!entry) {
-    entry = createDeepSSIM(options).then((metric) => ({ metric, prepared: new WeakMap(), users: 0 }));
+    entry = createDeepSSIMWith(platform, options).then((metric) => ({ metric, prepared: new WeakMap(), users: 0 }));
     entry.catch(() => shared.delete(key));
     shared.set(key, entry);
   }
@@ -35,9 +36,9 @@ async function acquire(options: DeepSSIMOptions): Promise<{ key: string; feature
   return { key, features };
 }
 
-export async function createDeepSSIMMetric(options: DeepSSIMOptions, name = 'deepssim'): Promise<FullReferenceMetric> {
+export async function createDeepSSIMMetric(platform: Platform, options: DeepSSIMOptions, name = 'deepssim'): Promise<FullReferenceMetric> {
   const variant: Variant = options.variant ?? 'full';
-  const { key, features } = await acquire(options);
+  const { key, features } = await acquire(platform, options);
   const prepare = (img: RGBImage): Promise<PreparedImage> => {
     let p = features.prepared.get(img);
     if (!p) {

@@ -2,20 +2,22 @@
  * Metric registry for the evaluation harness and CLI: name → async factory. Baselines register here;
  * other metrics (DeepSSIM) are added by their owners through registerMetric().
  */
-import { UsageError } from '../errors.js';
+import { quote, UsageError } from '../errors.js';
 import { createMsSsim } from './ms-ssim.js';
 import { createPsnr, createPsnrY } from './psnr.js';
 import { createSsim } from './ssim.js';
 import type { FullReferenceMetric } from './types.js';
 import { createDeepSSIMMetric, DEEPSSIM_METRIC_NAMES } from './deepssim-metric.js';
-import { metricOptions, type MetricCliOptions } from '../cli/options.js';
+import type { DeepSSIMOptions } from '../deepssim.js';
+import type { Platform } from '../platform.js';
 
-/** Options handed through from the command line to every factory (each uses what it understands). */
-export interface MetricFactoryOptions {
-  weights?: string;
-  backbone?: string;
-  variant?: string;
-  [key: string]: unknown;
+/**
+ * Options handed to every factory (each uses what it understands): library options (DeepSSIM's: variant, backbone,
+ * weights, tile, saliency, …) and the platform that network metrics run on.
+ */
+export interface MetricFactoryOptions extends DeepSSIMOptions {
+  /** Where network metrics run (Node: `nodePlatform` from the main entry). */
+  platform?: Platform;
 }
 
 export type MetricFactory = (options: MetricFactoryOptions) => Promise<FullReferenceMetric>;
@@ -38,11 +40,10 @@ registerMetric('ms-ssim', async () => createMsSsim());
 registerMetric('ms-ssim-wtdsum', async () => ({ ...createMsSsim({ method: 'wtd_sum' }), name: 'ms-ssim-wtdsum' }));
 
 // ---- DeepSSIM ------------------------------------------------------------------------------------------------
-// Options arrive as the CLI parsed them (--variant, --backbone, --weights, --tile, --saliency, …).
 for (const [name, variant] of Object.entries(DEEPSSIM_METRIC_NAMES)) {
-  registerMetric(name, (o) => {
-    const opts = metricOptions(o as MetricCliOptions);
-    return createDeepSSIMMetric({ ...opts, variant: variant ?? opts.variant }, name);
+  registerMetric(name, async ({ platform, ...opts }) => {
+    if (!platform) throw new UsageError(`metric '${name}' runs a network: pass options.platform (e.g. nodePlatform)`, { option: 'platform' });
+    return createDeepSSIMMetric(platform, { ...opts, variant: variant ?? opts.variant }, name);
   });
 }
 
@@ -52,7 +53,7 @@ export function metricNames(): string[] {
 
 export function getMetricFactory(name: string): MetricFactory {
   const f = registry.get(name);
-  if (!f) throw new UsageError(`unknown metric "${name}" (available: ${metricNames().join(', ')})`);
+  if (!f) throw new UsageError(`unknown metric ${quote(name)} (available: ${metricNames().join(', ')})`, { option: 'metrics', actual: name, expected: metricNames() });
   return f;
 }
 

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { LimitError, WeightsError, quote } from '../errors.js';
 import { MAX_MODEL_JSON_BYTES, MAX_WEIGHTS_FILE_BYTES } from '../limits.js';
 import { nameOf } from '../util/names.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from './atomic-write.js';
 import { asWeightsError, detectWeightsFormat, readWeightsBytes, type ReadWeightsOptions, type WeightsFile } from '../weights/read.js';
 import { encodeSafetensors, readSafetensorsBytes } from '../weights/safetensors.js';
 import { readTfjsLayers, type ReadTfjsOptions, type TfjsLayersModel } from '../weights/tfjs-layers.js';

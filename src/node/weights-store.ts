@@ -17,7 +17,7 @@ import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node
 import { dirname, join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { UsageError, WeightsError, quote } from '../errors.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomic } from './atomic-write.js';
 import { canonicalSafetensors, checkFinite } from '../weights/canonical.js';
 import type { BackboneWeights, OfficialFile, WeightsDeclaration, WeightsRead, WeightsStorage } from '../weights/official.js';
 import { LEGACY_MAGIC } from '../weights/torch-pth.js';

@@ -1,14 +1,13 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
-import { scorePairs } from '../../batch.js';
-import { createDeepSSIM } from '../../deepssim.js';
+import { createDeepSSIM, scorePairs } from '../../node/index.js';
 import { UsageError } from '../../errors.js';
 import { BATCH_PAIR_COLUMN, BATCH_SHARD_COLUMN } from '../../eval/merge.js';
 import { readPairsFile } from '../../eval/pairs-csv.js';
 import { formatShard, parseShard, shardIndices, type Shard } from '../../eval/shard.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
-import { createProgress } from '../../util/progress.js';
+import { writeFileAtomic } from '../../node/atomic-write.js';
+import { createProgress } from '../progress.js';
 import { EXIT_BELOW_THRESHOLD, EXIT_RUNTIME } from '../exit-codes.js';
 import { addMetricOptions, metricOptions, parseNumber, type MetricCliOptions } from '../options.js';
 import { unverifiedWarning } from './weights.js';

@@ -1,10 +1,10 @@
 import { extname } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { createDeepSSIM } from '../../deepssim.js';
+import { createDeepSSIM } from '../../node/index.js';
 import { UsageError } from '../../errors.js';
-import { decodeImage, encodePng } from '../../image/decode.js';
+import { decodeImage, encodePng } from '../../node/decode.js';
 import { renderHeatmap, renderSideBySide, DEFAULT_RADIUS, DEFAULT_STEP, DEFAULT_WINDOW } from '../../map/index.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { writeFileAtomic } from '../../node/atomic-write.js';
 import { addMetricOptions, metricOptions, parseNumber, type MetricCliOptions } from '../options.js';
 import { EXIT_BELOW_THRESHOLD } from '../exit-codes.js';
 

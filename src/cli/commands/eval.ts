@@ -18,10 +18,11 @@ import { formatVotesMarkdown, votesJsonSummary, writeVotesReport } from '../../e
 import { voteItems } from '../../eval/votes.js';
 import { createMetrics, metricNames, type MetricFactoryOptions } from '../../metrics/registry.js';
 import type { FullReferenceMetric } from '../../metrics/types.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
-import { createProgress, type Progress } from '../../util/progress.js';
+import { writeFileAtomic } from '../../node/atomic-write.js';
+import { createProgress, type Progress } from '../progress.js';
+import { nodePlatform } from '../../node/platform.js';
+import { addMetricOptions, metricOptions, parseNumber, type MetricCliOptions } from '../options.js';
 import { toJson } from '../../util/json.js';
-import { addMetricOptions, parseNumber, type MetricCliOptions } from '../options.js';
 
 export interface EvalCommandDeps {
   /** Build metrics by name (default: src/metrics/registry.ts). */
@@ -135,7 +136,7 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = {}
     if (input.kind === 'mos') {
       stderr.write(`score direction: ${input.direction.description}\n`);
     }
-    const metrics = await (deps.createMetrics ?? createMetrics)(opts.metrics, opts as unknown as MetricFactoryOptions);
+    const metrics = await (deps.createMetrics ?? createMetrics)(opts.metrics, { ...metricOptions(opts), platform: nodePlatform });
     try {
       const items =
         input.kind === 'mos' ? input.manifest.entries.map((e) => ({ reference: e.reference, test: e.distorted })) : voteItems(input.data.votes);

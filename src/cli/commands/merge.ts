@@ -10,7 +10,7 @@ import { isEvalScoresText, mergeBatchOutputs, mergeEvalScores } from '../../eval
 import { finishEvaluation } from '../../eval/run.js';
 import { mosScoresText, parseScoresText, votesScoresText } from '../../eval/scores-file.js';
 import { finishVotesEvaluation } from '../../eval/votes-run.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { writeFileAtomic } from '../../node/atomic-write.js';
 import { parseNumber } from '../options.js';
 import { emitEvaluation } from './eval.js';
 

@@ -8,10 +8,10 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { RGBImage } from '../../image/types.js';
 import type { FullReferenceMetric } from '../../metrics/types.js';
 import { UsageError } from '../../errors.js';
-import { decodeImage } from '../../image/decode.js';
+import { decodeImage } from '../../node/decode.js';
 import { formatRobustnessMarkdown, runRobustness, type RobustnessImage } from '../../eval/robustness.js';
 import { TRANSFORMS } from '../../eval/transforms.js';
-import { createProgress } from '../../util/progress.js';
+import { createProgress } from '../progress.js';
 import { toJson } from '../../util/json.js';
 import { addMetricOptions, parseNumber, type MetricCliOptions } from '../options.js';
 

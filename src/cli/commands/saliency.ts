@@ -1,10 +1,9 @@
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import sharp from 'sharp';
 import { UsageError } from '../../errors.js';
-import { decodeImage } from '../../image/decode.js';
+import { decodeImage, encodeGrayPng } from '../../node/decode.js';
 import { gbvs, quantizeSaliency, saliencyToMask } from '../../saliency/gbvs.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { writeFileAtomic } from '../../node/atomic-write.js';
 import { parseNumber } from '../options.js';
 
 export function registerSaliencyCommand(program: Command): void {
@@ -20,7 +19,7 @@ export function registerSaliencyCommand(program: Command): void {
       const img = await decodeImage(image);
       const map = gbvs(img);
       const pixels = opts.mask ? saliencyToMask(map, opts.threshold ?? 0).map((v) => v * 255) : quantizeSaliency(map);
-      const png = await sharp(pixels, { raw: { width: map.width, height: map.height, channels: 1 } }).png().toBuffer();
+      const png = await encodeGrayPng(Uint8Array.from(pixels), map.width, map.height);
       await writeFileAtomic(opts.out, png);
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createDeepSSIM } from '../../deepssim.js';
+import { createDeepSSIM } from '../../node/index.js';
 import { UsageError } from '../../errors.js';
 import { addMetricOptions, metricOptions, parseNumber, type MetricCliOptions } from '../options.js';
 import { EXIT_BELOW_THRESHOLD } from '../exit-codes.js';

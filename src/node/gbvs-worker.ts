@@ -1,6 +1,6 @@
 /** Worker-thread entry: computes GBVS maps for the main thread (see gbvs-thread.ts). */
 import { parentPort } from 'node:worker_threads';
-import { gbvs } from './gbvs.js';
+import { gbvs } from '../saliency/gbvs.js';
 
 interface Request {
   id: number;

@@ -3,11 +3,12 @@
  * the other halves the time saliency adds to a score on a multi-core machine.
  */
 import { Worker } from 'node:worker_threads';
-import { DeepSSIMError } from '../errors.js';
+import { ComputeError } from '../errors.js';
 import type { RGBImage } from '../image/types.js';
-import type { SaliencyMap } from './types.js';
+import type { SaliencyRunner } from '../platform.js';
+import type { SaliencyMap } from '../saliency/types.js';
 
-export class GbvsThread {
+export class GbvsThread implements SaliencyRunner {
   private worker?: Worker;
   private next = 0;
   private readonly pending = new Map<number, { resolve: (m: SaliencyMap) => void; reject: (e: Error) => void }>();
@@ -27,10 +28,10 @@ export class GbvsThread {
       if (!p) return;
       this.pending.delete(msg.id);
       if (msg.map) p.resolve(msg.map);
-      else p.reject(new DeepSSIMError(`saliency: ${msg.error}`));
+      else p.reject(new ComputeError(`saliency: ${msg.error}`, { code: 'BACKEND_FAILED' }));
     });
     worker.on('error', (err) => {
-      for (const p of this.pending.values()) p.reject(new DeepSSIMError(`saliency worker failed: ${err.message}`));
+      for (const p of this.pending.values()) p.reject(new ComputeError(`saliency worker failed: ${err.message}`, { code: 'BACKEND_FAILED', cause: err }));
       this.pending.clear();
       this.worker = undefined;
     });
