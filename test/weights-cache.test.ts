@@ -380,5 +380,15 @@ describe('VGG16 weights store', () => {
       });
     }
     await rejectsWeights(() => resolveWeights(testVgg, { weights: tmp }), 'WEIGHTS_NOT_FOUND', /is a folder without a model\.json/);
+    await rejectsWeights(() => resolveWeights(testVgg, { weights: '/dev/zero' }), 'WEIGHTS_NOT_FOUND', /"\/dev\/zero" is not a regular file/);
+    const { execFileSync } = await import('node:child_process');
+    const fifo = join(tmp, 'fifo');
+    let made = true;
+    try {
+      execFileSync('mkfifo', [fifo]);
+    } catch {
+      made = false; // no mkfifo on this platform: the /dev/zero case above covers non-regular files
+    }
+    if (made) await rejectsWeights(() => resolveWeights(testVgg, { weights: fifo }), 'WEIGHTS_NOT_FOUND', /is not a regular file/);
   });
 });

@@ -96,6 +96,10 @@ async function sniff(path: string, what: string): Promise<Sniffed> {
       path,
     });
   }
+  if (!st.isFile()) {
+    // A device or FIFO never ends (and opening a FIFO blocks): only regular files are weights.
+    throw new WeightsError(`weights path ${quote(path)}${what} is not a regular file`, { code: 'WEIGHTS_NOT_FOUND', path });
+  }
   const head = new Uint8Array(16);
   const fh = await open(path, 'r');
   let n: number;
