@@ -42,7 +42,9 @@ export interface CropOptions {
 /** Crop batches: `input` is the aligned HR crop (degraded later), `target` the (possibly shifted) HR crop, NHWC. */
 export function cropBatches(images: readonly RGBImage[], o: CropOptions): { input: Float32Array; target: Float32Array }[] {
   const r = rng(o.seed * 7919);
-  const m = Math.ceil(o.maxShift ?? 0) + 1; // margin so shifted samples stay inside the image
+  // Margin so shifted samples stay inside the image; none when aligned (then the draws are those of train.ts's
+  // original crop sequence: image, x0, y0, flip).
+  const m = o.maxShift ? Math.ceil(o.maxShift) + 1 : 0;
   const usable = images.filter((im) => im.width >= o.crop + 2 * m && im.height >= o.crop + 2 * m);
   const out: { input: Float32Array; target: Float32Array }[] = [];
   const px = (im: RGBImage, x: number, y: number, c: number) => im.data[(y * im.width + x) * 3 + c] / 255;

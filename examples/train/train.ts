@@ -3,7 +3,7 @@
  * (a) L1 and (b) L1 + λ·DeepSSIM-Lite (gradients from ONNX Runtime through src/tfjs), same steps, seed and crops,
  * then report held-out PSNR, SSIM and DeepSSIM and write side-by-side sample outputs.
  *
- *   npx tsx examples/train/train.ts                     # Kodak from ../shared, MobileNet v1 0.75 (genuine weights)
+ *   npx tsx examples/train/train.ts                     # Kodak from ../shared, MobileNet v1 0.75 (genuine weights) → .scratch/train
  *   npx tsx examples/train/train.ts --images DIR --steps 400 --lambda 0.5 --out /tmp/sr
  *
  * Degradation: 2×2 box downsampling, then bilinear upsampling back to full size; the network predicts the residual.
@@ -15,17 +15,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-// Side effect only: registers the op gradients that tfjs-core's Node bundle lacks.
-import '@tensorflow/tfjs-layers';
-import { createDeepSSIM } from 'deepssim';
-import { decodeImage } from 'deepssim';
+import { createDeepSSIM, decodeImage } from 'deepssim';
 import type { RGBImage } from '../../src/image/types.js';
 import { createLoss } from 'deepssim';
 import { psnrRGB } from '../../src/metrics/psnr.js';
 import { ssim } from '../../src/metrics/ssim.js';
 import { deepssimStep } from '../../src/tfjs/index.js';
+import { buildModel as buildNet, cropBatches as cropPairs, degrade, evenCrop, l1, tf, toImage, toTensor, useBackend, type Net } from './sr-lib.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: args } = parseArgs({
@@ -42,7 +38,8 @@ const { values: args } = parseArgs({
     backbone: { type: 'string', default: 'mobilenet_v1_0.75' },
     weights: { type: 'string' },
     threads: { type: 'string' },
-    out: { type: 'string', default: join(ROOT, 'examples', 'train', 'results') },
+    out: { type: 'string', default: join(ROOT, '.scratch', 'train') },
+    backend: { type: 'string', default: 'cpu' },
     only: { type: 'string' },
   },
 });
@@ -56,6 +53,7 @@ if (crop % 2 !== 0) throw new Error('--crop must be even');
 const weights =
   args.weights ?? (args.backbone === 'mobilenet_v1_0.75' ? resolve(ROOT, '..', 'shared', 'weights', 'mobilenet_v1_0.75_224', 'model.json') : undefined);
 if (weights && !existsSync(weights)) throw new Error(`weights ${weights} not found (pass --weights)`);
+await useBackend(args.backend);
 const log = (m: string) => console.log(`[${(performance.now() / 1000).toFixed(0).padStart(4)} s] ${m}`);
 
 // ---------------------------------------------------------------- data
@@ -69,97 +67,11 @@ const held = images.slice(files.length - nHeld);
 const heldNames = files.slice(files.length - nHeld);
 log(`${files.length} images in ${args.images}: ${train.length} for training crops, held out: ${heldNames.join(', ')}`);
 
-function rng(s: number): () => number {
-  let x = s >>> 0;
-  return () => ((x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
-}
 /** The same crop sequence for both runs: [N, crop, crop, 3] in [0,1]. */
-function cropBatches(): Float32Array[] {
-  const r = rng(seed * 7919);
-  const out: Float32Array[] = [];
-  for (let s = 0; s < steps; s++) {
-    const d = new Float32Array(batch * crop * crop * 3);
-    for (let n = 0; n < batch; n++) {
-      const im = train[Math.floor(r() * train.length)];
-      const x0 = Math.floor(r() * (im.width - crop + 1));
-      const y0 = Math.floor(r() * (im.height - crop + 1));
-      const flip = r() < 0.5;
-      for (let y = 0; y < crop; y++) {
-        for (let x = 0; x < crop; x++) {
-          const sx = flip ? x0 + crop - 1 - x : x0 + x;
-          const src = ((y0 + y) * im.width + sx) * 3;
-          const dst = ((n * crop + y) * crop + x) * 3;
-          for (let c = 0; c < 3; c++) d[dst + c] = im.data[src + c] / 255;
-        }
-      }
-    }
-    out.push(d);
-  }
-  return out;
-}
-
-/** ×2 degradation: 2×2 mean, then bilinear back to the original size (the network input). */
-function degrade(hr: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [, h, w] = hr.shape;
-    const lr = tf.avgPool(hr, 2, 2, 'valid');
-    return tf.image.resizeBilinear(lr, [h, w], false, true);
-  });
-}
+const cropBatches = () => cropPairs(train, { steps, batch, crop, seed }).map((b) => b.input);
+const buildModel = () => buildNet(seed, features);
 
 // ---------------------------------------------------------------- model
-/**
- * 3×3 'same' convolution with a hand-written gradient: tfjs-cpu's conv2DBackpropFilter is a naive loop (measured
- * 18.6 s vs 0.47 s for [8,64,64,24] → 24 channels), so ∂/∂W is computed as a conv2d with the batch as channels.
- */
-const conv3x3 = tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: (t: tf.Tensor[]) => void) => {
-  save([x, w]);
-  return {
-    value: tf.add(tf.conv2d(x, w, 1, 'same'), b),
-    gradFunc: (dy: tf.Tensor4D, [xs, ws]: tf.Tensor[]) => {
-      const x4 = xs as tf.Tensor4D;
-      const dx = tf.conv2dTranspose(dy, ws as tf.Tensor4D, x4.shape, 1, 'same');
-      const xt = tf.transpose(tf.pad(x4, [[0, 0], [1, 1], [1, 1], [0, 0]]), [3, 1, 2, 0]) as tf.Tensor4D; // [Cin, H+2, W+2, N]
-      const dyt = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [H, W, N, Cout]
-      const dw = tf.transpose(tf.conv2d(xt, dyt, 1, 'valid'), [1, 2, 0, 3]); // [3, 3, Cin, Cout]
-      return [dx, dw, tf.sum(dy, [0, 1, 2])];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor4D, w: tf.Variable, b: tf.Variable) => tf.Tensor4D;
-
-interface Net {
-  readonly vars: tf.Variable[];
-  apply(x: tf.Tensor4D): tf.Tensor4D;
-}
-
-/** Residual CNN: 3 → F → F → F → 3 (3×3 convs, ReLU), output = input + residual. Seeded Glorot-uniform init. */
-function buildModel(): Net {
-  const r = rng(seed * 104729);
-  const widths = [3, features, features, features, 3];
-  const layers: { w: tf.Variable; b: tf.Variable }[] = [];
-  for (let i = 0; i + 1 < widths.length; i++) {
-    const [cin, cout] = [widths[i], widths[i + 1]];
-    // The last layer starts near zero, so the untrained model is the bilinear baseline.
-    const limit = i + 2 === widths.length ? 1e-3 : Math.sqrt(6 / (9 * cin + 9 * cout));
-    const w = Float32Array.from({ length: 9 * cin * cout }, () => (2 * r() - 1) * limit);
-    layers.push({ w: tf.variable(tf.tensor4d(w, [3, 3, cin, cout])), b: tf.variable(tf.zeros([cout])) });
-  }
-  return {
-    vars: layers.flatMap((l) => [l.w, l.b]),
-    apply: (x) =>
-      tf.tidy(() => {
-        let h = x;
-        layers.forEach((l, i) => {
-          h = conv3x3(h, l.w, l.b);
-          if (i + 1 < layers.length) h = tf.relu(h);
-        });
-        return tf.add(x, h) as tf.Tensor4D;
-      }),
-  };
-}
-
-const l1 = (target: tf.Tensor4D) => (y: tf.Tensor4D) => tf.mean(tf.abs(tf.sub(y, target))) as tf.Scalar;
-
 interface RunResult {
   name: string;
   model: Net;
@@ -197,25 +109,6 @@ async function trainRun(name: string, withDeepSSIM: boolean, batches: Float32Arr
   await loss?.dispose();
   optimizer.dispose();
   return { name, model, seconds: (performance.now() - t0) / 1000, curve };
-}
-
-// ---------------------------------------------------------------- evaluation
-function toTensor(im: RGBImage): tf.Tensor4D {
-  return tf.tidy(() => tf.div(tf.tensor4d(Float32Array.from(im.data), [1, im.height, im.width, 3]), 255) as tf.Tensor4D);
-}
-function toImage(t: tf.Tensor4D): RGBImage {
-  const [, h, w] = t.shape;
-  const d = tf.tidy(() => tf.round(tf.mul(tf.clipByValue(t, 0, 1), 255))).dataSync();
-  return { data: Uint8Array.from(d), width: w, height: h };
-}
-/** Even-sized view of an image (the ×2 degradation needs even sides). */
-function evenCrop(im: RGBImage): RGBImage {
-  const w = im.width & ~1;
-  const h = im.height & ~1;
-  if (w === im.width && h === im.height) return im;
-  const d = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) d.set(im.data.subarray(y * im.width * 3, (y * im.width + w) * 3), y * w * 3);
-  return { data: d, width: w, height: h };
 }
 
 const batches = cropBatches();
