@@ -11,9 +11,13 @@
  *   npx tsx examples/train/misaligned.ts --out examples/train/results-misaligned     # the committed run
  *   npx tsx examples/train/misaligned.ts --steps 40 --seeds 1 --lambdas 0.3          # a quick look (→ .scratch/)
  *
+ * On 2 cores the committed sweep ran as one process per seed, then --combine (same flags, no training):
+ *   npx tsx examples/train/misaligned.ts --seeds 1 --out R/seed1 & npx tsx examples/train/misaligned.ts --seeds 2 --out R/seed2
+ *   npx tsx examples/train/misaligned.ts --combine R/seed1,R/seed2 --out R
+ *
  * Loss backbone: MobileNet v1 α = 0.75, Google's genuine ImageNet weights (../shared/weights); no VGG16 claim.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -44,6 +48,8 @@ const { values: args } = parseArgs({
     weights: { type: 'string' },
     out: { type: 'string', default: join(ROOT, '.scratch', 'train-misaligned') },
     backend: { type: 'string', default: 'wasm' },
+    // Merge the results.json of runs made in separate processes (e.g. one per seed, in parallel) into --out.
+    combine: { type: 'string' },
   },
 });
 const steps = Number(args.steps);
@@ -186,6 +192,17 @@ const inputs = held.map((im) => {
   return x;
 });
 const rows: { name: string; seed: number | null; lambda: number; seconds: number | null; perImage: Scores[] }[] = [];
+if (args.combine) {
+  const dirs = args.combine.split(',');
+  dirs.forEach((d, k) => {
+    const j = JSON.parse(readFileSync(join(d, 'results.json'), 'utf8')) as { rows: typeof rows };
+    rows.push(...j.rows.filter((r) => k === 0 || r.seed !== null)); // the bilinear row once
+  });
+  seeds.splice(0, seeds.length, ...new Set(rows.flatMap((r) => (r.seed === null ? [] : [r.seed]))));
+  console.log(writeResults().join('\n'));
+  copyFileSync(join(dirs[0], 'samples.png'), join(args.out, 'samples.png'));
+  process.exit(0);
+}
 rows.push({ name: 'bilinear (input)', seed: null, lambda: 0, seconds: null, perImage: await Promise.all(held.map((im, i) => evaluate(toImage(inputs[i]), im))) });
 const samples = new Map<string, RGBImage[]>([['bilinear (input)', inputs.map((x) => toImage(x))]]);
 
