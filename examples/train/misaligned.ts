@@ -13,7 +13,7 @@
  *
  * On 2 cores the committed sweep ran as one process per seed, then --combine (same flags, no training):
  *   npx tsx examples/train/misaligned.ts --seeds 1 --out R/seed1 &
- *   npx tsx examples/train/misaligned.ts --seeds 2 --no-reference --out R/seed2
+ *   npx tsx examples/train/misaligned.ts --seeds 2 --reference no --out R/seed2
  *   npx tsx examples/train/misaligned.ts --combine R/seed1,R/seed2 --out R
  *
  * Loss backbone: MobileNet v1 α = 0.75, Google's genuine ImageNet weights (../shared/weights); no VGG16 claim.
@@ -52,7 +52,7 @@ const { values: args } = parseArgs({
     // Merge the results.json of runs made in separate processes (e.g. one per seed, in parallel) into --out.
     combine: { type: 'string' },
     // Also train the aligned-target L1 reference (on the first seed of this process).
-    reference: { type: 'boolean', default: true },
+    reference: { type: 'string', default: 'yes' },
   },
 });
 const steps = Number(args.steps);
@@ -211,7 +211,7 @@ const samples = new Map<string, RGBImage[]>([['bilinear (input)', inputs.map((x)
 
 for (const seed of seeds) {
     // The aligned-target L1 run is a reference point (what misalignment costs), made on the first seed only.
-  const configs: [boolean, number][] = [...(seed === seeds[0] && args.reference ? [[true, 0] as [boolean, number]] : []), [false, 0], ...lambdas.map((l): [boolean, number] => [false, l])];
+  const configs: [boolean, number][] = [...(seed === seeds[0] && args.reference !== 'no' ? [[true, 0] as [boolean, number]] : []), [false, 0], ...lambdas.map((l): [boolean, number] => [false, l])];
   for (const [aligned, lambda] of configs) {
     const run = await trainRun(seed, aligned, lambda);
     const outs = inputs.map((x) => {
