@@ -175,6 +175,7 @@ function writeResults(): string[] {
     '# ×2 SR trained against misaligned targets: L1 vs L1 + λ·DeepSSIM-Lite',
     '',
     `Command: \`npx tsx examples/train/misaligned.ts ${process.argv.slice(2).join(' ')}\``.replace(/ `$/, '`'),
+    ...(args.combine ? ['', `Combined from ${args.combine.split(',').map((d) => `\`${d}/results.md\``).join(', ')} (each names the command that made it: one process per seed, run in parallel).`] : []),
     '',
     `Training: ${train.length} Kodak images (held out: ${heldNames.join(', ')}), ${steps} steps × batch ${batch} × ${crop}² crops (a ${crop / 16}×${crop / 16} MobileNet feature map), Adam lr ${args.lr}, tfjs backend ${args.backend}, target displaced by (dx, dy) ~ U[−${shift}, ${shift}]² px per sample (bilinear), input = degraded aligned crop. Seeds ${seeds.join(', ')}: each seed fixes the crops, offsets and initialisation, identical across the runs of that seed. Loss and DeepSSIM columns: ${args.backbone} (genuine ImageNet weights).`,
     '',
