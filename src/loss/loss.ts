@@ -8,7 +8,7 @@
  */
 import { getBackbone } from '../backbones/registry.js';
 import type { InferenceSession, Platform, Tensor } from '../platform.js';
-import { UsageError } from '../errors.js';
+import { ImageError, UsageError } from '../errors.js';
 import { buildGramGraph, buildLossGraph } from '../graph/emit.js';
 import { featureSize } from '../graph/geometry.js';
 import type { BackboneSpec } from '../graph/spec.js';
@@ -99,7 +99,7 @@ export class DeepSSIMLoss {
 
   private checkSize(h: number, w: number, what: string): number {
     const [fh, fw] = featureSize(this.spec, h, w);
-    if (fh < 1 || fw < 1) throw new UsageError(`${what} is ${w}×${h}, too small for the ${this.backbone} feature layer`);
+    if (fh < 1 || fw < 1) throw new ImageError(`${what} is ${w}×${h}, too small for the ${this.backbone} feature layer`, { code: 'IMAGE_TOO_SMALL', actual: [w, h] });
     return fh * fw;
   }
 
