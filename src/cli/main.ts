@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { DeepSSIMError, USAGE_CODES } from '../errors.js';
 import { registerBatchCommand } from './commands/batch.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerScoreCommand } from './commands/score.js';
 import { registerWeightsCommand, weightsHint } from './commands/weights.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerDiffCommand(program);
   registerWeightsCommand(program);
   registerExtraCommands(program);
+  registerDemoCommand(program);
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }
