@@ -187,21 +187,19 @@ export class WebDeepSSIM {
   /** Decode an image and compute its Gram matrix (reuse a prepared reference for many tests). */
   async prepare(input: WebImageInput, options: WebPrepareOptions = {}, what = 'image'): Promise<PreparedImage> {
     const img = await decodeWebImage(input, what);
+    // Check the size here, before any map is computed (GBVS runs on a worker), with the IMAGE_TOO_SMALL code.
+    const min = getBackbone(this.backboneName).spec.minSide;
+    if (img.width < min || img.height < min) {
+      throw new ImageError(`${what} is ${img.width}×${img.height}; DeepSSIM needs at least ${min}×${min} pixels`, {
+        code: 'IMAGE_TOO_SMALL',
+        expected: [min, min],
+        actual: [img.width, img.height],
+      });
+    }
     let saliencyMap: RawImage | undefined;
     if (options.saliencyMap !== undefined)
       saliencyMap = asRaw(await decodeWebImage(options.saliencyMap, `saliency map for ${what}`));
-    else if (this.options.saliency === 'gbvs') {
-      // GBVS runs on a worker; check the size first so a tiny image fails as in Node, before any map is computed.
-      const min = getBackbone(this.backboneName).spec.minSide;
-      if (img.width < min || img.height < min) {
-        throw new ImageError(`${what} is ${img.width}×${img.height}; DeepSSIM needs at least ${min}×${min} pixels`, {
-          code: 'IMAGE_TOO_SMALL',
-          expected: [min, min],
-          actual: [img.width, img.height],
-        });
-      }
-      saliencyMap = await this.mask(img);
-    }
+    else if (this.options.saliency === 'gbvs') saliencyMap = await this.mask(img);
     return this.core.prepare(asRaw(img), saliencyMap ? { saliencyMap } : {}, what);
   }
 
