@@ -173,7 +173,7 @@ export class DeepSSIM {
   private checkSize(img: RGBImage, what: string): void {
     const min = this.backbone.minSide;
     if (img.width < min || img.height < min) {
-      throw new ImageError(`${what} is ${img.width}×${img.height}; DeepSSIM needs at least ${min}×${min} pixels`);
+      throw new ImageError(`${what} is ${img.width}×${img.height}; DeepSSIM needs at least ${min}×${min} pixels`, { code: 'IMAGE_TOO_SMALL', expected: [min, min], actual: [img.width, img.height] });
     }
   }
 

@@ -70,7 +70,7 @@ for (const block of blocks(README)) {
   test(`README line ${block.line}: figures match ${block.files.join(', ')}`, () => {
     const values: string[] = [];
     for (const f of block.files) {
-      assert.match(f, /^bench\/results\//, `${f}: figures must come from a committed bench result`);
+      assert.match(f, /^(bench\/results|examples\/[\w-]+\/results[\w-]*)\//, `${f}: figures must come from a committed bench or example result`);
       assert.ok(existsSync(join(ROOT, f)), `${f} does not exist`);
       values.push(...[...readFileSync(join(ROOT, f), 'utf8').matchAll(NUMBER)].map((m) => m[0].replace('−', '-')));
     }
