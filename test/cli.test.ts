@@ -141,3 +141,18 @@ describe('batch', () => {
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
   });
 });
+
+describe('score: saliency options', () => {
+  test('--reference-saliency/--test-saliency give the same score as --saliency-maps after the positionals', async () => {
+    const a = await runCli(['score', A, B, '--weights', W, '--reference-saliency', A, '--test-saliency', B]);
+    const b = await runCli(['score', A, B, '--weights', W, '--saliency-maps', A, B]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(a.stdout, b.stdout);
+  });
+  test('--saliency-threshold without saliency is refused, not ignored', async () => {
+    oneErrorLine(await runCli(['score', A, B, '--weights', W, '--saliency-threshold', '0.2']), 2, /applies only with --saliency gbvs or saliency maps/);
+  });
+  test('one of the two map options alone is refused', async () => {
+    oneErrorLine(await runCli(['score', A, B, '--weights', W, '--reference-saliency', A]), 2, /go together/);
+  });
+});
