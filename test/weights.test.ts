@@ -154,20 +154,10 @@ describe('synthetic VGG16 weights', () => {
     validateShapes(st.tensors, VGG16_RELU51_SHAPES, syn.safetensors);
   });
 
-  test('reading the 40 MB safetensors takes well under a second', async () => {
-    await readWeightsFile(syn.safetensors); // warm the page cache
-    const t0 = performance.now();
+  // (No wall-clock assertions: how fast this is belongs to bench/, not to a test that fails on a loaded machine.)
+  test('the 40 MB safetensors reads back the 22 tensors of relu5_1', async () => {
     const r = await readWeightsFile(syn.safetensors, { select: isVgg16Relu51Tensor });
-    const ms = performance.now() - t0;
     assert.equal(r.tensors.size, 22);
-    assert.ok(ms < 1000, `read took ${ms.toFixed(0)} ms`);
-  });
-
-  test('the generator writes 10 M values in about a second', () => {
-    const t0 = performance.now();
-    syntheticVgg16Weights(3);
-    const ms = performance.now() - t0;
-    assert.ok(ms < 3000, `generation took ${ms.toFixed(0)} ms`);
   });
 });
 

@@ -1,6 +1,8 @@
-import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+/**
+ * Charts for reports. The plotting stack (vega, vega-lite, resvg: about a hundred packages) is imported on first use,
+ * so commands that never plot — `score`, `batch`, `--version` — never load it.
+ */
+import type { TopLevelSpec } from 'vega-lite';
 
 /** A rendered chart: the SVG text and a PNG rendering of it (no browser needed). */
 export interface RenderedChart {
@@ -10,6 +12,7 @@ export interface RenderedChart {
 
 /** Render a Vega-Lite spec headlessly to SVG (vega's own renderer) and PNG (resvg). */
 export async function renderChart(spec: TopLevelSpec, options: { scale?: number } = {}): Promise<RenderedChart> {
+  const [{ Resvg }, vega, { compile }] = await Promise.all([import('@resvg/resvg-js'), import('vega'), import('vega-lite')]);
   const vgSpec = compile(spec).spec;
   const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
   const svg = await view.toSVG();

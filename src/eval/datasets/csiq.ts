@@ -6,7 +6,6 @@
  * blur→blur/BLUR, contrast→contrast/contrast. DMOS in [0, 1]: lower = better. Image names like 1600 are numbers.
  */
 import { join } from 'node:path';
-import { readSheet } from 'read-excel-file/universal';
 import { DataError, LimitError, quote } from '../../errors.js';
 import { MAX_XLSX_INFLATED_BYTES, PARSER_TIMEOUT_MS } from '../../limits.js';
 import { ZipFailure, readZipDirectory, readZipEntry } from '../../util/zip.js';
@@ -69,6 +68,8 @@ async function readXlsxRows(xlsx: string): Promise<unknown[][]> {
   const bytes = readDataFile(xlsx, 'CSIQ score file');
   checkXlsxContainer(bytes, xlsx);
   const input = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+  // Loaded on use: only CSIQ needs a spreadsheet reader (keeps it out of every other command's startup).
+  const { readSheet } = await import('read-excel-file/universal');
   try {
     return (await withTimeout(readSheet(input, 'all_by_image'), xlsx)) as unknown[][];
   } catch (err) {
