@@ -199,4 +199,12 @@ describe('batching and the reference cache', () => {
     await assert.rejects(loss.valueAndGrad(t, t, { wrtReference: true }).then(() => loss.valueAndGrad(t, slice(t, 0), { wrtReference: true })), UsageError);
     await assert.rejects(createLoss({ variant: 'medium' as never }), UsageError);
   });
+  test('variant defaults to full, like createDeepSSIM', async () => {
+    const loss = await createLoss({ weights: syntheticVgg16Weights(), threads: 2 });
+    try {
+      assert.equal(loss.variant, 'full');
+    } finally {
+      await loss.dispose();
+    }
+  });
 });

@@ -8,7 +8,7 @@
  */
 import { getBackbone } from '../backbones/registry.js';
 import type { InferenceSession, Platform, Tensor } from '../platform.js';
-import { ImageError, UsageError } from '../errors.js';
+import { ImageError, UsageError, quote } from '../errors.js';
 import { buildGramGraph, buildLossGraph } from '../graph/emit.js';
 import { featureSize } from '../graph/geometry.js';
 import type { BackboneSpec } from '../graph/spec.js';
@@ -18,8 +18,11 @@ import type { WeightMap } from '../weights/types.js';
 export type { LossVariant } from '../graph/statistic.js';
 
 export interface LossOptions {
-  /** `lite` (normalised Gram, one window: the authors' training loss) or `full` (4×4 blocks). */
-  variant: LossVariant;
+  /**
+   * `full` (4×4 blocks, the default — as for createDeepSSIM, so loss = 1 − the metric's default score) or `lite`
+   * (normalised Gram, one window: the variant the authors train with).
+   */
+  variant?: LossVariant;
   /** Backbone registry name (default `vgg16`); every registered backbone works (graphs emitted from its spec). */
   backbone?: string;
   /** A weights file (as elsewhere: explicit > DEEPSSIM_WEIGHTS > cache > download), or tensors already in memory. */
@@ -160,9 +163,11 @@ export class DeepSSIMLoss {
 }
 
 /** Load the backbone's weights and prepare the loss (graphs are built lazily, once per input size). */
-export async function createLossWith(platform: Platform, options: LossOptions): Promise<DeepSSIMLoss> {
-  if (options?.variant !== 'lite' && options?.variant !== 'full') {
-    throw new UsageError(`variant must be 'lite' or 'full', got '${options?.variant}'`);
+export async function createLossWith(platform: Platform, options: LossOptions = {}): Promise<DeepSSIMLoss> {
+  if (options === null || typeof options !== 'object') throw new UsageError(`Expected an options object for createLoss but received ${String(options)}`);
+  const variant = options.variant ?? 'full';
+  if (variant !== 'lite' && variant !== 'full') {
+    throw new UsageError(`variant must be 'lite' or 'full', got ${quote(variant)}`, { option: 'variant' });
   }
   const threads = options.threads ?? platform.defaultThreads();
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw new UsageError(`threads must be an integer from 1 to 256, got ${threads}`);
@@ -170,5 +175,5 @@ export async function createLossWith(platform: Platform, options: LossOptions): 
   const entry = getBackbone(name);
   const spec = entry.spec;
   const { weights } = await platform.loadWeights(entry, { weights: options.weights, download: options.download, log: options.log });
-  return new DeepSSIMLoss(options.variant, name, spec, weights, threads, platform);
+  return new DeepSSIMLoss(variant, name, spec, weights, threads, platform);
 }

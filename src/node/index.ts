@@ -17,7 +17,7 @@ export function createDeepSSIM(options?: DeepSSIMOptions): Promise<DeepSSIM> {
 }
 
 /** Load the backbone's weights and prepare the differentiable loss (graphs are built lazily per input size). */
-export function createLoss(options: LossOptions): Promise<DeepSSIMLoss> {
+export function createLoss(options: LossOptions = {}): Promise<DeepSSIMLoss> {
   return createLossWith(nodePlatform, options);
 }
 
