@@ -18,7 +18,9 @@ import { ROOT, SHARED } from '../test/support/paths.js';
 import { syntheticWeightFiles } from '../test/support/weights.js';
 import { median, noise, printTable } from './support.js';
 
-const { values } = parseArgs({ options: { threads: { type: 'string' }, repeats: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { threads: { type: 'string' }, repeats: { type: 'string' }, out: { type: 'string' } },
+});
 const threads = Number(values.threads ?? availableParallelism());
 const repeats = Number(values.repeats ?? 9);
 const out = values.out ?? join(ROOT, 'bench', 'results', 'mobilenet-backbones.md');
@@ -28,9 +30,15 @@ const SIZES: [number, number][] = [
   [768, 512],
 ];
 
-interface Row { backbone: string; size: string; ms: number; gmacs: number }
+interface Row {
+  backbone: string;
+  size: string;
+  ms: number;
+  gmacs: number;
+}
 
-const mobilenetWeights = process.env.DEEPSSIM_MOBILENET_WEIGHTS ?? join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
+const mobilenetWeights =
+  process.env.DEEPSSIM_MOBILENET_WEIGHTS ?? join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
 const BACKBONES = [
   { name: 'mobilenet_v1_0.75', weights: mobilenetWeights, macs: mobilenetMacs },
   { name: 'vgg16', weights: (await syntheticWeightFiles()).safetensors, macs: vgg16Macs },
@@ -57,7 +65,12 @@ for (const [w, h] of SIZES) {
       times[i].push(performance.now() - t);
     }
   }
-  const row = (i: number): Row => ({ backbone: BACKBONES[i].name, size: `${w}×${h}`, ms: median(times[i]), gmacs: BACKBONES[i].macs(h, w) / 1e9 });
+  const row = (i: number): Row => ({
+    backbone: BACKBONES[i].name,
+    size: `${w}×${h}`,
+    ms: median(times[i]),
+    gmacs: BACKBONES[i].macs(h, w) / 1e9,
+  });
   mobile.push(row(0));
   vgg.push(row(1));
 }
@@ -78,7 +91,9 @@ const rows = SIZES.flatMap((_, i) =>
 );
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; ONNX Runtime threads ${threads}; median of ${repeats} pairs after one warm-up, backbones alternating; load average at the end ${loadavg()[0].toFixed(1)}`;
 console.log(machine);
-console.log(`session creation: MobileNet ${createMs[0].toFixed(0)} ms, VGG16 ${createMs[1].toFixed(0)} ms (weights read + graph + session)\n`);
+console.log(
+  `session creation: MobileNet ${createMs[0].toFixed(0)} ms, VGG16 ${createMs[1].toFixed(0)} ms (weights read + graph + session)\n`,
+);
 printTable(header, rows);
 
 const md = [

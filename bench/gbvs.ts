@@ -76,5 +76,7 @@ const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`${'stage'.padEnd(width)}  median ms`);
 console.log(`${'-'.repeat(width)}  ---------`);
 for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v.toFixed(1).padStart(9)}`);
-console.log(`power iterations per image: ${iterations}; min/max total ms: ${Math.min(...total).toFixed(1)} / ${Math.max(...total).toFixed(1)}`);
+console.log(
+  `power iterations per image: ${iterations}; min/max total ms: ${Math.min(...total).toFixed(1)} / ${Math.max(...total).toFixed(1)}`,
+);
 console.log(`target < 300 ms: ${median(total) < 300 ? 'met' : 'NOT met'}`);

@@ -20,7 +20,10 @@ const rounds = Number(process.argv[2] ?? 5);
 const metric = await createDeepSSIM({ backbone: 'mobilenet_v1_0.75', weights: WEIGHTS });
 const full = await decodeImage(resolve(import.meta.dirname, '..', '..', 'shared', 'images', 'kodak', 'kodim23.png'));
 const rows: string[] = [];
-for (const [w, h] of [[640, 480], [752, 496]] as const) {
+for (const [w, h] of [
+  [640, 480],
+  [752, 496],
+] as const) {
   const ref = raw(cropImage(full, 8, 8, w, h));
   const test = raw(cropImage(full, 11, 10, w, h));
   await metric.score(ref, test);

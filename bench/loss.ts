@@ -18,7 +18,12 @@ import { buildGramGraph, buildMetricGraph } from '../src/graph/emit.js';
 import { syntheticVgg16Weights } from '../tools/synthetic-weights/generator.js';
 
 const { values } = parseArgs({
-  options: { threads: { type: 'string' }, repeats: { type: 'string' }, size: { type: 'string' }, batch: { type: 'string' } },
+  options: {
+    threads: { type: 'string' },
+    repeats: { type: 'string' },
+    size: { type: 'string' },
+    batch: { type: 'string' },
+  },
 });
 const threads = Number(values.threads ?? availableParallelism());
 const repeats = Number(values.repeats ?? 5);
@@ -68,11 +73,16 @@ await gramGraph.release();
 rows.push(['lite: loss + ∂/∂test (cached reference Gram)', await time(() => lite.valueAndGrad(test, reference))]);
 const full = await createLoss({ variant: 'full', weights, threads });
 rows.push(['full: loss + ∂/∂test (cached reference Gram)', await time(() => full.valueAndGrad(test, reference))]);
-rows.push(['lite: loss + ∂/∂test + ∂/∂reference (2N images)', await time(() => lite.valueAndGrad(test, reference, { wrtReference: true }))]);
+rows.push([
+  'lite: loss + ∂/∂test + ∂/∂reference (2N images)',
+  await time(() => lite.valueAndGrad(test, reference, { wrtReference: true })),
+]);
 await lite.dispose();
 await full.dispose();
 
-console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; ORT threads ${threads}; onnxruntime-node ${ort.env.versions?.common ?? ''}`);
+console.log(
+  `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; ORT threads ${threads}; onnxruntime-node ${ort.env.versions?.common ?? ''}`,
+);
 console.log(`${size}×${size}, batch ${batch}, VGG16 to relu5_1, median of ${repeats} runs after one warm-up\n`);
 const header = ['run', 'median ms', 'ms/image', '× forward'];
 const table = rows.map(([name, ms]) => [name, ms.toFixed(0), (ms / batch).toFixed(1), (ms / forward).toFixed(2)]);

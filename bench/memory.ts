@@ -33,7 +33,7 @@ function texture(width: number, height: number, seed: number): RawImage {
     const wy = Math.sin(y * 0.021 + seed);
     for (let x = 0; x < width; x++) {
       const wx = Math.cos(x * 0.017 * seed);
-      const h = Math.imul(x * 73856093 ^ y * 19349663 ^ seed, 0x9e3779b1) >>> 25;
+      const h = Math.imul((x * 73856093) ^ (y * 19349663) ^ seed, 0x9e3779b1) >>> 25;
       data[i++] = 96 + 60 * wx + (h & 31);
       data[i++] = 96 + 60 * wy + ((h >> 1) & 31);
       data[i++] = 96 + 30 * (wx + wy) + ((h >> 2) & 31);
@@ -56,11 +56,15 @@ async function child(spec: string): Promise<void> {
 }
 
 function runChild(w: number, h: number, tile: string): { ms: number; full: number; rssMB: number } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/memory.ts'), '--child', `${w},${h},${tile}`], {
-    encoding: 'utf8',
-    cwd: ROOT,
-    maxBuffer: 1 << 20,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/memory.ts'), '--child', `${w},${h},${tile}`],
+    {
+      encoding: 'utf8',
+      cwd: ROOT,
+      maxBuffer: 1 << 20,
+    },
+  );
   if (r.status !== 0) throw new Error(`child ${w}×${h} tile ${tile} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -69,16 +73,34 @@ async function main(): Promise<void> {
   await syntheticWeightFiles(); // write once, before the children race for it
   console.log('## Tiled vs untiled (same weights, same pair)\n');
   const eqRows: string[][] = [];
-  for (const [w, h] of [[1024, 768], [2000, 1500], [3840, 2160]] as const) {
+  for (const [w, h] of [
+    [1024, 768],
+    [2000, 1500],
+    [3840, 2160],
+  ] as const) {
     const untiled = runChild(w, h, 'none');
     const tiled = runChild(w, h, '512');
-    eqRows.push([`${w}×${h}`, untiled.full.toFixed(9), tiled.full.toFixed(9), Math.abs(untiled.full - tiled.full).toExponential(2),
-      untiled.rssMB.toFixed(0), tiled.rssMB.toFixed(0)]);
+    eqRows.push([
+      `${w}×${h}`,
+      untiled.full.toFixed(9),
+      tiled.full.toFixed(9),
+      Math.abs(untiled.full - tiled.full).toExponential(2),
+      untiled.rssMB.toFixed(0),
+      tiled.rssMB.toFixed(0),
+    ]);
   }
-  printTable(['size', 'untiled score', 'tiled (512 px) score', '|Δ|', 'untiled peak RSS MB', 'tiled peak RSS MB'], eqRows);
+  printTable(
+    ['size', 'untiled score', 'tiled (512 px) score', '|Δ|', 'untiled peak RSS MB', 'tiled peak RSS MB'],
+    eqRows,
+  );
 
   console.log('\n## Time and peak RSS per pair (default settings: automatic tiling)\n');
-  const sizes: [number, number][] = [[512, 512], [1000, 1000], [2000, 2000], [3840, 2160]];
+  const sizes: [number, number][] = [
+    [512, 512],
+    [1000, 1000],
+    [2000, 2000],
+    [3840, 2160],
+  ];
   if (!values['skip-33mp']) sizes.push([7680, 4320]);
   const rows: { mp: number; ms: number; rss: number; label: string }[] = [];
   for (const [w, h] of sizes) {
@@ -88,7 +110,14 @@ async function main(): Promise<void> {
   const perMp1 = rows.find((r) => r.label === '1000×1000')!.ms / 1;
   printTable(
     ['size', 'MP', 'ms/pair', 'ms/MP', 'vs 1 MP', 'peak RSS MB'],
-    rows.map((r) => [r.label, r.mp.toFixed(2), r.ms.toFixed(0), (r.ms / r.mp).toFixed(0), `${(r.ms / r.mp / perMp1).toFixed(2)}×`, r.rss.toFixed(0)]),
+    rows.map((r) => [
+      r.label,
+      r.mp.toFixed(2),
+      r.ms.toFixed(0),
+      (r.ms / r.mp).toFixed(0),
+      `${(r.ms / r.mp / perMp1).toFixed(2)}×`,
+      r.rss.toFixed(0),
+    ]),
   );
 
   console.log('\n## deepssim batch on LIVE JPEG (175 pairs, 29 references)\n');
@@ -100,9 +129,27 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'deepssim-bench-'));
   const rowsIn = parse(readFileSync(manifest, 'utf8'), { columns: true }) as { reference: string; distorted: string }[];
   const base = join(SHARED, 'datasets/live-jpeg');
-  writeFileSync(join(dir, 'pairs.csv'), ['reference,test', ...rowsIn.map((r) => `${resolve(base, r.reference)},${resolve(base, r.distorted)}`)].join('\n'));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'batch', join(dir, 'pairs.csv'),
-    '--weights', (await syntheticWeightFiles()).safetensors, '--profile', '--no-progress', '--out', join(dir, 'out.csv')], { encoding: 'utf8', cwd: ROOT });
+  writeFileSync(
+    join(dir, 'pairs.csv'),
+    ['reference,test', ...rowsIn.map((r) => `${resolve(base, r.reference)},${resolve(base, r.distorted)}`)].join('\n'),
+  );
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'src/cli/main.ts'),
+      'batch',
+      join(dir, 'pairs.csv'),
+      '--weights',
+      (await syntheticWeightFiles()).safetensors,
+      '--profile',
+      '--no-progress',
+      '--out',
+      join(dir, 'out.csv'),
+    ],
+    { encoding: 'utf8', cwd: ROOT },
+  );
   if (r.status !== 0) throw new Error(r.stderr);
   console.log(r.stderr.trim());
 }

@@ -27,7 +27,10 @@ import { blockGramSimilarity, liteGramSimilarity } from '../src/statistic/gram-s
 import { ROOT, SHARED } from '../test/support/paths.js';
 
 const { values } = parseArgs({ options: { weights: { type: 'string' }, out: { type: 'string' } } });
-const weights = values.weights ?? process.env.DEEPSSIM_MOBILENET_WEIGHTS ?? join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
+const weights =
+  values.weights ??
+  process.env.DEEPSSIM_MOBILENET_WEIGHTS ??
+  join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
 const outBase = values.out ?? join(ROOT, 'bench', 'results', 'mobilenet-kodak');
 const KODAK = join(SHARED, 'images', 'kodak');
 
@@ -71,10 +74,14 @@ async function run(frame: number): Promise<Result[]> {
   const t0 = performance.now();
   for (const file of files) {
     const decoded = await decodeImage(join(KODAK, file));
-    const img = frame > 0 ? cropWindow(decoded, frame, frame, decoded.width - 2 * frame, decoded.height - 2 * frame) : decoded;
+    const img =
+      frame > 0 ? cropWindow(decoded, frame, frame, decoded.width - 2 * frame, decoded.height - 2 * frame) : decoded;
     const original = await metric.prepare(raw(img));
     const scores = {} as Record<Condition, Scores>;
-    for (const [cond, p] of Object.entries(await pairs(img)) as [Condition, { reference: RGBImage; test: RGBImage }][]) {
+    for (const [cond, p] of Object.entries(await pairs(img)) as [
+      Condition,
+      { reference: RGBImage; test: RGBImage },
+    ][]) {
       const ref: PreparedImage = p.reference === img ? original : await metric.prepare(raw(p.reference));
       const tst = await metric.prepare(raw(p.test));
       const same = p.reference.width === p.test.width && p.reference.height === p.test.height;
@@ -96,11 +103,23 @@ async function run(frame: number): Promise<Result[]> {
 async function blackEdges(file: string): Promise<string> {
   const img = await decodeImage(join(KODAK, file));
   const { width: w, height: h, data } = img;
-  const meanOf = (pts: [number, number][]) => pts.reduce((s, [x, y]) => s + data[3 * (y * w + x)] + data[3 * (y * w + x) + 1] + data[3 * (y * w + x) + 2], 0) / (3 * pts.length);
+  const meanOf = (pts: [number, number][]) =>
+    pts.reduce((s, [x, y]) => s + data[3 * (y * w + x)] + data[3 * (y * w + x) + 1] + data[3 * (y * w + x) + 2], 0) /
+    (3 * pts.length);
   const col = (x: number) => Array.from({ length: h }, (_, y) => [x, y] as [number, number]);
   const row = (y: number) => Array.from({ length: w }, (_, x) => [x, y] as [number, number]);
-  const edges: [string, number][] = [['left', meanOf(col(0))], ['right', meanOf(col(w - 1))], ['top', meanOf(row(0))], ['bottom', meanOf(row(h - 1))]];
-  return edges.filter(([, v]) => v < 20).map(([k]) => k).join('+') || 'none';
+  const edges: [string, number][] = [
+    ['left', meanOf(col(0))],
+    ['right', meanOf(col(w - 1))],
+    ['top', meanOf(row(0))],
+    ['bottom', meanOf(row(h - 1))],
+  ];
+  return (
+    edges
+      .filter(([, v]) => v < 20)
+      .map(([k]) => k)
+      .join('+') || 'none'
+  );
 }
 
 const results = await run(0);
@@ -124,19 +143,29 @@ const better = (m: Metric, g: Condition, p: Condition, rs: Result[] = results): 
 
 const lines: string[] = [];
 const table = (header: string[], rows: string[][]) => {
-  lines.push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`), '');
+  lines.push(
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+  );
 };
 lines.push(
   '# DeepSSIM-MobileNet on Kodak: small geometric changes vs JPEG and blur (bench/mobilenet-kodak.ts)',
   '',
   'Backbone `mobilenet_v1_0.75` (Google ImageNet weights, conv_pw_11 ReLU6, 384 channels, Gram 384×384, 4×4 blocks; lite = normalised Gram).',
   'PSNR over RGB (peak 255), SSIM = ssim.m semantics (gray, automatic downsampling). n/a: reference and test sizes differ.',
-  'Conditions: ' + CONDITIONS.map((c) => LABEL[c]).join('; ') + '. Shift and rotation compare equally cropped, aligned windows.',
+  'Conditions: ' +
+    CONDITIONS.map((c) => LABEL[c]).join('; ') +
+    '. Shift and rotation compare equally cropped, aligned windows.',
   '',
   '## Mean score per condition (24 images; higher = better for every metric)',
   '',
 );
-table(['condition', ...METRICS], CONDITIONS.map((c) => [LABEL[c], ...METRICS.map((m) => fmt(m, mean(m, c)))]));
+table(
+  ['condition', ...METRICS],
+  CONDITIONS.map((c) => [LABEL[c], ...METRICS.map((m) => fmt(m, mean(m, c)))]),
+);
 lines.push('## Images (of 24) on which the geometric change scores better than the JPEG / the blurred version', '');
 table(
   ['geometric condition', ...METRICS.map((m) => `${m} > JPEG / > blur`)],
@@ -149,7 +178,10 @@ table(
     }),
   ]),
 );
-lines.push('## Outliers (DeepSSIM-MobileNet full and lite): geometric change scored at or below the JPEG or the blur version', '');
+lines.push(
+  '## Outliers (DeepSSIM-MobileNet full and lite): geometric change scored at or below the JPEG or the blur version',
+  '',
+);
 const outlierRows: string[][] = [];
 for (const m of ['deepssim-full', 'deepssim-lite'] as const) {
   for (const g of GEOMETRIC) {
@@ -158,13 +190,35 @@ for (const m of ['deepssim-full', 'deepssim-lite'] as const) {
       for (const r of results) {
         if (ok.has(r.image)) continue;
         const u = unframed.find((x) => x.image === r.image)!.scores;
-        outlierRows.push([m, LABEL[g], `≤ ${LABEL[p]}`, r.image, edges.get(r.image)!, fmt(m, r.scores[g][m]), fmt(m, r.scores[p][m]), `${fmt(m, u[g][m])} vs ${fmt(m, u[p][m])}`]);
+        outlierRows.push([
+          m,
+          LABEL[g],
+          `≤ ${LABEL[p]}`,
+          r.image,
+          edges.get(r.image)!,
+          fmt(m, r.scores[g][m]),
+          fmt(m, r.scores[p][m]),
+          `${fmt(m, u[g][m])} vs ${fmt(m, u[p][m])}`,
+        ]);
       }
     }
   }
 }
 if (outlierRows.length === 0) lines.push('None.', '');
-else table(['metric', 'geometric', 'vs', 'image', 'black frame line', 'geometric score', 'photometric score', `same without a ${FRAME}-px frame`], outlierRows);
+else
+  table(
+    [
+      'metric',
+      'geometric',
+      'vs',
+      'image',
+      'black frame line',
+      'geometric score',
+      'photometric score',
+      `same without a ${FRAME}-px frame`,
+    ],
+    outlierRows,
+  );
 lines.push(
   `## Diagnostic rerun: the same conditions after cropping a ${FRAME}-px frame from every side of every image first`,
   '',
@@ -172,7 +226,10 @@ lines.push(
   'This rerun only changes the input; the metric, layer and statistic are unchanged.',
   '',
 );
-table(['condition', ...METRICS], CONDITIONS.map((c) => [LABEL[c], ...METRICS.map((m) => fmt(m, mean(m, c, unframed)))]));
+table(
+  ['condition', ...METRICS],
+  CONDITIONS.map((c) => [LABEL[c], ...METRICS.map((m) => fmt(m, mean(m, c, unframed)))]),
+);
 table(
   ['geometric condition', ...METRICS.map((m) => `${m} > JPEG / > blur`)],
   GEOMETRIC.map((g) => [
@@ -184,25 +241,52 @@ table(
     }),
   ]),
 );
-const unframedOutliers = GEOMETRIC.flatMap((g) => (['jpeg', 'blur'] as const).flatMap((p) => {
-  const ok = new Set(better('deepssim-full', g, p, unframed));
-  return unframed.filter((r) => !ok.has(r.image)).map((r) => `${r.image} (${LABEL[g]} ${fmt('deepssim-full', r.scores[g]['deepssim-full'])} ≤ ${LABEL[p]} ${fmt('deepssim-full', r.scores[p]['deepssim-full'])})`);
-}));
-lines.push(`Remaining DeepSSIM-full outliers without the frame: ${unframedOutliers.length ? unframedOutliers.join('; ') : 'none'}.`, '');
+const unframedOutliers = GEOMETRIC.flatMap((g) =>
+  (['jpeg', 'blur'] as const).flatMap((p) => {
+    const ok = new Set(better('deepssim-full', g, p, unframed));
+    return unframed
+      .filter((r) => !ok.has(r.image))
+      .map(
+        (r) =>
+          `${r.image} (${LABEL[g]} ${fmt('deepssim-full', r.scores[g]['deepssim-full'])} ≤ ${LABEL[p]} ${fmt('deepssim-full', r.scores[p]['deepssim-full'])})`,
+      );
+  }),
+);
+lines.push(
+  `Remaining DeepSSIM-full outliers without the frame: ${unframedOutliers.length ? unframedOutliers.join('; ') : 'none'}.`,
+  '',
+);
 lines.push('## Per image: DeepSSIM-MobileNet full (lite)', '');
 table(
   ['image', ...CONDITIONS.map((c) => LABEL[c])],
-  results.map((r) => [r.image, ...CONDITIONS.map((c) => `${fmt('deepssim-full', r.scores[c]['deepssim-full'])} (${fmt('deepssim-lite', r.scores[c]['deepssim-lite'])})`)]),
+  results.map((r) => [
+    r.image,
+    ...CONDITIONS.map(
+      (c) =>
+        `${fmt('deepssim-full', r.scores[c]['deepssim-full'])} (${fmt('deepssim-lite', r.scores[c]['deepssim-lite'])})`,
+    ),
+  ]),
 );
 lines.push('## Per image: PSNR dB / SSIM', '');
 table(
   ['image', ...CONDITIONS.map((c) => LABEL[c])],
-  results.map((r) => [r.image, ...CONDITIONS.map((c) => (r.scores[c].psnr === null ? 'n/a' : `${fmt('psnr', r.scores[c].psnr)} / ${fmt('ssim', r.scores[c].ssim)}`))]),
+  results.map((r) => [
+    r.image,
+    ...CONDITIONS.map((c) =>
+      r.scores[c].psnr === null ? 'n/a' : `${fmt('psnr', r.scores[c].psnr)} / ${fmt('ssim', r.scores[c].ssim)}`,
+    ),
+  ]),
 );
-lines.push(`Command: \`npx tsx bench/mobilenet-kodak.ts\` (weights: ${weights.startsWith(SHARED) ? '../shared/weights/mobilenet_v1_0.75_224/model.json' : weights}).`, '');
+lines.push(
+  `Command: \`npx tsx bench/mobilenet-kodak.ts\` (weights: ${weights.startsWith(SHARED) ? '../shared/weights/mobilenet_v1_0.75_224/model.json' : weights}).`,
+  '',
+);
 
 const md = lines.join('\n');
 console.log(md);
 await writeFile(`${outBase}.md`, md);
-await writeFile(`${outBase}.json`, `${JSON.stringify({ conditions: LABEL, metrics: METRICS, blackFrameLine: Object.fromEntries(edges), results, withoutFrame: { frame: FRAME, results: unframed } }, null, 1)}\n`);
+await writeFile(
+  `${outBase}.json`,
+  `${JSON.stringify({ conditions: LABEL, metrics: METRICS, blackFrameLine: Object.fromEntries(edges), results, withoutFrame: { frame: FRAME, results: unframed } }, null, 1)}\n`,
+);
 process.stderr.write(`wrote ${outBase}.md and ${outBase}.json\n`);

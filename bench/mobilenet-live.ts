@@ -22,18 +22,28 @@ import { blockGramSimilarity, liteGramSimilarity } from '../src/statistic/gram-s
 import { ROOT, SHARED } from '../test/support/paths.js';
 
 const { values } = parseArgs({ options: { weights: { type: 'string' }, resamples: { type: 'string' } } });
-const weights = values.weights ?? process.env.DEEPSSIM_MOBILENET_WEIGHTS ?? join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
+const weights =
+  values.weights ??
+  process.env.DEEPSSIM_MOBILENET_WEIGHTS ??
+  join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
 const resamples = Number(values.resamples ?? 1000);
 const LIVE = join(SHARED, 'datasets', 'live-jpeg');
 
-const rows = (await readFile(join(LIVE, 'manifest.csv'), 'utf8')).trim().split('\n').slice(1).map((line) => {
-  const [reference, distorted, score] = line.split(',');
-  return { reference, distorted, dmos: Number(score) };
-});
+const rows = (await readFile(join(LIVE, 'manifest.csv'), 'utf8'))
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((line) => {
+    const [reference, distorted, score] = line.split(',');
+    return { reference, distorted, dmos: Number(score) };
+  });
 
 const METRICS = ['deepssim-mobilenet-full', 'deepssim-mobilenet-lite', 'psnr', 'psnr-y', 'ssim'] as const;
 type Metric = (typeof METRICS)[number];
-const scores: Record<Metric, number[]> = Object.fromEntries(METRICS.map((m) => [m, []])) as unknown as Record<Metric, number[]>;
+const scores: Record<Metric, number[]> = Object.fromEntries(METRICS.map((m) => [m, []])) as unknown as Record<
+  Metric,
+  number[]
+>;
 
 const raw = (img: RGBImage) => ({ data: img.data, width: img.width, height: img.height, channels: 3 as const });
 const metric = await createDeepSSIM({ backbone: 'mobilenet_v1_0.75', weights, tile: false });
@@ -49,7 +59,9 @@ for (const [i, r] of rows.entries()) {
   const img = await decodeImage(join(LIVE, r.distorted));
   const p = await metric.prepare(raw(img));
   scores['deepssim-mobilenet-full'].push(blockGramSimilarity(ref.prepared.gram, p.gram, 384));
-  scores['deepssim-mobilenet-lite'].push(liteGramSimilarity(ref.prepared.gram, ref.prepared.cells, p.gram, p.cells, 384));
+  scores['deepssim-mobilenet-lite'].push(
+    liteGramSimilarity(ref.prepared.gram, ref.prepared.cells, p.gram, p.cells, 384),
+  );
   scores.psnr.push(psnrRGB(ref.img, img));
   scores['psnr-y'].push(psnrY(ref.img, img));
   scores.ssim.push(ssim(ref.img, img));
@@ -63,11 +75,22 @@ const dmos = rows.map((r) => r.dmos);
 const f = (v: number) => v.toFixed(4);
 const ci = (iv?: [number, number]) => (iv ? ` [${f(iv[0])}, ${f(iv[1])}]` : '');
 const header = ['metric', 'SRCC [95 % CI]', 'KRCC [95 % CI]', 'PLCC [95 % CI]', 'RMSE (DMOS units)', 'fit'];
-const stats = METRICS.map((m) => ({ m, s: correlationStats(scores[m], dmos, { metricHigherIsBetter: true, subjectiveHigherIsBetter: false, resamples, seed: 6 }) }));
+const stats = METRICS.map((m) => ({
+  m,
+  s: correlationStats(scores[m], dmos, {
+    metricHigherIsBetter: true,
+    subjectiveHigherIsBetter: false,
+    resamples,
+    seed: 6,
+  }),
+}));
 const table = [
   `| ${header.join(' | ')} |`,
   `|${header.map(() => '---').join('|')}|`,
-  ...stats.map(({ m, s }) => `| ${m} | ${f(s.srcc)}${ci(s.ci?.srcc)} | ${f(s.krcc)}${ci(s.ci?.krcc)} | ${f(s.plcc)}${ci(s.ci?.plcc)} | ${s.rmse.toFixed(3)} | ${s.fit.kind} |`),
+  ...stats.map(
+    ({ m, s }) =>
+      `| ${m} | ${f(s.srcc)}${ci(s.ci?.srcc)} | ${f(s.krcc)}${ci(s.ci?.krcc)} | ${f(s.plcc)}${ci(s.ci?.plcc)} | ${s.rmse.toFixed(3)} | ${s.fit.kind} |`,
+  ),
 ];
 const md = [
   '# LIVE JPEG subset: DeepSSIM on MobileNet v1 α = 0.75 vs PSNR and SSIM (bench/mobilenet-live.ts)',

@@ -38,7 +38,9 @@ function texture(width: number, height: number, seed: number): RawImage {
 function ellipse(width: number, height: number): RawImage {
   const data = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) data[y * width + x] = ((x - width / 2) / (0.4 * width)) ** 2 + ((y - height / 2) / (0.4 * height)) ** 2 < 1 ? 255 : 0;
+    for (let x = 0; x < width; x++)
+      data[y * width + x] =
+        ((x - width / 2) / (0.4 * width)) ** 2 + ((y - height / 2) / (0.4 * height)) ** 2 < 1 ? 255 : 0;
   }
   return { data, width, height, channels: 1 };
 }
@@ -59,11 +61,15 @@ async function child(arg: string): Promise<void> {
 }
 
 function run(w: number, h: number, tile: string, mask: boolean): { ms: number; full: number; rssMB: number } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/mobilenet-tiling.ts'), '--child', `${w},${h},${tile},${mask ? 'mask' : ''}`], {
-    encoding: 'utf8',
-    cwd: ROOT,
-    maxBuffer: 1 << 20,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/mobilenet-tiling.ts'), '--child', `${w},${h},${tile},${mask ? 'mask' : ''}`],
+    {
+      encoding: 'utf8',
+      cwd: ROOT,
+      maxBuffer: 1 << 20,
+    },
+  );
   if (r.status !== 0) throw new Error(`child ${w}×${h} tile ${tile} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -74,7 +80,10 @@ async function main(): Promise<void> {
     return;
   }
   const rows: string[][] = [];
-  for (const [w, h] of [[2000, 1500], [6000, 4000]] as const) {
+  for (const [w, h] of [
+    [2000, 1500],
+    [6000, 4000],
+  ] as const) {
     for (const mask of [false, true]) {
       const untiled = run(w, h, 'none', mask);
       const tiled = run(w, h, 'auto', mask);
@@ -91,7 +100,17 @@ async function main(): Promise<void> {
       ]);
     }
   }
-  const header = ['size', 'masks', 'untiled score', 'tiled score (auto)', '|Δ|', 'untiled ms', 'tiled ms', 'untiled peak RSS MB', 'tiled peak RSS MB'];
+  const header = [
+    'size',
+    'masks',
+    'untiled score',
+    'tiled score (auto)',
+    '|Δ|',
+    'untiled ms',
+    'tiled ms',
+    'untiled peak RSS MB',
+    'tiled peak RSS MB',
+  ];
   printTable(header, rows);
   const md = [
     '# MobileNet v1 0.75 (genuine weights): tiled vs untiled',

@@ -28,8 +28,13 @@ import { ssim } from '../src/metrics/ssim.js';
 import { ROOT, SHARED } from '../test/support/paths.js';
 import { printTable } from './support.js';
 
-const { values } = parseArgs({ options: { weights: { type: 'string' }, out: { type: 'string' }, dump: { type: 'string' } } });
-const weights = values.weights ?? process.env.DEEPSSIM_MOBILENET_WEIGHTS ?? join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
+const { values } = parseArgs({
+  options: { weights: { type: 'string' }, out: { type: 'string' }, dump: { type: 'string' } },
+});
+const weights =
+  values.weights ??
+  process.env.DEEPSSIM_MOBILENET_WEIGHTS ??
+  join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
 const outBase = values.out ?? join(ROOT, 'bench', 'results', 'scale-limits');
 const KODAK = join(SHARED, 'images', 'kodak');
 const FACTORS = [0.5, 0.75, 1.5, 2] as const;
@@ -65,14 +70,22 @@ for (const f of files) {
 process.stderr.write(`\rrescaling: ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
 const k23 = originals.get('kodim23')!;
 const others = [...originals].filter(([n]) => n !== 'kodim23').map(([n, p]) => ({ image: n, ...both(k23, p) }));
-const stats = (xs: number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs) });
+const stats = (xs: number[]) => ({
+  mean: xs.reduce((a, b) => a + b, 0) / xs.length,
+  min: Math.min(...xs),
+  max: Math.max(...xs),
+});
 const over24 = Object.fromEntries(
   (['0.5', '2'] as const).map((s) => {
     const of = (k: keyof Pair) => stats(files.map((f) => rescaled[f.replace('.png', '')][s][k]));
     return [s, { full: of('full'), lite: of('lite'), normalized: of('normalized') }];
   }),
 );
-const different = { full: stats(others.map((o) => o.full)), lite: stats(others.map((o) => o.lite)), normalized: stats(others.map((o) => o.normalized)) };
+const different = {
+  full: stats(others.map((o) => o.full)),
+  lite: stats(others.map((o) => o.lite)),
+  normalized: stats(others.map((o) => o.normalized)),
+};
 const k01 = others.find((o) => o.image === 'kodim01')!;
 
 // ------------------------------------------------------------------------------------------------ 2. local content
@@ -95,14 +108,32 @@ function textLine(img: RGBImage, x: number, y: number, width: number, h: number,
     const word = 3 + Math.floor(rng.uniform() * 8);
     for (let k = 0; k < word && cx < x + width; k++) {
       const gw = Math.max(2, Math.round(h * (0.35 + 0.3 * rng.uniform())));
-      rect(img, cx, y + (rng.uniform() < 0.3 ? 0 : Math.round(h * 0.25)), gw, h - (rng.uniform() < 0.3 ? 0 : Math.round(h * 0.25)), c);
+      rect(
+        img,
+        cx,
+        y + (rng.uniform() < 0.3 ? 0 : Math.round(h * 0.25)),
+        gw,
+        h - (rng.uniform() < 0.3 ? 0 : Math.round(h * 0.25)),
+        c,
+      );
       cx += gw + 2;
     }
     cx += Math.round(h * 0.6);
   }
 }
 // Seven-segment glyphs: segments a b c d e f g.
-const SEGMENTS: Record<string, string> = { '0': 'abcdef', '1': 'bc', '2': 'abdeg', '3': 'abcdg', '4': 'bcfg', '5': 'acdfg', '6': 'acdefg', '7': 'abc', '8': 'abcdefg', '9': 'abcdfg' };
+const SEGMENTS: Record<string, string> = {
+  '0': 'abcdef',
+  '1': 'bc',
+  '2': 'abdeg',
+  '3': 'abcdg',
+  '4': 'bcfg',
+  '5': 'acdfg',
+  '6': 'acdefg',
+  '7': 'abc',
+  '8': 'abcdefg',
+  '9': 'abcdfg',
+};
 function glyph(img: RGBImage, ch: string, x: number, y: number, s: number, c: Rgb): number {
   const t = Math.max(2, Math.round(s / 6));
   const w = Math.round(s * 0.55);
@@ -113,8 +144,13 @@ function glyph(img: RGBImage, ch: string, x: number, y: number, s: number, c: Rg
   const on = ch === '$' ? 'afgcd' : SEGMENTS[ch];
   const half = Math.round(s / 2);
   const seg: Record<string, [number, number, number, number]> = {
-    a: [x, y, w, t], b: [x + w - t, y, t, half], c: [x + w - t, y + half, t, s - half], d: [x, y + s - t, w, t],
-    e: [x, y + half, t, s - half], f: [x, y, t, half], g: [x, y + half - Math.floor(t / 2), w, t],
+    a: [x, y, w, t],
+    b: [x + w - t, y, t, half],
+    c: [x + w - t, y + half, t, s - half],
+    d: [x, y + s - t, w, t],
+    e: [x, y + half, t, s - half],
+    f: [x, y, t, half],
+    g: [x, y + half - Math.floor(t / 2), w, t],
   };
   for (const k of on) rect(img, ...seg[k], c);
   if (ch === '$') rect(img, x + Math.floor(w / 2) - 1, y - 4, t, s + 8, c);
@@ -136,7 +172,8 @@ function drawUi(o: Ui): RGBImage {
   };
   card(204, 80, 572, 150);
   textLine(img, 224, 100, 260, 18, [17, 24, 39], 40); // title
-  for (let i = 0; i < 5; i++) if (!(o.dropLine && i === 2)) textLine(img, 224, 136 + i * 18, 520 - (i % 3) * 60, 10, [107, 114, 128], 50 + i);
+  for (let i = 0; i < 5; i++)
+    if (!(o.dropLine && i === 2)) textLine(img, 224, 136 + i * 18, 520 - (i % 3) * 60, 10, [107, 114, 128], 50 + i);
   card(204, 250, 278, 200);
   textLine(img, 224, 270, 140, 14, [17, 24, 39], 60);
   let x = 224;
@@ -164,7 +201,10 @@ const edits: [string, RGBImage | { reference: RGBImage; test: RGBImage }][] = [
 ];
 if (values.dump) {
   const { default: sharp } = await import('sharp');
-  const png = (img: RGBImage, name: string) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toFile(join(values.dump!, name));
+  const png = (img: RGBImage, name: string) =>
+    sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+      .png()
+      .toFile(join(values.dump!, name));
   await png(ui, 'ui.png');
   for (const [i, [, t]] of edits.entries()) if (!('reference' in t)) await png(t, `ui-edit-${i + 1}.png`);
 }
@@ -176,9 +216,20 @@ for (const [change, t] of edits) {
   const s = both(r, await metric.prepare(raw(test)));
   let changed = 0;
   for (let p = 0; p < reference.width * reference.height; p++) {
-    if (reference.data[3 * p] !== test.data[3 * p] || reference.data[3 * p + 1] !== test.data[3 * p + 1] || reference.data[3 * p + 2] !== test.data[3 * p + 2]) changed++;
+    if (
+      reference.data[3 * p] !== test.data[3 * p] ||
+      reference.data[3 * p + 1] !== test.data[3 * p + 1] ||
+      reference.data[3 * p + 2] !== test.data[3 * p + 2]
+    )
+      changed++;
   }
-  local.push({ change, changedPixels: changed / (reference.width * reference.height), ...s, psnr: psnrRGB(reference, test), ssim: ssim(reference, test) });
+  local.push({
+    change,
+    changedPixels: changed / (reference.width * reference.height),
+    ...s,
+    psnr: psnrRGB(reference, test),
+    ssim: ssim(reference, test),
+  });
 }
 await metric.dispose();
 
@@ -187,7 +238,12 @@ const md: string[] = [];
 const table = (header: string[], rows: string[][]) => {
   printTable(header, rows);
   console.log();
-  md.push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`), '');
+  md.push(
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+  );
 };
 md.push(
   '# Limits: rescaling and local content (MobileNet v1 0.75, genuine ImageNet weights)',
@@ -210,20 +266,55 @@ table(
 );
 const range = (x: { min: number; max: number }) => `${f3(x.min)}–${f3(x.max)}`;
 table(
-  ['24 Kodak images', 'full mean', 'full range', 'lite mean', 'lite range', 'full-normalized mean', 'full-normalized range'],
+  [
+    '24 Kodak images',
+    'full mean',
+    'full range',
+    'lite mean',
+    'lite range',
+    'full-normalized mean',
+    'full-normalized range',
+  ],
   [
     ...(['0.5', '2'] as const).map((s) => {
       const o = over24[s];
-      return [`each against itself resized ${s}×`, f3(o.full.mean), range(o.full), f3(o.lite.mean), range(o.lite), f3(o.normalized.mean), range(o.normalized)];
+      return [
+        `each against itself resized ${s}×`,
+        f3(o.full.mean),
+        range(o.full),
+        f3(o.lite.mean),
+        range(o.lite),
+        f3(o.normalized.mean),
+        range(o.normalized),
+      ];
     }),
-    ['kodim23 against each of the 23 others', f3(different.full.mean), range(different.full), f3(different.lite.mean), range(different.lite), f3(different.normalized.mean), range(different.normalized)],
+    [
+      'kodim23 against each of the 23 others',
+      f3(different.full.mean),
+      range(different.full),
+      f3(different.lite.mean),
+      range(different.lite),
+      f3(different.normalized.mean),
+      range(different.normalized),
+    ],
   ],
 );
 md.push('## Local content: an 800×600 UI-like screenshot against small edits', '');
 table(
   ['change', 'pixels changed', 'full', 'lite', 'full-normalized', 'PSNR dB', 'SSIM'],
-  local.map((l) => [l.change, `${(100 * l.changedPixels).toFixed(2)} %`, f6(l.full), f6(l.lite), f6(l.normalized), l.psnr.toFixed(2), l.ssim.toFixed(4)]),
+  local.map((l) => [
+    l.change,
+    `${(100 * l.changedPixels).toFixed(2)} %`,
+    f6(l.full),
+    f6(l.lite),
+    f6(l.normalized),
+    l.psnr.toFixed(2),
+    l.ssim.toFixed(4),
+  ]),
 );
 await writeFile(`${outBase}.md`, md.join('\n'));
-await writeFile(`${outBase}.json`, `${JSON.stringify({ weights: 'mobilenet_v1_0.75_224 (genuine ImageNet)', rescaling: { kodim23: rescaled.kodim23, kodim01: k01, over24, different }, local }, null, 1)}\n`);
+await writeFile(
+  `${outBase}.json`,
+  `${JSON.stringify({ weights: 'mobilenet_v1_0.75_224 (genuine ImageNet)', rescaling: { kodim23: rescaled.kodim23, kodim01: k01, over24, different }, local }, null, 1)}\n`,
+);
 console.log(`wrote ${outBase}.md, ${outBase}.json`);

@@ -64,10 +64,17 @@ for (const { variant, metric: name } of VARIANTS) {
   }
   cross.sort((a, b) => a - b);
   const mean = cross.reduce((a, b) => a + b, 0) / cross.length;
-  const entry: Record<string, unknown> = { crossMean: mean, crossMax: cross[cross.length - 1], crossMin: cross[0], sizes: {} };
+  const entry: Record<string, unknown> = {
+    crossMean: mean,
+    crossMax: cross[cross.length - 1],
+    crossMin: cross[0],
+    sizes: {},
+  };
   const row = [name, `${f4(mean)} (max ${f4(cross[cross.length - 1])})`];
   for (const m of SIZES) {
-    const s = suite.scores.filter((r) => r.metric === name && r.transform === 'resize' && r.magnitude === m && r.score !== null);
+    const s = suite.scores.filter(
+      (r) => r.metric === name && r.transform === 'resize' && r.magnitude === m && r.score !== null,
+    );
     const copyMean = s.reduce((a, r) => a + r.score!, 0) / s.length;
     const beats = s.filter((r) => r.score! > maxOther.get(r.image)!).length;
     (entry.sizes as Record<string, unknown>)[String(m)] = { mean: copyMean, beatsEveryOtherImage: beats, n: s.length };

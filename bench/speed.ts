@@ -48,7 +48,12 @@ const salA = noise(salW, salH, 3);
 const salB = noise(salW, salH, 4);
 const salMs: Record<string, number> = {};
 for (const saliency of ['none', 'gbvs'] as const) {
-  const m = await createDeepSSIM({ weights: (await syntheticWeightFiles()).safetensors, threads, tile: false, saliency });
+  const m = await createDeepSSIM({
+    weights: (await syntheticWeightFiles()).safetensors,
+    threads,
+    tile: false,
+    saliency,
+  });
   await m.score(salA, salB);
   const times: number[] = [];
   for (let k = 0; k < repeats; k++) {
@@ -62,10 +67,20 @@ for (const saliency of ['none', 'gbvs'] as const) {
 
 let torch: number[] | undefined;
 let torchNote: string;
-const py = spawnSync('/usr/bin/python3', [
-  join(ROOT, 'tools/reference/deepssim_reference.py'), 'bench', '--threads', String(threads), '--repeats', String(repeats),
-  '--sizes', SIZES.map(([w, h]) => `${w}x${h}`).join(','),
-], { encoding: 'utf8' });
+const py = spawnSync(
+  '/usr/bin/python3',
+  [
+    join(ROOT, 'tools/reference/deepssim_reference.py'),
+    'bench',
+    '--threads',
+    String(threads),
+    '--repeats',
+    String(repeats),
+    '--sizes',
+    SIZES.map(([w, h]) => `${w}x${h}`).join(','),
+  ],
+  { encoding: 'utf8' },
+);
 if (py.status === 0) {
   const r = JSON.parse(py.stdout.trim().split('\n').pop()!);
   torch = r.rows.map((x: { median_ms: number }) => x.median_ms);
@@ -74,7 +89,9 @@ if (py.status === 0) {
   torchNote = `PyTorch reference unavailable (${(py.stderr || String(py.error)).trim().split('\n').pop()})`;
 }
 
-console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; deepssim threads ${threads}; ${torchNote}`);
+console.log(
+  `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; deepssim threads ${threads}; ${torchNote}`,
+);
 console.log(`median of ${repeats} runs per pair (two images through VGG16 to relu5_1 + Gram + statistic)\n`);
 printTable(
   ['size', 'deepssim ms/pair', 'PyTorch ms/pair', 'speed-up', 'deepssim GFLOP/s'],
@@ -88,7 +105,9 @@ printTable(
   ]),
 );
 
-console.log(`\nsaliency calibration at ${salW}×${salH} (GBVS on both images + masked relu1_1), median of ${repeats}:\n`);
+console.log(
+  `\nsaliency calibration at ${salW}×${salH} (GBVS on both images + masked relu1_1), median of ${repeats}:\n`,
+);
 printTable(
   ['variant', 'ms/pair', 'added by saliency'],
   [

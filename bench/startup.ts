@@ -26,8 +26,13 @@ function time(args: string[]): { ms: number } {
   return { ms };
 }
 
-const EAGER_PRELUDE = "await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js'), import('read-excel-file/universal')]);";
-const eager = ['--input-type=module', '-e', `${EAGER_PRELUDE} process.argv = [process.argv[0], 'deepssim', '--version']; await import(${JSON.stringify(CLI)});`];
+const EAGER_PRELUDE =
+  "await Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js'), import('read-excel-file/universal')]);";
+const eager = [
+  '--input-type=module',
+  '-e',
+  `${EAGER_PRELUDE} process.argv = [process.argv[0], 'deepssim', '--version']; await import(${JSON.stringify(CLI)});`,
+];
 const lazy = [fileURLToPath(CLI), '--version'];
 // Which heavy packages does the lazy start load? Import the CLI in a child with a module-resolution hook (a file in
 // the temp folder, registered with node:module's register) that reports every heavy package it resolves.

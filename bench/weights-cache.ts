@@ -54,14 +54,23 @@ try {
     const fast = await time(() => resolveWeights(b, { download: false, verifyCache: 'fast' }));
     const full = await time(() => resolveWeights(b, { download: false, verifyCache: 'full' }));
     const load = await time(() => loadWeights(b, { download: false }), 3);
-    rows.push([label, String(files), (bytes / 1e6).toFixed(1), fast.toFixed(2), full.toFixed(1), load.toFixed(0), `${((100 * (full - fast)) / load).toFixed(1)} %`]);
+    rows.push([
+      label,
+      String(files),
+      (bytes / 1e6).toFixed(1),
+      fast.toFixed(2),
+      full.toFixed(1),
+      load.toFixed(0),
+      `${((100 * (full - fast)) / load).toFixed(1)} %`,
+    ]);
   }
   const big = join(cache, 'official-size.bin');
   const official = VGG16_WEIGHTS.official[0];
   const buf = Buffer.alloc(1 << 24, 0x5a);
   await writeFile(big, '');
   const { appendFile } = await import('node:fs/promises');
-  for (let left = official.bytes; left > 0; left -= buf.length) await appendFile(big, left >= buf.length ? buf : buf.subarray(0, left));
+  for (let left = official.bytes; left > 0; left -= buf.length)
+    await appendFile(big, left >= buf.length ? buf : buf.subarray(0, left));
   const hashBig = await time(() => sha256File(big), 3);
   // Given by path: hashed on first use, then recognised from the remembered hash (size + mtime unchanged).
   await rm(join(cache, 'hashes.json'), { force: true });
@@ -71,9 +80,19 @@ try {
   const laterUse = await time(() => resolveWeights(vgg, { weights: big }));
   await rm(big);
 
-  const header = ['cache entry', 'files', 'MB', 'fast check ms', 'full check ms', 'load ms (fast)', 'full − fast, share of load'];
+  const header = [
+    'cache entry',
+    'files',
+    'MB',
+    'fast check ms',
+    'full check ms',
+    'load ms (fast)',
+    'full − fast, share of load',
+  ];
   printTable(header, rows);
-  console.log(`\nSHA-256 of a ${official.bytes}-byte file (size of ${official.name}): ${hashBig.toFixed(0)} ms; given by path: first use ${firstUse.toFixed(0)} ms, later uses ${laterUse.toFixed(1)} ms`);
+  console.log(
+    `\nSHA-256 of a ${official.bytes}-byte file (size of ${official.name}): ${hashBig.toFixed(0)} ms; given by path: first use ${firstUse.toFixed(0)} ms, later uses ${laterUse.toFixed(1)} ms`,
+  );
   const fmt = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   const md = [
     '# Cache integrity check: cost',

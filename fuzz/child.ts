@@ -31,8 +31,15 @@ process.on('message', (job: Job) => {
       await reader(job.path);
       answer = { id: job.id, outcome: 'accepted' };
     } catch (e) {
-      if (e instanceof DeepSSIMError && !e.details.internal) answer = { id: job.id, outcome: 'clean', code: e.code, message: e.message };
-      else answer = { id: job.id, outcome: 'defect', code: e instanceof DeepSSIMError ? e.code : undefined, message: e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 500) : String(e).slice(0, 500) };
+      if (e instanceof DeepSSIMError && !e.details.internal)
+        answer = { id: job.id, outcome: 'clean', code: e.code, message: e.message };
+      else
+        answer = {
+          id: job.id,
+          outcome: 'defect',
+          code: e instanceof DeepSSIMError ? e.code : undefined,
+          message: e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 500) : String(e).slice(0, 500),
+        };
     }
     process.send!({ ...answer, ms: performance.now() - t0, rss: process.memoryUsage.rss() });
   })();

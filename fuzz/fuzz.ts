@@ -78,34 +78,116 @@ export function targets(): Target[] {
   const tfModel = (shard: string) =>
     JSON.stringify({
       format: 'layers-model',
-      modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd', units: 2 } }] } },
+      modelTopology: {
+        class_name: 'Sequential',
+        config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd', units: 2 } }] },
+      },
       weightsManifest: [
-        { paths: [shard], weights: [{ name: 'd/kernel', shape: [2, 2], dtype: 'float32' }, { name: 'd/bias', shape: [2], dtype: 'float32', quantization: { dtype: 'uint8', scale: 0.5, min: -1 } }] },
+        {
+          paths: [shard],
+          weights: [
+            { name: 'd/kernel', shape: [2, 2], dtype: 'float32' },
+            { name: 'd/bias', shape: [2], dtype: 'float32', quantization: { dtype: 'uint8', scale: 0.5, min: -1 } },
+          ],
+        },
       ],
     });
   const decode = readdirSync(FIX('decode'));
   const bmps = decode.filter((f) => f.endsWith('.bmp')).map((f) => bytesOf(FIX('decode', f)));
   const images = decode.filter((f) => /\.(png|jpg|gif|tif|webp)$/.test(f)).map((f) => bytesOf(FIX('decode', f)));
-  const csiqRows = [['CSIQ DMOS'], ['image', 'dst_idx', 'dst_type', 'dst_lev', 'dmos_std', 'dmos'], [1600, 1, 'noise', 1, 0.01, 0.06], ['1600', 2, 'jpeg 2000', 2, 0.02, 0.12]];
+  const csiqRows = [
+    ['CSIQ DMOS'],
+    ['image', 'dst_idx', 'dst_type', 'dst_lev', 'dmos_std', 'dmos'],
+    [1600, 1, 'noise', 1, 0.01, 0.06],
+    ['1600', 2, 'jpeg 2000', 2, 0.02, 0.12],
+  ];
   return [
-    { reader: 'pickle', file: 'x.pkl', seeds: [zipEntry(FIX('weights', 'tiny-zip.pth'), '/data.pkl'), zipEntry(FIX('weights', 'counter-zip.pth'), '/data.pkl'), bytesOf(FIX('weights', 'evil.pkl'))] },
-    { reader: 'weights', file: 'x.pth', seeds: [bytesOf(FIX('weights', 'tiny-zip.pth')), bytesOf(FIX('weights', 'tiny-legacy.pth')), bytesOf(FIX('weights', 'old-style-legacy.pth'))] },
+    {
+      reader: 'pickle',
+      file: 'x.pkl',
+      seeds: [
+        zipEntry(FIX('weights', 'tiny-zip.pth'), '/data.pkl'),
+        zipEntry(FIX('weights', 'counter-zip.pth'), '/data.pkl'),
+        bytesOf(FIX('weights', 'evil.pkl')),
+      ],
+    },
+    {
+      reader: 'weights',
+      file: 'x.pth',
+      seeds: [
+        bytesOf(FIX('weights', 'tiny-zip.pth')),
+        bytesOf(FIX('weights', 'tiny-legacy.pth')),
+        bytesOf(FIX('weights', 'old-style-legacy.pth')),
+      ],
+    },
     { reader: 'weights', file: 'x.safetensors', seeds: [st] },
-    { reader: 'tfjs-dir', file: 'model.json', seeds: [text(tfModel('shard1'))], template: { shard1: concat(new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer), Uint8Array.from([10, 20])) } },
+    {
+      reader: 'tfjs-dir',
+      file: 'model.json',
+      seeds: [text(tfModel('shard1'))],
+      template: { shard1: concat(new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer), Uint8Array.from([10, 20])) },
+    },
     { reader: 'bmp', file: 'x.bmp', seeds: bmps },
     { reader: 'image', file: 'x.img', seeds: images },
-    { reader: 'mat5', file: 'x.mat', seeds: [bytesOf(FIX('eval', 'mat-types.mat')), bytesOf(FIX('eval', 'live-mini', 'refnames_all.mat')), bytesOf(FIX('eval', 'live-mini', 'dmos_realigned.mat'))] },
-    { reader: 'manifest', file: 'manifest.csv', seeds: [text('reference,distorted,score,type\na.png,b.png,0.5,jpeg\n"c d.png",e.png,1e-3,\n'), text('a.png,b.png,3\n# comment\nx.png,y.png,4,blur\n')] },
-    { reader: 'pairs', file: 'pairs.csv', seeds: [text('reference,test,label\na.png,b.png,x\n"c,d.png",e.png,"q""uote"\n'), text('reference;distorted\na.png;b.png\n')] },
+    {
+      reader: 'mat5',
+      file: 'x.mat',
+      seeds: [
+        bytesOf(FIX('eval', 'mat-types.mat')),
+        bytesOf(FIX('eval', 'live-mini', 'refnames_all.mat')),
+        bytesOf(FIX('eval', 'live-mini', 'dmos_realigned.mat')),
+      ],
+    },
+    {
+      reader: 'manifest',
+      file: 'manifest.csv',
+      seeds: [
+        text('reference,distorted,score,type\na.png,b.png,0.5,jpeg\n"c d.png",e.png,1e-3,\n'),
+        text('a.png,b.png,3\n# comment\nx.png,y.png,4,blur\n'),
+      ],
+    },
+    {
+      reader: 'pairs',
+      file: 'pairs.csv',
+      seeds: [
+        text('reference,test,label\na.png,b.png,x\n"c,d.png",e.png,"q""uote"\n'),
+        text('reference;distorted\na.png;b.png\n'),
+      ],
+    },
     { reader: 'npy', file: 'x.npy', seeds: [npy([0.25, 0.5, 1]), npy([])] },
-    { reader: 'kadid-dir', file: 'dmos.csv', seeds: [text('dist_img,ref_img,dmos,var\nI01_01_01.png,I01.png,4.57,0.496\nI01_01_02.png,I01.png,4.33,0.869\n')], template: { 'images/I01.png': '', 'images/I01_01_01.png': '', 'images/I01_01_02.png': '' } },
-    { reader: 'tid-dir', file: 'mos_with_names.txt', seeds: [text('5.51429 i01_01_1.bmp\n5.56757 i01_01_2.bmp\n')], template: { 'reference_images/I01.BMP': '', 'distorted_images/i01_01_1.bmp': '', 'distorted_images/i01_01_2.bmp': '' } },
-    { reader: 'csiq-dir', file: 'csiq.DMOS.xlsx', seeds: [xlsxBytes(csiqRows)], template: { 'src_imgs/1600.png': '', 'dst_imgs/awgn/1600.AWGN.1.png': '', 'dst_imgs/jpeg2000/1600.jpeg2000.2.png': '' } },
+    {
+      reader: 'kadid-dir',
+      file: 'dmos.csv',
+      seeds: [text('dist_img,ref_img,dmos,var\nI01_01_01.png,I01.png,4.57,0.496\nI01_01_02.png,I01.png,4.33,0.869\n')],
+      template: { 'images/I01.png': '', 'images/I01_01_01.png': '', 'images/I01_01_02.png': '' },
+    },
+    {
+      reader: 'tid-dir',
+      file: 'mos_with_names.txt',
+      seeds: [text('5.51429 i01_01_1.bmp\n5.56757 i01_01_2.bmp\n')],
+      template: {
+        'reference_images/I01.BMP': '',
+        'distorted_images/i01_01_1.bmp': '',
+        'distorted_images/i01_01_2.bmp': '',
+      },
+    },
+    {
+      reader: 'csiq-dir',
+      file: 'csiq.DMOS.xlsx',
+      seeds: [xlsxBytes(csiqRows)],
+      template: {
+        'src_imgs/1600.png': '',
+        'dst_imgs/awgn/1600.AWGN.1.png': '',
+        'dst_imgs/jpeg2000/1600.jpeg2000.2.png': '',
+      },
+    },
   ];
 }
 
 // ---- mutations ----------------------------------------------------------------------------------------------------
-const INTERESTING32 = [0, 1, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe];
+const INTERESTING32 = [
+  0, 1, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe,
+];
 const INTERESTING64 = [0n, 1n, 2n ** 31n, 2n ** 32n, 2n ** 40n, 2n ** 53n, 2n ** 60n, 2n ** 63n, 2n ** 64n - 1n];
 
 export function mutate(seed: Uint8Array, seeds: readonly Uint8Array[], rnd: () => number): Uint8Array {
@@ -122,26 +204,40 @@ export function mutate(seed: Uint8Array, seeds: readonly Uint8Array[], rnd: () =
       case 1: // random byte
         if (n) b[at] = int(256);
         break;
-      case 2: { // interesting 32-bit value, either endianness
+      case 2: {
+        // interesting 32-bit value, either endianness
         if (n >= 4) {
           const v = INTERESTING32[int(INTERESTING32.length)];
           new DataView(b.buffer, b.byteOffset).setUint32(Math.min(at, n - 4), v, rnd() < 0.8);
         }
         break;
       }
-      case 3: { // interesting 64-bit value
-        if (n >= 8) new DataView(b.buffer, b.byteOffset).setBigUint64(Math.min(at, n - 8), INTERESTING64[int(INTERESTING64.length)], true);
+      case 3: {
+        // interesting 64-bit value
+        if (n >= 8)
+          new DataView(b.buffer, b.byteOffset).setBigUint64(
+            Math.min(at, n - 8),
+            INTERESTING64[int(INTERESTING64.length)],
+            true,
+          );
         break;
       }
       case 4: // interesting 16-bit value / small arithmetic
-        if (n >= 2) new DataView(b.buffer, b.byteOffset).setUint16(Math.min(at, n - 2), [0, 1, 0xff, 0x7fff, 0xffff][int(5)], true);
+        if (n >= 2)
+          new DataView(b.buffer, b.byteOffset).setUint16(
+            Math.min(at, n - 2),
+            [0, 1, 0xff, 0x7fff, 0xffff][int(5)],
+            true,
+          );
         break;
-      case 5: { // delete a chunk
+      case 5: {
+        // delete a chunk
         const len = 1 + int(Math.max(1, Math.min(256, n - at)));
         b = concat(b.subarray(0, at), b.subarray(Math.min(n, at + len)));
         break;
       }
-      case 6: { // duplicate a chunk (repetition: nesting, many entries)
+      case 6: {
+        // duplicate a chunk (repetition: nesting, many entries)
         const len = 1 + int(Math.min(64, Math.max(1, n - at)));
         const chunk = b.subarray(at, Math.min(n, at + len));
         const times = 1 + int(rnd() < 0.1 ? 2000 : 8);
@@ -151,7 +247,8 @@ export function mutate(seed: Uint8Array, seeds: readonly Uint8Array[], rnd: () =
         b = concat(...parts);
         break;
       }
-      case 7: { // insert random bytes
+      case 7: {
+        // insert random bytes
         const len = 1 + int(16);
         const ins = Uint8Array.from({ length: len }, () => int(256));
         b = concat(b.subarray(0, at), ins, b.subarray(at));
@@ -160,13 +257,15 @@ export function mutate(seed: Uint8Array, seeds: readonly Uint8Array[], rnd: () =
       case 8: // truncate
         b = b.subarray(0, at).slice();
         break;
-      case 9: { // splice with another seed
+      case 9: {
+        // splice with another seed
         const other = seeds[int(seeds.length)];
         const cut = int(other.length + 1);
         b = concat(b.subarray(0, at), other.subarray(cut));
         break;
       }
-      case 10: { // overwrite a run with one byte value
+      case 10: {
+        // overwrite a run with one byte value
         const len = 1 + int(32);
         if (n) b.fill([0, 0xff, 0x20, 0x5b, 0x7b, 0x28][int(6)], at, Math.min(n, at + len));
         break;
@@ -240,7 +339,13 @@ export async function runFuzz(options: FuzzOptions): Promise<ReaderSummary[]> {
         failures: [] as Result[],
       };
     });
-    const jobs = plan.flatMap((p, pi) => Array.from({ length: options.perReader }, (_, k) => ({ id: pi * options.perReader + k, reader: p.t.reader, path: p.path })));
+    const jobs = plan.flatMap((p, pi) =>
+      Array.from({ length: options.perReader }, (_, k) => ({
+        id: pi * options.perReader + k,
+        reader: p.t.reader,
+        path: p.path,
+      })),
+    );
     let current: Uint8Array | undefined;
     // Each input is written just before its job runs (runJobs is sequential): once before the first job, then in
     // onResult of the previous one.
@@ -265,7 +370,10 @@ export async function runFuzz(options: FuzzOptions): Promise<ReaderSummary[]> {
         p.maxRssMb = Math.max(p.maxRssMb, r.peakRssMb);
         if (r.ms > SLOW_MS && options.findingsDir && current) {
           mkdirSync(options.findingsDir, { recursive: true });
-          writeFileSync(join(options.findingsDir, `slow-${Math.round(r.ms)}ms-${p.t.reader}-${p.t.file}-${options.seed}-${k}.bin`), current);
+          writeFileSync(
+            join(options.findingsDir, `slow-${Math.round(r.ms)}ms-${p.t.reader}-${p.t.file}-${options.seed}-${k}.bin`),
+            current,
+          );
           options.log?.(`  ${p.name} #${k}: slow (${Math.round(r.ms)} ms, ${r.outcome})`);
         }
         if (r.outcome !== 'accepted' && r.outcome !== 'clean') {
@@ -281,7 +389,14 @@ export async function runFuzz(options: FuzzOptions): Promise<ReaderSummary[]> {
         prepare(r.job.id + 1);
       },
     });
-    return plan.map((p) => ({ name: p.name, inputs: options.perReader, counts: p.counts, maxMs: p.maxMs, maxRssMb: p.maxRssMb, failures: p.failures }));
+    return plan.map((p) => ({
+      name: p.name,
+      inputs: options.perReader,
+      counts: p.counts,
+      maxMs: p.maxMs,
+      maxRssMb: p.maxRssMb,
+      failures: p.failures,
+    }));
   } finally {
     for (const w of works) rmSync(w, { recursive: true, force: true });
   }
@@ -294,7 +409,14 @@ function formatRow(s: ReaderSummary): string {
 export function formatTable(summaries: readonly ReaderSummary[]): string {
   const head = `| reader | inputs | ${OUTCOMES.join(' | ')} | max ms | max RSS MB |`;
   const sep = `|${'---|'.repeat(OUTCOMES.length + 4)}`;
-  const total = { name: '**total**', inputs: 0, counts: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>, maxMs: 0, maxRssMb: 0, failures: [] };
+  const total = {
+    name: '**total**',
+    inputs: 0,
+    counts: Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>,
+    maxMs: 0,
+    maxRssMb: 0,
+    failures: [],
+  };
   for (const s of summaries) {
     total.inputs += s.inputs;
     for (const o of OUTCOMES) total.counts[o] += s.counts[o];
@@ -315,7 +437,13 @@ async function main(): Promise<void> {
   const readers = opt('readers')?.split(',');
   const write = args.includes('--write');
   const t0 = Date.now();
-  const summaries = await runFuzz({ perReader, seed, readers, findingsDir: join(ROOT, 'fuzz', 'findings'), log: (l) => console.log(l) });
+  const summaries = await runFuzz({
+    perReader,
+    seed,
+    readers,
+    findingsDir: join(ROOT, 'fuzz', 'findings'),
+    log: (l) => console.log(l),
+  });
   const table = formatTable(summaries);
   const minutes = (Date.now() - t0) / 60_000;
   console.log(`\n${table}\n\n${minutes.toFixed(1)} min`);

@@ -65,7 +65,9 @@ class Worker {
     });
     this.ready = new Promise((resolve, reject) => {
       this.child.once('message', () => resolve());
-      this.child.once('exit', (code, signal) => reject(new Error(`fuzz child exited during start (${code ?? signal}): ${this.stderr.slice(0, 2000)}`)));
+      this.child.once('exit', (code, signal) =>
+        reject(new Error(`fuzz child exited during start (${code ?? signal}): ${this.stderr.slice(0, 2000)}`)),
+      );
     });
     this.child.on('message', (m: Answer | { ready: true }) => {
       if ('id' in m && this.pending) {
@@ -115,7 +117,15 @@ class Worker {
     if ('exit' in answer) {
       const oom = /heap out of memory|Allocation failed|invalid array length|Reached heap limit/i.test(this.stderr);
       const outcome: Outcome = verdict ?? (oom ? 'memory' : 'crash');
-      return { job, outcome, message: verdict ? `killed (${verdict})` : `${answer.exit}: ${this.stderr.split('\n').find((l) => l.trim()) ?? ''}`.slice(0, 500), ms, peakRssMb: peak };
+      return {
+        job,
+        outcome,
+        message: verdict
+          ? `killed (${verdict})`
+          : `${answer.exit}: ${this.stderr.split('\n').find((l) => l.trim()) ?? ''}`.slice(0, 500),
+        ms,
+        peakRssMb: peak,
+      };
     }
     peak = Math.max(peak, answer.rss / 2 ** 20);
     return { job, outcome: answer.outcome, code: answer.code, message: answer.message, ms, peakRssMb: peak };

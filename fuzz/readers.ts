@@ -24,7 +24,11 @@ export const READERS: Readonly<Record<string, Reader>> = {
   /** A bare pickle through the restricted unpickler and the state-dict walk. */
   pickle: async (p) => {
     const source = `pickle ${p}`;
-    const { value } = unpickle(new Uint8Array(readFileSync(p)), 0, { globals: torchGlobals(source), persistentLoad: torchPersistentLoader(source, new Map()), source });
+    const { value } = unpickle(new Uint8Array(readFileSync(p)), 0, {
+      globals: torchGlobals(source),
+      persistentLoad: torchPersistentLoader(source, new Map()),
+      source,
+    });
     return collectTensors(value, source);
   },
   /** .pth (legacy or zip) or .safetensors, format from the magic bytes. */

@@ -47,9 +47,12 @@ export interface CoreBatchOptions extends Omit<BatchOptions, 'baseDir'> {
 /** Validate scorePairs' arguments once (shared by the platform entries). */
 export function checkBatchArguments(metric: unknown, pairs: unknown, options: BatchOptions | undefined): BatchOptions {
   if (typeof metric !== 'object' || metric === null || typeof (metric as DeepSSIM).prepare !== 'function') {
-    throw new UsageError('scorePairs: the first argument must be a DeepSSIM metric (from createDeepSSIM)', { option: 'metric' });
+    throw new UsageError('scorePairs: the first argument must be a DeepSSIM metric (from createDeepSSIM)', {
+      option: 'metric',
+    });
   }
-  if (!Array.isArray(pairs)) throw new UsageError('scorePairs: pairs must be an array of { reference, test }', { option: 'pairs' });
+  if (!Array.isArray(pairs))
+    throw new UsageError('scorePairs: pairs must be an array of { reference, test }', { option: 'pairs' });
   const o = checkOptionsObject(options);
   checkString('baseDir', o.baseDir);
   checkInteger('referenceCacheSize', o.referenceCacheSize, 1);
@@ -78,7 +81,11 @@ export async function* scorePairsCore<P extends PairInput>(
     const key = refKey(p);
     let hit = refs.get(key);
     if (hit) return hit;
-    hit = metric.prepare(path(p.reference), { saliencyMap: p.referenceSaliency && path(p.referenceSaliency) }, 'reference');
+    hit = metric.prepare(
+      path(p.reference),
+      { saliencyMap: p.referenceSaliency && path(p.referenceSaliency) },
+      'reference',
+    );
     hit.catch(() => refs.delete(key));
     refs.set(key, hit);
     return hit;

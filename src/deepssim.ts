@@ -142,13 +142,24 @@ export class DeepSSIM {
     const entry = getBackbone(options.backbone ?? 'vgg16');
     const spec = entry.spec;
     if (options.saliency === 'gbvs' && !spec.saliency) {
-      throw new UsageError(`backbone '${spec.name}' does not support saliency calibration`, { code: 'UNSUPPORTED', option: 'saliency' });
+      throw new UsageError(`backbone '${spec.name}' does not support saliency calibration`, {
+        code: 'UNSUPPORTED',
+        option: 'saliency',
+      });
     }
     const stride = geometry(spec).stride;
     if (typeof options.tile === 'number' && options.tile < stride) {
-      throw new UsageError(`tile must be false or an integer ≥ ${stride} (the ${spec.name} stride, in pixels), got ${options.tile}`, { code: 'INVALID_OPTION', option: 'tile' });
+      throw new UsageError(
+        `tile must be false or an integer ≥ ${stride} (the ${spec.name} stride, in pixels), got ${options.tile}`,
+        { code: 'INVALID_OPTION', option: 'tile' },
+      );
     }
-    const loaded = await platform.loadWeights(entry, { weights: options.weights, download: options.download, log: options.log, onProgress: options.onProgress });
+    const loaded = await platform.loadWeights(entry, {
+      weights: options.weights,
+      download: options.download,
+      log: options.log,
+      onProgress: options.onProgress,
+    });
     const weights = loaded.weights;
     const engine = await GramEngine.create(platform.onnx, buildMetricGraph(spec, weights), spec.channels, false, {
       threads: options.threads ?? platform.defaultThreads(),
@@ -158,7 +169,10 @@ export class DeepSSIM {
 
   private async engineWithMask(): Promise<GramEngine> {
     if (!this.spec.saliency) {
-      throw new UsageError(`backbone '${this.spec.name}' does not support saliency calibration`, { code: 'UNSUPPORTED', option: 'saliency' });
+      throw new UsageError(`backbone '${this.spec.name}' does not support saliency calibration`, {
+        code: 'UNSUPPORTED',
+        option: 'saliency',
+      });
     }
     this.maskedEngine ??= GramEngine.create(
       this.platform.onnx,
@@ -173,7 +187,11 @@ export class DeepSSIM {
   private checkSize(img: RGBImage, what: string): void {
     const min = this.backbone.minSide;
     if (img.width < min || img.height < min) {
-      throw new ImageError(`${what} is ${img.width}×${img.height}; DeepSSIM needs at least ${min}×${min} pixels`, { code: 'IMAGE_TOO_SMALL', expected: [min, min], actual: [img.width, img.height] });
+      throw new ImageError(`${what} is ${img.width}×${img.height}; DeepSSIM needs at least ${min}×${min} pixels`, {
+        code: 'IMAGE_TOO_SMALL',
+        expected: [min, min],
+        actual: [img.width, img.height],
+      });
     }
   }
 
@@ -181,7 +199,9 @@ export class DeepSSIM {
   private async maskFromMap(map: ImageInput, img: RGBImage, what: string): Promise<Float32Array> {
     const m = await this.platform.decode(map);
     if (m.width !== img.width || m.height !== img.height) {
-      throw new ImageError(`saliency map for ${what} is ${m.width}×${m.height}, the image is ${img.width}×${img.height}`);
+      throw new ImageError(
+        `saliency map for ${what} is ${m.width}×${m.height}, the image is ${img.width}×${img.height}`,
+      );
     }
     const limit = (this.options.saliencyThreshold ?? 0) * 255;
     const out = new Float32Array(m.width * m.height);
@@ -213,7 +233,12 @@ export class DeepSSIM {
     return this.prepareImage(input, options, what, false);
   }
 
-  private async prepareImage(input: ImageInput, options: PrepareOptions, what: string, saliencyOnWorker: boolean): Promise<PreparedImage> {
+  private async prepareImage(
+    input: ImageInput,
+    options: PrepareOptions,
+    what: string,
+    saliencyOnWorker: boolean,
+  ): Promise<PreparedImage> {
     if (this.disposed) throw new UsageError('this DeepSSIM instance has been disposed');
     const img = await this.platform.decode(input);
     this.checkSize(img, typeof input === 'string' ? `${what} ${input}` : what);
@@ -236,7 +261,8 @@ export class DeepSSIM {
   /** The statistic between two prepared images (pure, synchronous); `variant` defaults to the metric's own. */
   compare(reference: PreparedImage, test: PreparedImage, variant: Variant = this.variant): number {
     if (reference.backbone !== test.backbone) throw new UsageError('prepared images come from different backbones');
-    if (reference.masked !== test.masked) throw new UsageError('reference and test must both use saliency masks, or neither');
+    if (reference.masked !== test.masked)
+      throw new UsageError('reference and test must both use saliency masks, or neither');
     const c = this.backbone.channels;
     const score =
       variant === 'full-normalized'
@@ -245,12 +271,20 @@ export class DeepSSIM {
           ? blockGramSimilarity(reference.gram, test.gram, c)
           : liteGramSimilarity(reference.gram, reference.cells, test.gram, test.cells, c);
     // No NaN ever leaves the metric: a non-finite score cannot pass any threshold, so it is an error.
-    if (!Number.isFinite(score)) throw new ComputeError(`the ${variant} statistic is not finite (${score})`, { code: 'SCORE_NOT_FINITE', actual: String(score) });
+    if (!Number.isFinite(score))
+      throw new ComputeError(`the ${variant} statistic is not finite (${score})`, {
+        code: 'SCORE_NOT_FINITE',
+        actual: String(score),
+      });
     return score;
   }
 
   /** Score a test image against a reference (either may be prepared already). Higher is better; 1 = identical. */
-  async score(reference: ImageInput | PreparedImage, test: ImageInput | PreparedImage, options: ScoreOptions = {}): Promise<number> {
+  async score(
+    reference: ImageInput | PreparedImage,
+    test: ImageInput | PreparedImage,
+    options: ScoreOptions = {},
+  ): Promise<number> {
     const maps = options.saliencyMaps;
     // Both images are prepared concurrently: decoding and GBVS of one overlap the other's inference
     // (the engine runs one inference at a time, so memory stays bounded).
@@ -272,11 +306,20 @@ export class DeepSSIM {
   async map(reference: ImageInput, test: ImageInput, options: LocalMapOptions = {}): Promise<LocalMapResult> {
     if (this.disposed) throw new UsageError('this DeepSSIM instance has been disposed', { code: 'DISPOSED' });
     if (this.options.saliency === 'gbvs') {
-      throw new UsageError('local maps do not use saliency calibration; create the metric with saliency none', { code: 'UNSUPPORTED', option: 'saliency' });
+      throw new UsageError('local maps do not use saliency calibration; create the metric with saliency none', {
+        code: 'UNSUPPORTED',
+        option: 'saliency',
+      });
     }
     const { localMap, buildPairDotsGraph, runnerPairDots } = await import('./map/index.js');
     const threads = this.options.threads ?? this.platform.defaultThreads();
-    this.featureEngine ??= GramEngine.create(this.platform.onnx, buildMetricGraph(this.spec, this.weights, { features: true }), this.spec.channels, false, { threads });
+    this.featureEngine ??= GramEngine.create(
+      this.platform.onnx,
+      buildMetricGraph(this.spec, this.weights, { features: true }),
+      this.spec.channels,
+      false,
+      { threads },
+    );
     this.pairDotsSession ??= GraphSession.create(this.platform.onnx, buildPairDotsGraph(), { threads });
     const engine = await this.featureEngine;
     const pairDots = runnerPairDots(await this.pairDotsSession);
@@ -299,7 +342,13 @@ export class DeepSSIM {
       stride: this.backbone.stride,
     });
     const prepared = ({ img, r }: typeof ref.value): PreparedImage => ({
-      kind: 'deepssim-prepared', width: img.width, height: img.height, backbone: this.backbone.name, masked: false, gram: r.gram, cells: r.cellsH * r.cellsW,
+      kind: 'deepssim-prepared',
+      width: img.width,
+      height: img.height,
+      backbone: this.backbone.name,
+      masked: false,
+      gram: r.gram,
+      cells: r.cellsH * r.cellsW,
     });
     const score = this.compare(prepared(ref.value), prepared(tst.value));
     return {

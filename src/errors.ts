@@ -90,7 +90,9 @@ export function quote(text: unknown, max = MAX_QUOTED): string {
   const cut = s.length > max;
   if (cut) s = s.slice(0, max);
   // eslint-disable-next-line no-control-regex
-  s = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\\"]/g, (c) => (c === '\\' ? '\\\\' : c === '"' ? '\\"' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  s = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\\"]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '"' ? '\\"' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   return `"${s}${cut ? '…' : ''}"`;
 }
 
@@ -160,4 +162,9 @@ export class ComputeError extends DeepSSIMError {
 }
 
 /** Error codes that mean "the call is wrong" (the CLI's usage exit code); every other code is a runtime error. */
-export const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['INVALID_OPTION', 'UNKNOWN_BACKBONE', 'UNSUPPORTED', 'DISPOSED']);
+export const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'INVALID_OPTION',
+  'UNKNOWN_BACKBONE',
+  'UNSUPPORTED',
+  'DISPOSED',
+]);

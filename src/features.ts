@@ -46,7 +46,13 @@ export function planTile(width: number, height: number, stride: number, options:
 }
 
 /** 1-D tile ranges: inner cells [c0, c1) and the pixel window [p0, p1) that computes them. */
-function ranges(pixels: number, cells: number, stride: number, halo: number, tileCells: number): { c0: number; c1: number; p0: number; p1: number }[] {
+function ranges(
+  pixels: number,
+  cells: number,
+  stride: number,
+  halo: number,
+  tileCells: number,
+): { c0: number; c1: number; p0: number; p1: number }[] {
   const out = [];
   for (let c0 = 0; c0 < cells; c0 += tileCells) {
     const c1 = Math.min(cells, c0 + tileCells);

@@ -11,11 +11,25 @@
  */
 export { createDeepSSIM, createLoss, decodeBytes, decodeImage, nodePlatform, scorePairs } from './node/index.js';
 export { createDeepSSIMWith, DEFAULT_BACKBONE, DeepSSIM, SALIENCY_MODES, VARIANTS } from './deepssim.js';
-export type { DeepSSIMOptions, PreparedImage, PrepareOptions, SaliencyMode, ScoreOptions, Variant } from './deepssim.js';
+export type {
+  DeepSSIMOptions,
+  PreparedImage,
+  PrepareOptions,
+  SaliencyMode,
+  ScoreOptions,
+  Variant,
+} from './deepssim.js';
 export { scorePairsCore } from './batch.js';
 export type { BatchOptions, CoreBatchOptions, PairInput, PairResult } from './batch.js';
 export type { ImageInput, RawImage, RGBImage } from './image/types.js';
-export type { LoadedWeights, OnnxRuntime, Platform, ProgressEvent, SaliencyRunner, SessionRequest } from './platform.js';
+export type {
+  LoadedWeights,
+  OnnxRuntime,
+  Platform,
+  ProgressEvent,
+  SaliencyRunner,
+  SessionRequest,
+} from './platform.js';
 export { backboneNames, getBackbone, registerBackbone } from './backbones/registry.js';
 export type { RegisteredBackbone } from './backbones/registry.js';
 export { IMAGENET_NORMALIZE } from './graph/spec.js';
@@ -35,12 +49,30 @@ export type {
 export type { OfficialFile, WeightsDeclaration } from './weights/official.js';
 export type { WeightMap, WeightTensor } from './weights/types.js';
 export { blockGramSimilarity, liteGramSimilarity, DEEPSSIM_C } from './statistic/gram-ssim.js';
-export { ComputeError, DataError, DeepSSIMError, ERROR_CODES, ImageError, LimitError, UsageError, WeightsError } from './errors.js';
+export {
+  ComputeError,
+  DataError,
+  DeepSSIMError,
+  ERROR_CODES,
+  ImageError,
+  LimitError,
+  UsageError,
+  WeightsError,
+} from './errors.js';
 export type { ErrorCode, ErrorDetails } from './errors.js';
 export { MAX_THREADS, SALIENCY_THRESHOLD_RANGE } from './validate.js';
 export { readWeightsFile } from './node/read-weights-file.js';
 export { cacheDir, cacheInfo, exportWeights, fetchWeights, importWeights, resolveWeights } from './node/weights-api.js';
-export type { CacheEntryInfo, CacheInfo, ExportResult, ImportResult, ResolvedWeights, WeightsOrigin, WeightsProgress, WeightsRequest } from './node/weights-api.js';
+export type {
+  CacheEntryInfo,
+  CacheInfo,
+  ExportResult,
+  ImportResult,
+  ResolvedWeights,
+  WeightsOrigin,
+  WeightsProgress,
+  WeightsRequest,
+} from './node/weights-api.js';
 export { createLossWith, DeepSSIMLoss } from './loss/index.js';
 export type { ImageBatch, LossOptions, LossResult, LossVariant, ValueAndGradOptions } from './loss/index.js';
 // Classic metrics and GBVS saliency, on decoded 8-bit RGB images (decodeImage).

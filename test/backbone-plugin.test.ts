@@ -24,8 +24,25 @@ import {
 } from '../src/index.js';
 
 const C = 8;
-const conv = (name: string, cin: number, cout: number, k: number, s: number, pads: ConvLayer['pads'], group = 1): ConvLayer => ({
-  kind: 'conv', name, weight: `${name}.w`, bias: `${name}.b`, inChannels: cin, outChannels: cout, kernel: [k, k], strides: [s, s], pads, group,
+const conv = (
+  name: string,
+  cin: number,
+  cout: number,
+  k: number,
+  s: number,
+  pads: ConvLayer['pads'],
+  group = 1,
+): ConvLayer => ({
+  kind: 'conv',
+  name,
+  weight: `${name}.w`,
+  bias: `${name}.b`,
+  inChannels: cin,
+  outChannels: cout,
+  kernel: [k, k],
+  strides: [s, s],
+  pads,
+  group,
 });
 
 const tiny: BackboneSpec = {
@@ -63,7 +80,13 @@ function weightsFor(spec: BackboneSpec, seed: number): WeightMap {
     if (l.kind !== 'conv') continue;
     const fanIn = (l.inChannels / l.group) * l.kernel[0] * l.kernel[1];
     const shape = [l.outChannels, l.inChannels / l.group, ...l.kernel];
-    m.set(l.weight, { shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (2 * r() - 0.6) * (2.5 / Math.sqrt(fanIn))) });
+    m.set(l.weight, {
+      shape,
+      data: Float32Array.from(
+        { length: shape.reduce((a, b) => a * b, 1) },
+        () => (2 * r() - 0.6) * (2.5 / Math.sqrt(fanIn)),
+      ),
+    });
     m.set(l.bias!, { shape: [l.outChannels], data: Float32Array.from({ length: l.outChannels }, () => 0.2 * r()) });
   }
   return m;
@@ -150,11 +173,16 @@ function forwardRef(spec: BackboneSpec, wm: WeightMap, img: RawImage, mask?: Uin
       x = convRef(x, l, wm);
       // Where each unit's kernel centre falls in the input (pixels, for the layer before the saliency site).
       const total = Math.max(0, (x.h - 1) * l.strides[0] + l.kernel[0] - before.h);
-      centre = { top: (l.kernel[0] - 1) / 2 - (l.pads === 'same' ? Math.floor(total / 2) : l.pads[0]), left: 0, stride: l.strides[0] };
+      centre = {
+        top: (l.kernel[0] - 1) / 2 - (l.pads === 'same' ? Math.floor(total / 2) : l.pads[0]),
+        left: 0,
+        stride: l.strides[0],
+      };
       const totalW = Math.max(0, (x.w - 1) * l.strides[1] + l.kernel[1] - before.w);
       centre.left = (l.kernel[1] - 1) / 2 - (l.pads === 'same' ? Math.floor(totalW / 2) : l.pads[1]);
     } else if (l.kind === 'relu' || l.kind === 'relu6') {
-      for (let i = 0; i < x.d.length; i++) x.d[i] = l.kind === 'relu' ? Math.max(0, x.d[i]) : Math.min(6, Math.max(0, x.d[i]));
+      for (let i = 0; i < x.d.length; i++)
+        x.d[i] = l.kind === 'relu' ? Math.max(0, x.d[i]) : Math.min(6, Math.max(0, x.d[i]));
       if (mask && l.name === spec.saliency?.after) {
         for (let i = 0; i < x.h; i++) {
           for (let j = 0; j < x.w; j++) {
@@ -172,7 +200,10 @@ function forwardRef(spec: BackboneSpec, wm: WeightMap, img: RawImage, mask?: Uin
           for (let j = 0; j < w; j++) {
             for (let a = 0; a < l.kernel[0]; a++) {
               for (let b = 0; b < l.kernel[1]; b++) {
-                d[(c * h + i) * w + j] = Math.max(d[(c * h + i) * w + j], x.d[(c * x.h + i * l.strides[0] + a) * x.w + j * l.strides[1] + b]);
+                d[(c * h + i) * w + j] = Math.max(
+                  d[(c * h + i) * w + j],
+                  x.d[(c * x.h + i * l.strides[0] + a) * x.w + j * l.strides[1] + b],
+                );
               }
             }
           }
@@ -187,7 +218,8 @@ function forwardRef(spec: BackboneSpec, wm: WeightMap, img: RawImage, mask?: Uin
 function gramRef(f: Map3): Float64Array {
   const g = new Float64Array(f.c * f.c);
   const p = f.h * f.w;
-  for (let i = 0; i < f.c; i++) for (let j = 0; j < f.c; j++) for (let k = 0; k < p; k++) g[i * f.c + j] += f.d[i * p + k] * f.d[j * p + k];
+  for (let i = 0; i < f.c; i++)
+    for (let j = 0; j < f.c; j++) for (let k = 0; k < p; k++) g[i * f.c + j] += f.d[i * p + k] * f.d[j * p + k];
   return g;
 }
 
@@ -197,7 +229,10 @@ test('the registered backbone is listed; a duplicate name or an inconsistent spe
   assert.ok(backboneNames().includes('tiny'));
   registerBackbone(tiny); // the same spec again: a no-op
   assert.throws(() => registerBackbone({ ...tiny }), UsageError);
-  assert.throws(() => registerBackbone({ ...tiny, name: 'tiny2', channels: 16 }), /channels is 16 but the last convolution gives 8/);
+  assert.throws(
+    () => registerBackbone({ ...tiny, name: 'tiny2', channels: 16 }),
+    /channels is 16 but the last convolution gives 8/,
+  );
   assert.throws(() => registerBackbone({ ...tiny, name: 'tiny3', saliency: { after: 'nope' } }), /saliency\.after/);
 });
 
@@ -237,10 +272,20 @@ test('tiny backbone: tiled = untiled (odd sizes, strided TF-same first layer), w
   const untiled = await createDeepSSIM({ backbone: 'tiny', weights: WEIGHTS, threads: 1, tile: false });
   const tiled = await createDeepSSIM({ backbone: 'tiny', weights: WEIGHTS, threads: 1, tile: 8 });
   try {
-    for (const [w, h] of [[61, 47], [64, 50]]) {
+    for (const [w, h] of [
+      [61, 47],
+      [64, 50],
+    ]) {
       const a = image(w, h, 3);
       const r = rng(w);
-      const maskImg: RawImage = { data: Uint8Array.from({ length: w * h }, (_, i) => ((i % w) + Math.floor(i / w) * 0.7 + 20 * r() > 40 ? 255 : 0)), width: w, height: h, channels: 1 };
+      const maskImg: RawImage = {
+        data: Uint8Array.from({ length: w * h }, (_, i) =>
+          (i % w) + Math.floor(i / w) * 0.7 + 20 * r() > 40 ? 255 : 0,
+        ),
+        width: w,
+        height: h,
+        channels: 1,
+      };
       for (const map of [undefined, maskImg]) {
         const u = await untiled.prepare(a, { saliencyMap: map });
         const t = await tiled.prepare(a, { saliencyMap: map });
@@ -251,7 +296,10 @@ test('tiny backbone: tiled = untiled (odd sizes, strided TF-same first layer), w
           maxAbs = Math.max(maxAbs, Math.abs(u.gram[i]));
           maxDiff = Math.max(maxDiff, Math.abs(u.gram[i] - t.gram[i]));
         }
-        assert.ok(maxDiff / maxAbs < 1e-6, `${w}×${h}${map ? ' masked' : ''}: tiled Gram differs by ${(maxDiff / maxAbs).toExponential(2)}`);
+        assert.ok(
+          maxDiff / maxAbs < 1e-6,
+          `${w}×${h}${map ? ' masked' : ''}: tiled Gram differs by ${(maxDiff / maxAbs).toExponential(2)}`,
+        );
         if (map) {
           // The mask is applied as documented: sampled at the centre of each first-layer unit's window.
           const binary = Uint8Array.from(map.data, (v) => (v > 0 ? 1 : 0));
@@ -267,7 +315,10 @@ test('tiny backbone: tiled = untiled (odd sizes, strided TF-same first layer), w
     // The tile minimum is the backbone's stride (4 here), not a literal 16.
     const small = await createDeepSSIM({ backbone: 'tiny', weights: WEIGHTS, threads: 1, tile: 4 });
     await small.dispose();
-    await assert.rejects(createDeepSSIM({ backbone: 'tiny', weights: WEIGHTS, threads: 1, tile: 3 }), /tile must be false or an integer ≥ 4/);
+    await assert.rejects(
+      createDeepSSIM({ backbone: 'tiny', weights: WEIGHTS, threads: 1, tile: 3 }),
+      /tile must be false or an integer ≥ 4/,
+    );
   } finally {
     await untiled.dispose();
     await tiled.dispose();
@@ -299,9 +350,14 @@ for (const variant of ['full', 'lite'] as const) {
       const dir = Float32Array.from(res.grad, (g) => Math.sign(g) * r());
       const analytic = res.grad.reduce((s, g, i) => s + g * dir[i], 0);
       const h = 1e-3;
-      const at = async (sign: number) => (await loss.valueAndGrad({ data: Float32Array.from(test0, (v, i) => v + sign * h * dir[i]), shape }, ref)).value64[0];
+      const at = async (sign: number) =>
+        (await loss.valueAndGrad({ data: Float32Array.from(test0, (v, i) => v + sign * h * dir[i]), shape }, ref))
+          .value64[0];
       const fd = ((await at(1)) - (await at(-1))) / (2 * h);
-      assert.ok(Math.abs(fd - analytic) <= 0.02 * Math.abs(analytic), `fd ${fd.toExponential(5)} vs ⟨grad, v⟩ ${analytic.toExponential(5)}`);
+      assert.ok(
+        Math.abs(fd - analytic) <= 0.02 * Math.abs(analytic),
+        `fd ${fd.toExponential(5)} vs ⟨grad, v⟩ ${analytic.toExponential(5)}`,
+      );
     } finally {
       await loss.dispose();
       await metric.dispose();

@@ -61,7 +61,11 @@ describe('score: success and thresholds', () => {
 
 describe('score: bad input', () => {
   test('missing image file → 1', async () => {
-    oneErrorLine(await runCli(['score', A, join(dir, 'nope.png'), '--weights', W]), 1, /cannot read image .*nope\.png: no such file/);
+    oneErrorLine(
+      await runCli(['score', A, join(dir, 'nope.png'), '--weights', W]),
+      1,
+      /cannot read image .*nope\.png: no such file/,
+    );
   });
   test('unreadable image (text named .png) → 1', async () => {
     const bad = join(dir, 'text.png');
@@ -75,7 +79,11 @@ describe('score: bad input', () => {
     oneErrorLine(await runCli(['score', A, cut, '--weights', W]), 1, /cut\.png/);
   });
   test('image under 16 px → 1 with the size in the message', async () => {
-    oneErrorLine(await runCli(['score', A, fixture('images', 'tiny15x40.png'), '--weights', W]), 1, /15×40.*at least 16×16/);
+    oneErrorLine(
+      await runCli(['score', A, fixture('images', 'tiny15x40.png'), '--weights', W]),
+      1,
+      /15×40.*at least 16×16/,
+    );
   });
   test('corrupt weights (truncated safetensors) → 1', async () => {
     const bytes = await readFile(W);
@@ -91,7 +99,9 @@ describe('score: bad input', () => {
   });
   test('no weights anywhere and --no-download → 1 with instructions', async () => {
     const empty = await mkdtemp(join(dir, 'empty-cache-'));
-    const r = await runCli(['score', A, B, '--no-download'], { env: { DEEPSSIM_CACHE_DIR: empty, DEEPSSIM_WEIGHTS: '' } });
+    const r = await runCli(['score', A, B, '--no-download'], {
+      env: { DEEPSSIM_CACHE_DIR: empty, DEEPSSIM_WEIGHTS: '' },
+    });
     oneErrorLine(r, 1, /--weights|DEEPSSIM_WEIGHTS|weights import/);
   });
   test('unknown option → 2', async () => {
@@ -116,8 +126,14 @@ describe('batch', () => {
     const out = join(dir, 'out.jsonl');
     const r = await runCli(['batch', csv, '--weights', W, '--out', out, '--profile']);
     assert.equal(r.code, 0, r.stderr);
-    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(rows.map((x) => x.label), ['same', 'other', 'swap']);
+    const rows = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      rows.map((x) => x.label),
+      ['same', 'other', 'swap'],
+    );
     assert.equal(rows[0].score, 1);
     assert.ok(rows[1].score < 1);
     // 2 distinct references + 3 tests = 5 network runs, not 6.
@@ -136,9 +152,16 @@ describe('batch', () => {
     const csv = join(dir, 'nocol.csv');
     await writeFile(csv, 'reference,other\na.png,b.png\n');
     const out = join(dir, 'never.csv');
-    oneErrorLine(await runCli(['batch', csv, '--weights', W, '--out', out]), 1, /needs a header with columns reference and test/);
+    oneErrorLine(
+      await runCli(['batch', csv, '--weights', W, '--out', out]),
+      1,
+      /needs a header with columns reference and test/,
+    );
     assert.equal(existsSync(out), false);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   });
 });
 
@@ -150,7 +173,11 @@ describe('score: saliency options', () => {
     assert.equal(a.stdout, b.stdout);
   });
   test('--saliency-threshold without saliency is refused, not ignored', async () => {
-    oneErrorLine(await runCli(['score', A, B, '--weights', W, '--saliency-threshold', '0.2']), 2, /applies only with --saliency gbvs or saliency maps/);
+    oneErrorLine(
+      await runCli(['score', A, B, '--weights', W, '--saliency-threshold', '0.2']),
+      2,
+      /applies only with --saliency gbvs or saliency maps/,
+    );
   });
   test('one of the two map options alone is refused', async () => {
     oneErrorLine(await runCli(['score', A, B, '--weights', W, '--reference-saliency', A]), 2, /go together/);

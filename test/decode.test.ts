@@ -101,8 +101,16 @@ describe('parity with PIL on every fixture', () => {
     const scene = await decodeImage(join(fixtures, 'tiff_rgb.tif'));
     // The embedded profile swaps red and blue primaries (the fixture script checks that applying it changes
     // pixels by > 20 on average), so equality with the profile-less TIFF means it was ignored.
-    for (const name of ['png_icc.png', 'tiff_lzw.tif', 'bmp_24.bmp', 'bmp_24_topdown.bmp', 'bmp_32_bgrx.bmp',
-      'bmp_32_bitfields_bgra_v5.bmp', 'bmp_32_bitfields_rgba_v4.bmp', 'bmp_os2_24.bmp']) {
+    for (const name of [
+      'png_icc.png',
+      'tiff_lzw.tif',
+      'bmp_24.bmp',
+      'bmp_24_topdown.bmp',
+      'bmp_32_bgrx.bmp',
+      'bmp_32_bitfields_bgra_v5.bmp',
+      'bmp_32_bitfields_rgba_v4.bmp',
+      'bmp_os2_24.bmp',
+    ]) {
       const img = await decodeImage(join(fixtures, name));
       assert.equal(sha256(img.data), sha256(scene.data), `${name} differs from tiff_rgb.tif`);
     }
@@ -122,7 +130,8 @@ describe('inputs', () => {
     const gray = Uint8Array.from({ length: n }, (_, i) => 10 * i + 5);
     const rgb = Uint8Array.from({ length: 3 * n }, (_, i) => (i * 37) % 256);
     const expectGray = Uint8Array.from({ length: 3 * n }, (_, i) => gray[Math.floor(i / 3)]);
-    const interleave = (c: number, f: (i: number, k: number) => number) => Uint8Array.from({ length: c * n }, (_, j) => f(Math.floor(j / c), j % c));
+    const interleave = (c: number, f: (i: number, k: number) => number) =>
+      Uint8Array.from({ length: c * n }, (_, j) => f(Math.floor(j / c), j % c));
     const cases: [1 | 2 | 3 | 4, Uint8Array, Uint8Array][] = [
       [1, gray, expectGray],
       [2, interleave(2, (i, k) => (k === 0 ? gray[i] : 255 - i)), expectGray],
@@ -139,8 +148,10 @@ describe('inputs', () => {
   });
 
   test('raw pixels: wrong length, channel count or size are rejected in one line', async () => {
-    await assert.rejects(decodeImage({ data: new Uint8Array(5), width: 3, height: 2, channels: 1 }), (e: Error) =>
-      e instanceof ImageError && /5 bytes do not match 3×2×1/.test(e.message));
+    await assert.rejects(
+      decodeImage({ data: new Uint8Array(5), width: 3, height: 2, channels: 1 }),
+      (e: Error) => e instanceof ImageError && /5 bytes do not match 3×2×1/.test(e.message),
+    );
     await assert.rejects(decodeImage({ data: new Uint8Array(10), width: 1, height: 2, channels: 5 as 4 }), UsageError);
     await assert.rejects(decodeImage({ data: new Uint8Array(0), width: 0, height: 2, channels: 1 }), UsageError);
   });
@@ -183,9 +194,12 @@ describe('errors are one clear line', () => {
     const missing = join(dir, 'no-such-image.png');
     await assert.rejects(decodeImage(missing), (e) => assertOneLine(e, /no-such-image\.png.*no such file/));
     await assert.rejects(decodeImage(dir), (e) => assertOneLine(e, /is a directory/));
-    await assert.rejects(decodeImage(write('empty.bmp', new Uint8Array(0))), (e) => assertOneLine(e, /empty\.bmp.*empty/));
+    await assert.rejects(decodeImage(write('empty.bmp', new Uint8Array(0))), (e) =>
+      assertOneLine(e, /empty\.bmp.*empty/),
+    );
     await assert.rejects(decodeImage(write('notes.png', 'this is text, not a PNG\n')), (e) =>
-      assertOneLine(e, /notes\.png.*unsupported image format/));
+      assertOneLine(e, /notes\.png.*unsupported image format/),
+    );
   });
 
   test('truncated PNG, JPEG, BMP (uncompressed and RLE)', async () => {
@@ -248,7 +262,14 @@ function bmp(s: BmpSpec): Uint8Array {
   return out;
 }
 
-const PAL = [[0, 0, 0], [10, 0, 0], [20, 0, 0], [30, 0, 0], [40, 0, 0], [50, 0, 0]];
+const PAL = [
+  [0, 0, 0],
+  [10, 0, 0],
+  [20, 0, 0],
+  [30, 0, 0],
+  [40, 0, 0],
+  [50, 0, 0],
+];
 /** Red channel / 10 of each pixel, top row first: the palette index for PAL. */
 const indices = (img: RGBImage): number[][] =>
   Array.from({ length: img.height }, (_, y) => Array.from({ length: img.width }, (_, x) => pixel(img, x, y)[0] / 10));
@@ -256,48 +277,194 @@ const indices = (img: RGBImage): number[][] =>
 describe('BMP decoder', () => {
   test('RLE8 follows PIL: encoded runs clip at the row end, absolute runs spill over, skipped pixels are index 0', () => {
     // Checked against PIL 9.4: [5,1 | EOL | 2,2 | 1,3] → [[2,2,3],[1,1,1]]; [abs 1,2,3,4 | 5,1 | EOL | EOB] → [[4,0,0],[1,2,3]].
-    const a = decodeBmp(bmp({ width: 3, height: 2, bits: 8, compression: 1, colors: 6, palette: PAL, pixels: [5, 1, 0, 0, 2, 2, 1, 3] }), 'a');
-    assert.deepEqual(indices(a), [[2, 2, 3], [1, 1, 1]]);
-    const b = decodeBmp(bmp({ width: 3, height: 2, bits: 8, compression: 1, colors: 6, palette: PAL, pixels: [0, 4, 1, 2, 3, 4, 5, 1, 0, 0, 0, 1] }), 'b');
-    assert.deepEqual(indices(b), [[4, 0, 0], [1, 2, 3]]);
+    const a = decodeBmp(
+      bmp({ width: 3, height: 2, bits: 8, compression: 1, colors: 6, palette: PAL, pixels: [5, 1, 0, 0, 2, 2, 1, 3] }),
+      'a',
+    );
+    assert.deepEqual(indices(a), [
+      [2, 2, 3],
+      [1, 1, 1],
+    ]);
+    const b = decodeBmp(
+      bmp({
+        width: 3,
+        height: 2,
+        bits: 8,
+        compression: 1,
+        colors: 6,
+        palette: PAL,
+        pixels: [0, 4, 1, 2, 3, 4, 5, 1, 0, 0, 0, 1],
+      }),
+      'b',
+    );
+    assert.deepEqual(indices(b), [
+      [4, 0, 0],
+      [1, 2, 3],
+    ]);
     // Run, delta (2 right, 1 up), run, early end of bitmap. (PIL 9.4 misreads the delta and raises at the early end.)
-    const c = decodeBmp(bmp({ width: 4, height: 3, bits: 8, compression: 1, colors: 6, palette: PAL, pixels: [1, 5, 0, 2, 2, 1, 1, 4, 0, 1] }), 'c');
-    assert.deepEqual(indices(c), [[0, 0, 0, 0], [0, 0, 0, 4], [5, 0, 0, 0]]);
+    const c = decodeBmp(
+      bmp({
+        width: 4,
+        height: 3,
+        bits: 8,
+        compression: 1,
+        colors: 6,
+        palette: PAL,
+        pixels: [1, 5, 0, 2, 2, 1, 1, 4, 0, 1],
+      }),
+      'c',
+    );
+    assert.deepEqual(indices(c), [
+      [0, 0, 0, 0],
+      [0, 0, 0, 4],
+      [5, 0, 0, 0],
+    ]);
     // A lone end-of-line at a row start is an empty row. (PIL 9.4 does not advance there and raises.)
-    const d = decodeBmp(bmp({ width: 2, height: 3, bits: 8, compression: 1, colors: 6, palette: PAL, pixels: [2, 1, 0, 0, 0, 0, 2, 3, 0, 1] }), 'd');
-    assert.deepEqual(indices(d), [[3, 3], [0, 0], [1, 1]]);
+    const d = decodeBmp(
+      bmp({
+        width: 2,
+        height: 3,
+        bits: 8,
+        compression: 1,
+        colors: 6,
+        palette: PAL,
+        pixels: [2, 1, 0, 0, 0, 0, 2, 3, 0, 1],
+      }),
+      'd',
+    );
+    assert.deepEqual(indices(d), [
+      [3, 3],
+      [0, 0],
+      [1, 1],
+    ]);
   });
 
   test('RLE4: alternating nibbles in runs, odd absolute runs keep their last pixel', () => {
     // Row 0 (bottom): run of 5 alternating 1,2; row 1: absolute run of 3 pixels 3,4,5 (2 data bytes), then EOB.
-    const img = decodeBmp(bmp({ width: 5, height: 2, bits: 4, compression: 2, colors: 6, palette: PAL, pixels: [5, 0x12, 0, 0, 0, 3, 0x34, 0x50, 0, 1] }), 'r4');
-    assert.deepEqual(indices(img), [[3, 4, 5, 0, 0], [1, 2, 1, 2, 1]]);
+    const img = decodeBmp(
+      bmp({
+        width: 5,
+        height: 2,
+        bits: 4,
+        compression: 2,
+        colors: 6,
+        palette: PAL,
+        pixels: [5, 0x12, 0, 0, 0, 3, 0x34, 0x50, 0, 1],
+      }),
+      'r4',
+    );
+    assert.deepEqual(indices(img), [
+      [3, 4, 5, 0, 0],
+      [1, 2, 1, 2, 1],
+    ]);
     // A 5-pixel absolute run takes 3 bytes + 1 pad byte; the run after it must land in the same row.
-    const odd = decodeBmp(bmp({ width: 8, height: 1, bits: 4, compression: 2, colors: 6, palette: PAL, pixels: [0, 5, 0x12, 0x34, 0x50, 0, 3, 0x11, 0, 1] }), 'odd');
+    const odd = decodeBmp(
+      bmp({
+        width: 8,
+        height: 1,
+        bits: 4,
+        compression: 2,
+        colors: 6,
+        palette: PAL,
+        pixels: [0, 5, 0x12, 0x34, 0x50, 0, 3, 0x11, 0, 1],
+      }),
+      'odd',
+    );
     assert.deepEqual(indices(odd), [[1, 2, 3, 4, 5, 1, 1, 1]]);
   });
 
-  test('palette indices past the palette read PIL\'s gray ramp; 1-bit uses the palette colours', () => {
-    const img = decodeBmp(bmp({ width: 4, height: 1, bits: 8, colors: 2, palette: [[1, 2, 3], [4, 5, 6]], pixels: [0, 1, 7, 200] }), 'p');
-    assert.deepEqual([0, 1, 2, 3].map((x) => pixel(img, x, 0)), [[1, 2, 3], [4, 5, 6], [7, 7, 7], [200, 200, 200]]);
-    const one = decodeBmp(bmp({ width: 9, height: 1, bits: 1, palette: [[9, 8, 7], [250, 100, 0]], pixels: [0b10100000, 0b10000000, 0, 0] }), '1');
-    assert.deepEqual([0, 1, 2, 8].map((x) => pixel(one, x, 0)), [[250, 100, 0], [9, 8, 7], [250, 100, 0], [250, 100, 0]]);
+  test("palette indices past the palette read PIL's gray ramp; 1-bit uses the palette colours", () => {
+    const img = decodeBmp(
+      bmp({
+        width: 4,
+        height: 1,
+        bits: 8,
+        colors: 2,
+        palette: [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        pixels: [0, 1, 7, 200],
+      }),
+      'p',
+    );
+    assert.deepEqual(
+      [0, 1, 2, 3].map((x) => pixel(img, x, 0)),
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 7, 7],
+        [200, 200, 200],
+      ],
+    );
+    const one = decodeBmp(
+      bmp({
+        width: 9,
+        height: 1,
+        bits: 1,
+        palette: [
+          [9, 8, 7],
+          [250, 100, 0],
+        ],
+        pixels: [0b10100000, 0b10000000, 0, 0],
+      }),
+      '1',
+    );
+    assert.deepEqual(
+      [0, 1, 2, 8].map((x) => pixel(one, x, 0)),
+      [
+        [250, 100, 0],
+        [9, 8, 7],
+        [250, 100, 0],
+        [250, 100, 0],
+      ],
+    );
   });
 
-  test('16-bit channels scale as floor(v·255/max) like PIL\'s BGR;15 and BGR;16; top-down rows stay in order', () => {
+  test("16-bit channels scale as floor(v·255/max) like PIL's BGR;15 and BGR;16; top-down rows stay in order", () => {
     const px = [0x7c00, 0x0421, 0x03e0 | 0x8000, 0x001f]; // red, (1,1,1), green with the unused top bit set, blue
     const bytes = px.flatMap((v) => [v & 255, v >> 8]);
     const img = decodeBmp(bmp({ width: 2, height: -2, bits: 16, pixels: bytes }), '555');
-    assert.deepEqual([pixel(img, 0, 0), pixel(img, 1, 0), pixel(img, 0, 1), pixel(img, 1, 1)], [[255, 0, 0], [8, 8, 8], [0, 255, 0], [0, 0, 255]]);
-    const g565 = decodeBmp(bmp({ width: 2, height: 1, bits: 16, compression: 3, masks: [0xf800, 0x7e0, 0x1f], pixels: [0x20, 0, 0xe0, 0x0b] }), '565');
-    assert.deepEqual([pixel(g565, 0, 0), pixel(g565, 1, 0)], [[0, 4, 0], [8, 125, 0]]); // g = 1 → 4, g = 31 → 125; r = 1 → 8
+    assert.deepEqual(
+      [pixel(img, 0, 0), pixel(img, 1, 0), pixel(img, 0, 1), pixel(img, 1, 1)],
+      [
+        [255, 0, 0],
+        [8, 8, 8],
+        [0, 255, 0],
+        [0, 0, 255],
+      ],
+    );
+    const g565 = decodeBmp(
+      bmp({
+        width: 2,
+        height: 1,
+        bits: 16,
+        compression: 3,
+        masks: [0xf800, 0x7e0, 0x1f],
+        pixels: [0x20, 0, 0xe0, 0x0b],
+      }),
+      '565',
+    );
+    assert.deepEqual(
+      [pixel(g565, 0, 0), pixel(g565, 1, 0)],
+      [
+        [0, 4, 0],
+        [8, 125, 0],
+      ],
+    ); // g = 1 → 4, g = 31 → 125; r = 1 → 8
   });
 
   test('bottom-up rows, missing padding of the last row, bfOffBits = 0', () => {
     // 1×2 24-bit: rows stored bottom-up, each padded to 4 bytes; the final pad may be absent (PIL reads it too).
     const full = [1, 2, 3, 0, 4, 5, 6, 0];
     const img = decodeBmp(bmp({ width: 1, height: 2, bits: 24, pixels: full }).subarray(0, 14 + 40 + 7), 'nopad');
-    assert.deepEqual([pixel(img, 0, 0), pixel(img, 0, 1)], [[6, 5, 4], [3, 2, 1]]);
+    assert.deepEqual(
+      [pixel(img, 0, 0), pixel(img, 0, 1)],
+      [
+        [6, 5, 4],
+        [3, 2, 1],
+      ],
+    );
     const zero = decodeBmp(bmp({ width: 1, height: 2, bits: 24, pixels: full, offset: 0 }), 'zero');
     assert.deepEqual(zero.data, img.data);
   });
@@ -313,18 +480,42 @@ describe('BMP decoder', () => {
       ['bit depth 0', bmp({ ...ok, bits: 0 }), /unsupported bit depth 0/],
       ['zero width', bmp({ ...ok, width: 0 }), /invalid size 0×2/],
       ['negative width', bmp({ ...ok, width: -5 }), /invalid size -5×2/],
-      ['absurd size', bmp({ ...ok, width: 65536, height: 65536 }), new RegExp(`exceeds the limit of ${BMP_MAX_PIXELS} pixels`)],
+      [
+        'absurd size',
+        bmp({ ...ok, width: 65536, height: 65536 }),
+        new RegExp(`exceeds the limit of ${BMP_MAX_PIXELS} pixels`),
+      ],
       ['RLE8 with 4 bits', bmp({ ...ok, bits: 4, compression: 1, palette: PAL }), /RLE8 compression with 4 bits/],
-      ['non-contiguous mask', bmp({ ...ok, bits: 16, compression: 3, masks: [0xf00f, 0x7e0, 0x1f] }), /mask 0xf00f is not contiguous/],
+      [
+        'non-contiguous mask',
+        bmp({ ...ok, bits: 16, compression: 3, masks: [0xf00f, 0x7e0, 0x1f] }),
+        /mask 0xf00f is not contiguous/,
+      ],
       ['zero mask', bmp({ ...ok, bits: 32, compression: 3, masks: [0xff0000, 0, 0xff] }), /mask is zero/],
       ['offset past the end', bmp({ ...ok, offset: 5000 }), /pixel data offset 5000 is past the end/],
-      ['truncated palette', bmp({ ...ok, bits: 8, colors: 256, palette: PAL, pixels: [] }), /palette extends past the end/],
-      ['truncated RLE', bmp({ ...ok, bits: 8, compression: 1, colors: 6, palette: PAL, pixels: [2, 1, 0, 0, 1] }), /truncated RLE data \(2 of 4 pixels missing\)/],
-      ['truncated absolute run', bmp({ ...ok, bits: 8, compression: 1, colors: 6, palette: PAL, pixels: [0, 3, 1] }), /truncated RLE data/],
+      [
+        'truncated palette',
+        bmp({ ...ok, bits: 8, colors: 256, palette: PAL, pixels: [] }),
+        /palette extends past the end/,
+      ],
+      [
+        'truncated RLE',
+        bmp({ ...ok, bits: 8, compression: 1, colors: 6, palette: PAL, pixels: [2, 1, 0, 0, 1] }),
+        /truncated RLE data \(2 of 4 pixels missing\)/,
+      ],
+      [
+        'truncated absolute run',
+        bmp({ ...ok, bits: 8, compression: 1, colors: 6, palette: PAL, pixels: [0, 3, 1] }),
+        /truncated RLE data/,
+      ],
       ['no signature', Uint8Array.from([0x50, 0x4b, ...new Uint8Array(60)]), /not a BMP file/],
     ];
     for (const [what, data, pattern] of cases) {
-      assert.throws(() => decodeBmp(data, 'x.bmp'), (e) => assertOneLine(e, new RegExp(`^cannot decode BMP x\\.bmp: .*${pattern.source}`)), what);
+      assert.throws(
+        () => decodeBmp(data, 'x.bmp'),
+        (e) => assertOneLine(e, new RegExp(`^cannot decode BMP x\\.bmp: .*${pattern.source}`)),
+        what,
+      );
     }
   });
 

@@ -40,11 +40,23 @@ test('pairs: case-insensitive header, distorted alias, quoted fields, comments; 
     ],
   );
   writeFileSync(f, 'reference,test\na.png,b.png\n\nc.png,\n');
-  await assert.rejects(readPairsFile({ path: f }), (e: unknown) => e instanceof DataError && /line 4 \(pair 2\): empty reference or test/.test(e.message));
+  await assert.rejects(
+    readPairsFile({ path: f }),
+    (e: unknown) => e instanceof DataError && /line 4 \(pair 2\): empty reference or test/.test(e.message),
+  );
   writeFileSync(f, 'ref,other\na,b\n');
-  await assert.rejects(readPairsFile({ path: f }), /needs a header with columns reference and test \(or distorted\); found "ref", "other"/);
-  await assert.rejects(readPairsFile({ path: tmp }), (e: unknown) => e instanceof DataError && /is a folder; expected a pairs file/.test(e.message));
-  await assert.rejects(readPairsFile({ path: join(tmp, 'nope.csv') }), (e: unknown) => e instanceof DataError && e.code === 'DATA_NOT_FOUND');
+  await assert.rejects(
+    readPairsFile({ path: f }),
+    /needs a header with columns reference and test \(or distorted\); found "ref", "other"/,
+  );
+  await assert.rejects(
+    readPairsFile({ path: tmp }),
+    (e: unknown) => e instanceof DataError && /is a folder; expected a pairs file/.test(e.message),
+  );
+  await assert.rejects(
+    readPairsFile({ path: join(tmp, 'nope.csv') }),
+    (e: unknown) => e instanceof DataError && e.code === 'DATA_NOT_FOUND',
+  );
   // `-` reads standard input; paths then resolve against the current directory.
   const stdin = Readable.from([Buffer.from('Reference\tTest\nx.png\ty.png\n')]);
   const fromStdin = await readPairsFile({ path: '-', stdin });
@@ -75,16 +87,28 @@ describe('eval manifests: direction stated, never silently assumed', () => {
     assert.match(plain.direction.description, /assumed/);
     const told = await loadEvalInput(write('reference,distorted,score\nr.png,d.png,1\n'), { higherIsBetter: false });
     assert.ok(told.kind === 'mos' && told.manifest.higherIsBetter === false && told.direction.source === 'option');
-    await assert.rejects(loadEvalInput(write('reference,distorted,dmos\nr.png,d.png,1\n'), { higherIsBetter: true }), /dmos column, which is DMOS-like/);
+    await assert.rejects(
+      loadEvalInput(write('reference,distorted,dmos\nr.png,d.png,1\n'), { higherIsBetter: true }),
+      /dmos column, which is DMOS-like/,
+    );
     // Headerless manifests still read positionally.
     const bare = await loadEvalInput(write('r.png,d.png,3\n'));
     assert.ok(bare.kind === 'mos' && bare.manifest.entries.length === 1);
   });
 
   test('missing images and bad scores name the line and the pair', async () => {
-    await assert.rejects(loadEvalInput(write('reference,distorted,score\nr.png,d.png,1\nr.png,gone.png,2\n')), /line 3 \(pair 2\): no such image file/);
-    await assert.rejects(loadEvalInput(write('reference,distorted,score\nr.png,d.png,high\n')), /line 2 \(pair 1\): expected reference, distorted and a numeric score/);
-    await assert.rejects(loadEvalInput(join(dir, 'nothing-here')), (e: unknown) => e instanceof DataError && e.code === 'DATA_NOT_FOUND');
+    await assert.rejects(
+      loadEvalInput(write('reference,distorted,score\nr.png,d.png,1\nr.png,gone.png,2\n')),
+      /line 3 \(pair 2\): no such image file/,
+    );
+    await assert.rejects(
+      loadEvalInput(write('reference,distorted,score\nr.png,d.png,high\n')),
+      /line 2 \(pair 1\): expected reference, distorted and a numeric score/,
+    );
+    await assert.rejects(
+      loadEvalInput(join(dir, 'nothing-here')),
+      (e: unknown) => e instanceof DataError && e.code === 'DATA_NOT_FOUND',
+    );
   });
 
   test('a votes header switches to the paired-comparison reader', async () => {
@@ -130,7 +154,10 @@ describe('batch CLI rough edges (built CLI, synthetic VGG16 weights)', () => {
     const gate = await run(['batch', '-', '--weights', W, '--fail-below', '0.999', '--format', 'jsonl'], csv);
     assert.equal(gate.code, 3);
     assert.match(gate.stderr, /1 of 2 pairs scored below --fail-below 0\.999/);
-    const bad = await run(['batch', '-', '--weights', W], `reference,test\n${A},${A}\n${A},${join(tmp, 'missing.png')}\n`);
+    const bad = await run(
+      ['batch', '-', '--weights', W],
+      `reference,test\n${A},${A}\n${A},${join(tmp, 'missing.png')}\n`,
+    );
     assert.equal(bad.code, 1);
     assert.ok(!bad.stderr.startsWith('\n'), JSON.stringify(bad.stderr));
     assert.match(bad.stderr, /^pair 2 \(line 3\): /m);

@@ -47,7 +47,10 @@ test('generic manifest CSV: header in any order, relative paths, MOS/DMOS flag, 
   touch(join(dir, 'r', 'a.png'));
   touch(join(dir, 'd', 'a1.png'));
   touch(join(dir, 'd', 'a 2.png'));
-  writeFileSync(join(dir, 'm.csv'), 'score,distorted,reference,type\n3.5,d/a1.png,r/a.png,blur\n"1.25","d/a 2.png",r/a.png,\n');
+  writeFileSync(
+    join(dir, 'm.csv'),
+    'score,distorted,reference,type\n3.5,d/a1.png,r/a.png,blur\n"1.25","d/a 2.png",r/a.png,\n',
+  );
   const m = await loadDataset(join(dir, 'm.csv'), { higherIsBetter: false });
   assert.equal(m.layout, 'manifest-csv');
   assert.equal(m.higherIsBetter, false);
@@ -151,7 +154,10 @@ test('TID2013: mos_with_names.txt, case-insensitive names (I25.BMP vs i25.bmp), 
 test('KADID-10k: dmos.csv (MOS-like, higher = better), images/ folder', async () => {
   const root = join(tmp, 'kadid');
   for (const f of ['I01.png', 'I01_01_01.png', 'I01_25_05.png']) touch(join(root, 'images', f));
-  writeFileSync(join(root, 'dmos.csv'), 'dist_img,ref_img,dmos,var\nI01_01_01.png,I01.png,4.57,0.496\nI01_25_05.png,I01.png,1.9,0.8\n');
+  writeFileSync(
+    join(root, 'dmos.csv'),
+    'dist_img,ref_img,dmos,var\nI01_01_01.png,I01.png,4.57,0.496\nI01_25_05.png,I01.png,1.9,0.8\n',
+  );
   assert.equal(detectLayout(root), 'kadid10k');
   const m = await loadDataset(root);
   assert.equal(m.higherIsBetter, true);

@@ -24,9 +24,13 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function png(path: string, w: number, h: number, f: (x: number, y: number) => number): Promise<void> {
   const d = Buffer.alloc(w * h * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) d.fill(Math.max(0, Math.min(255, Math.round(f(x, y)))), (y * w + x) * 3, (y * w + x) * 3 + 3);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      d.fill(Math.max(0, Math.min(255, Math.round(f(x, y)))), (y * w + x) * 3, (y * w + x) * 3 + 3);
   mkdirSync(dirname(path), { recursive: true });
-  await sharp(d, { raw: { width: w, height: h, channels: 3 } }).png().toFile(path);
+  await sharp(d, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(path);
 }
 
 /** A small synthetic dataset: noise of growing amplitude; DMOS grows with it. Pair 7 has a different size. */
@@ -34,15 +38,25 @@ async function makeDataset(): Promise<string> {
   const dir = join(tmp, 'ds');
   const lines = ['reference,distorted,score,type'];
   for (const r of ['a', 'b']) {
-    await png(join(dir, 'ref', `${r}.png`), 48, 40, (x, y) => 128 + 80 * Math.sin(x / (r === 'a' ? 3 : 5)) * Math.cos(y / 4));
+    await png(
+      join(dir, 'ref', `${r}.png`),
+      48,
+      40,
+      (x, y) => 128 + 80 * Math.sin(x / (r === 'a' ? 3 : 5)) * Math.cos(y / 4),
+    );
   }
   let seed = 3;
-  const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5);
+  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5;
   for (let i = 0; i < 12; i++) {
     const r = i % 2 ? 'b' : 'a';
     const amp = 4 + 6 * i;
     const size = i === 7 ? [44, 40] : [48, 40];
-    await png(join(dir, 'dist', `${i}.png`), size[0], size[1], (x, y) => 128 + 80 * Math.sin(x / (r === 'a' ? 3 : 5)) * Math.cos(y / 4) + amp * rnd());
+    await png(
+      join(dir, 'dist', `${i}.png`),
+      size[0],
+      size[1],
+      (x, y) => 128 + 80 * Math.sin(x / (r === 'a' ? 3 : 5)) * Math.cos(y / 4) + amp * rnd(),
+    );
     lines.push(`ref/${r}.png,dist/${i}.png,${(10 + 5 * i + (i % 3)).toFixed(1)},${i < 6 ? 'low' : 'high'}`);
   }
   writeFileSync(join(dir, 'manifest.csv'), lines.join('\n') + '\n');
@@ -71,9 +85,17 @@ test('evaluate: per-metric scores, n/a for size mismatch, failures recorded, ref
     },
   };
   const progress: number[] = [];
-  const ev = await evaluate(manifest, [psnr, flaky], { decode, resamples: 200, referenceCacheSize: 1, onProgress: (d) => progress.push(d) });
+  const ev = await evaluate(manifest, [psnr, flaky], {
+    decode,
+    resamples: 200,
+    referenceCacheSize: 1,
+    onProgress: (d) => progress.push(d),
+  });
   assert.equal(ev.n, 12);
-  assert.deepEqual(progress, Array.from({ length: 12 }, (_, i) => i + 1));
+  assert.deepEqual(
+    progress,
+    Array.from({ length: 12 }, (_, i) => i + 1),
+  );
   // Pairs are visited grouped by reference: each of the 2 references is decoded once even with a 1-entry cache.
   assert.equal(decoded.filter((p) => p.includes('/ref/')).length, 2);
   const [p, f] = ev.metrics;
@@ -87,7 +109,10 @@ test('evaluate: per-metric scores, n/a for size mismatch, failures recorded, ref
   assert.ok(p.stats!.srcc > 0.9 && p.stats!.plcc > 0.9, JSON.stringify(p.stats));
   assert.ok(f.stats!.srcc > 0.9, JSON.stringify(f.stats));
   assert.ok(p.stats!.ci!.srcc[0] <= p.stats!.srcc && p.stats!.srcc <= p.stats!.ci!.srcc[1]);
-  assert.deepEqual(p.perType.map((t) => t.type), ['high', 'low']);
+  assert.deepEqual(
+    p.perType.map((t) => t.type),
+    ['high', 'low'],
+  );
 
   const files = await writeReport(ev, join(tmp, 'out'));
   const md = readFileSync(files.markdown, 'utf8');
@@ -98,7 +123,12 @@ test('evaluate: per-metric scores, n/a for size mismatch, failures recorded, ref
   assert.ok(readFileSync(files.svg!, 'utf8').includes('<svg'));
   assert.deepEqual([...readFileSync(files.png!).subarray(1, 4)], [0x50, 0x4e, 0x47]);
   // Atomic writes leave no temporary files behind.
-  assert.deepEqual(readdirSync(join(tmp, 'out')).sort(), ['eval-scatter.png', 'eval-scatter.svg', 'eval.json', 'eval.md']);
+  assert.deepEqual(readdirSync(join(tmp, 'out')).sort(), [
+    'eval-scatter.png',
+    'eval-scatter.svg',
+    'eval.json',
+    'eval.md',
+  ]);
 });
 
 test('misaligned mode applies the transform to every distorted image before scoring', async () => {
@@ -107,7 +137,11 @@ test('misaligned mode applies the transform to every distorted image before scor
   let calls = 0;
   const crop = (img: RGBImage): RGBImage => {
     calls++;
-    return { width: img.width - 1, height: img.height, data: img.data.filter((_, i) => Math.floor(i / 3) % img.width !== img.width - 1) };
+    return {
+      width: img.width - 1,
+      height: img.height,
+      data: img.data.filter((_, i) => Math.floor(i / 3) % img.width !== img.width - 1),
+    };
   };
   const ev = await evaluate(manifest, [psnr], { transform: crop, resamples: 0 });
   assert.equal(calls, 12);
@@ -124,7 +158,18 @@ test('CLI: eval --json prints one JSON object with signed figures; --lower-bette
     const stdout = new Writable({ write: (c, _e, cb) => ((out += c), cb()) });
     const program = new Command('deepssim').exitOverride();
     registerEvalCommand(program, { stdout });
-    await program.parseAsync(['node', 'deepssim', 'eval', manifestPath, '--metrics', 'psnr,psnr-y', '--json', '--bootstrap', '50', ...args]);
+    await program.parseAsync([
+      'node',
+      'deepssim',
+      'eval',
+      manifestPath,
+      '--metrics',
+      'psnr,psnr-y',
+      '--json',
+      '--bootstrap',
+      '50',
+      ...args,
+    ]);
     return JSON.parse(out);
   };
   const dmos = await run('--lower-better');
@@ -136,10 +181,14 @@ test('CLI: eval --json prints one JSON object with signed figures; --lower-bette
   await assert.rejects(run('--metrics', 'nope'), /unknown metric/);
 });
 
-test('LIVE JPEG: luminance PSNR SRCC is 0.881 ± 0.002 (Sheikh et al. 2006)', { skip: existsSync(live) ? false : '../shared/datasets/live-jpeg absent' }, async () => {
-  const manifest = await loadDataset(live, { higherIsBetter: false });
-  assert.equal(manifest.entries.length, 175);
-  const ev = await evaluate(manifest, await createMetrics(['psnr-y']), { resamples: 0 });
-  const s = ev.metrics[0].stats!;
-  assert.ok(Math.abs(s.srcc - 0.881) <= 0.002, `srcc ${s.srcc}`);
-});
+test(
+  'LIVE JPEG: luminance PSNR SRCC is 0.881 ± 0.002 (Sheikh et al. 2006)',
+  { skip: existsSync(live) ? false : '../shared/datasets/live-jpeg absent' },
+  async () => {
+    const manifest = await loadDataset(live, { higherIsBetter: false });
+    assert.equal(manifest.entries.length, 175);
+    const ev = await evaluate(manifest, await createMetrics(['psnr-y']), { resamples: 0 });
+    const s = ev.metrics[0].stats!;
+    assert.ok(Math.abs(s.srcc - 0.881) <= 0.002, `srcc ${s.srcc}`);
+  },
+);

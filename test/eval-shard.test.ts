@@ -24,24 +24,35 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const sink = () => {
   const s = { text: '', stream: undefined as unknown as NodeJS.WriteStream };
-  s.stream = Object.assign(new Writable({ write: (c, _e, cb) => ((s.text += c), cb()) }), { isTTY: false }) as unknown as NodeJS.WriteStream;
+  s.stream = Object.assign(new Writable({ write: (c, _e, cb) => ((s.text += c), cb()) }), {
+    isTTY: false,
+  }) as unknown as NodeJS.WriteStream;
   return s;
 };
 
 test('parseShard and shardIndices: each reference in exactly one shard, balanced, independent of row order', () => {
   assert.deepEqual(parseShard('2/5'), { index: 2, count: 5 });
-  for (const bad of ['0/3', '4/3', '1/0', 'a/b', '1', '1/3/4', '-1/2']) assert.throws(() => parseShard(bad), UsageError, bad);
+  for (const bad of ['0/3', '4/3', '1/0', 'a/b', '1', '1/3/4', '-1/2'])
+    assert.throws(() => parseShard(bad), UsageError, bad);
   const refs = ['c', 'a', 'b', 'a', 'd', 'c', 'e', 'b', 'a'];
   const shards = [1, 2, 3].map((index) => shardIndices(refs, { index, count: 3 }));
-  assert.deepEqual(shards.flat().sort((x, y) => x - y), refs.map((_, i) => i));
+  assert.deepEqual(
+    shards.flat().sort((x, y) => x - y),
+    refs.map((_, i) => i),
+  );
   for (const r of new Set(refs)) {
     assert.equal(shards.filter((s) => s.some((i) => refs[i] === r)).length, 1, `reference ${r} in one shard`);
   }
   // Sorted distinct references a,b,c,d,e round-robin: {a,d}, {b,e}, {c}.
-  assert.deepEqual(shards.map((s) => [...new Set(s.map((i) => refs[i]))].sort()), [['a', 'd'], ['b', 'e'], ['c']]);
+  assert.deepEqual(
+    shards.map((s) => [...new Set(s.map((i) => refs[i]))].sort()),
+    [['a', 'd'], ['b', 'e'], ['c']],
+  );
   const shuffled = [...refs].reverse();
   assert.deepEqual(
-    shardIndices(shuffled, { index: 1, count: 3 }).map((i) => shuffled[i]).sort(),
+    shardIndices(shuffled, { index: 1, count: 3 })
+      .map((i) => shuffled[i])
+      .sort(),
     shards[0].map((i) => refs[i]).sort(),
   );
   // More shards than references: some shards are empty.
@@ -50,9 +61,13 @@ test('parseShard and shardIndices: each reference in exactly one shard, balanced
 
 async function png(path: string, w: number, h: number, f: (x: number, y: number) => number): Promise<void> {
   const d = Buffer.alloc(w * h * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) d.fill(Math.max(0, Math.min(255, Math.round(f(x, y)))), (y * w + x) * 3, (y * w + x) * 3 + 3);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      d.fill(Math.max(0, Math.min(255, Math.round(f(x, y)))), (y * w + x) * 3, (y * w + x) * 3 + 3);
   mkdirSync(dirname(path), { recursive: true });
-  await sharp(d, { raw: { width: w, height: h, channels: 3 } }).png().toFile(path);
+  await sharp(d, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(path);
 }
 
 const mad: FullReferenceMetric = {
@@ -106,10 +121,19 @@ describe('eval: shards merged = unsharded', () => {
       await png(join(dir, `ref${r}.png`), 20, 16, base(r));
       for (let k = 0; k < 3; k++) {
         const size = r === 2 && k === 1 ? 18 : 20; // one pair of another size: n/a for the pixel metric
-        await png(join(dir, `d${r}_${k}.png`), size, 16, (x, y) => base(r)(x, y) + (5 + 9 * k) * Math.sin(3.7 * x * (r + 1) + y));
+        await png(
+          join(dir, `d${r}_${k}.png`),
+          size,
+          16,
+          (x, y) => base(r)(x, y) + (5 + 9 * k) * Math.sin(3.7 * x * (r + 1) + y),
+        );
         mos.push(`ref${r}.png,d${r}_${k}.png,${90 - 20 * k - r},${k ? 'noise' : 'mild'}`);
       }
-      votes.push(`S${r},ref${r}.png,d${r}_0.png,d${r}_1.png,a`, `S${r},ref${r}.png,d${r}_2.png,d${r}_1.png,${r % 2 ? 'a' : 'b'}`, `S${r},ref${r}.png,d${r}_0.png,d${r}_2.png,a`);
+      votes.push(
+        `S${r},ref${r}.png,d${r}_0.png,d${r}_1.png,a`,
+        `S${r},ref${r}.png,d${r}_2.png,d${r}_1.png,${r % 2 ? 'a' : 'b'}`,
+        `S${r},ref${r}.png,d${r}_0.png,d${r}_2.png,a`,
+      );
     }
     writeFileSync(join(dir, 'mos.csv'), mos.join('\n') + '\n');
     writeFileSync(join(dir, 'votes.csv'), votes.join('\n') + '\n');
@@ -127,12 +151,25 @@ describe('eval: shards merged = unsharded', () => {
         assert.equal(await runEval([csv, '--shard', `${i}/3`, '--scores', f]), '', 'a shard prints no statistics');
       }
       // Shards hold disjoint pair sets whose references differ.
-      const refsOf = (f: string) => new Set(readFileSync(f, 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l).reference));
+      const refsOf = (f: string) =>
+        new Set(
+          readFileSync(f, 'utf8')
+            .trim()
+            .split('\n')
+            .slice(1)
+            .map((l) => JSON.parse(l).reference),
+        );
       const sets = shards.map(refsOf);
-      assert.equal(sets.reduce((n, s) => n + s.size, 0), 5);
+      assert.equal(
+        sets.reduce((n, s) => n + s.size, 0),
+        5,
+      );
       const merged = join(tmp, `${kind}-merged`);
       const mergedJson = JSON.parse(await runMerge([shards[2], shards[0], shards[1], '-o', merged, '--json']));
-      assert.equal(readFileSync(join(merged, 'scores.jsonl'), 'utf8'), readFileSync(join(full, 'scores.jsonl'), 'utf8'));
+      assert.equal(
+        readFileSync(join(merged, 'scores.jsonl'), 'utf8'),
+        readFileSync(join(full, 'scores.jsonl'), 'utf8'),
+      );
       assert.equal(withoutTimes(mergedJson.metrics), withoutTimes(fullJson.metrics));
       const a = JSON.parse(readFileSync(join(full, 'eval.json'), 'utf8'));
       const b = JSON.parse(readFileSync(join(merged, 'eval.json'), 'utf8'));
@@ -147,7 +184,10 @@ describe('eval: shards merged = unsharded', () => {
         assert.equal(typeof a.ceiling, 'number');
       }
       // Incomplete, duplicated or foreign inputs are refused.
-      await assert.rejects(runMerge([shards[0], shards[1], '-o', join(tmp, 'x')]), (e: unknown) => e instanceof DataError && /shards missing: 3\/3/.test(e.message));
+      await assert.rejects(
+        runMerge([shards[0], shards[1], '-o', join(tmp, 'x')]),
+        (e: unknown) => e instanceof DataError && /shards missing: 3\/3/.test(e.message),
+      );
       await assert.rejects(runMerge([shards[0], shards[0], shards[1], '-o', join(tmp, 'x')]), /given twice/);
     });
   }
@@ -157,7 +197,10 @@ describe('eval: shards merged = unsharded', () => {
     const foreign = join(tmp, 'foreign.jsonl');
     const lines = readFileSync(join(tmp, 'votes-shard2.jsonl'), 'utf8');
     writeFileSync(foreign, lines);
-    await assert.rejects(runMerge([a, foreign, join(tmp, 'mos-shard3.jsonl'), '-o', join(tmp, 'y')]), /differs .* in kind/);
+    await assert.rejects(
+      runMerge([a, foreign, join(tmp, 'mos-shard3.jsonl'), '-o', join(tmp, 'y')]),
+      /differs .* in kind/,
+    );
     await assert.rejects(runEval([join(dir, 'mos.csv'), '--shard', '1/2']), /--shard needs --scores/);
   });
 });
@@ -183,7 +226,10 @@ describe('batch: shards merged = unsharded (DeepSSIM, synthetic VGG16 weights)',
       copyFileSync(fixture('images', 'scene_a.png'), join(dir, 'a.png'));
       copyFileSync(fixture('images', 'scene_b.png'), join(dir, 'b.png'));
       // Tab-delimited, mixed-case header, the `distorted` alias and a pass-through column with a comma.
-      writeFileSync(join(dir, 'pairs.tsv'), 'Reference\tDistorted\tNote\na.png\tb.png\tx, y\nb.png\ta.png\tswap\na.png\ta.png\tsame\nb.png\tb.png\tself\n');
+      writeFileSync(
+        join(dir, 'pairs.tsv'),
+        'Reference\tDistorted\tNote\na.png\tb.png\tx, y\nb.png\ta.png\tswap\na.png\ta.png\tsame\nb.png\tb.png\tself\n',
+      );
       const full = join(dir, `full.${format}`);
       await runBatch([join(dir, 'pairs.tsv'), '-o', full]);
       const shards = [1, 2].map((i) => join(dir, `shard${i}.${format}`));
@@ -196,8 +242,14 @@ describe('batch: shards merged = unsharded (DeepSSIM, synthetic VGG16 weights)',
         assert.match(text, /^Reference,Distorted,Note,score,variant,backbone,saliency,saliency_threshold,error\n/);
         assert.match(text, /"x, y",/);
       } else {
-        const rows = text.trim().split('\n').map((l) => JSON.parse(l));
-        assert.deepEqual(rows.map((r) => r.Note), ['x, y', 'swap', 'same', 'self']);
+        const rows = text
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l));
+        assert.deepEqual(
+          rows.map((r) => r.Note),
+          ['x, y', 'swap', 'same', 'self'],
+        );
         assert.equal(rows[2].score, 1);
         assert.equal(rows[0].saliency, 'none');
       }

@@ -63,7 +63,7 @@ for (const c of inputs) {
 
 test('krcc O(n log n) equals the O(n²) definition of tau-b on random tied data', () => {
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const x = Array.from({ length: 300 }, () => Math.floor(rnd() * 20));
   const y = x.map((v) => Math.floor(v / 3 + rnd() * 8));
   let conc = 0;
@@ -106,7 +106,11 @@ test('logistic fit recovers a noiseless logistic exactly', () => {
 test('signs: a metric that agrees with DMOS observers gets positive correlations, a disagreeing one negative', () => {
   const dmos = [10, 20, 30, 40, 50, 60, 70, 80];
   const psnrLike = [45, 40, 38, 33, 31, 28, 25, 21]; // higher = better, falls as DMOS rises: agreement
-  const good = correlationStats(psnrLike, dmos, { metricHigherIsBetter: true, subjectiveHigherIsBetter: false, resamples: 0 });
+  const good = correlationStats(psnrLike, dmos, {
+    metricHigherIsBetter: true,
+    subjectiveHigherIsBetter: false,
+    resamples: 0,
+  });
   assert.ok(good.srcc > 0.99 && good.krcc > 0.99 && good.plcc > 0.9, JSON.stringify(good));
   const bad = correlationStats(psnrLike.slice().reverse(), dmos, {
     metricHigherIsBetter: true,
@@ -142,7 +146,13 @@ test('perTypeStats splits by type', () => {
   const c = inputs.find((v) => v.name === 'dmos-logistic')!;
   const types = c.x.map((_, i) => (i % 2 ? 'odd' : 'even'));
   const t = perTypeStats(c.x, c.y, types, { metricHigherIsBetter: true, subjectiveHigherIsBetter: false });
-  assert.deepEqual(t.map((v) => [v.type, v.n]), [['even', 100], ['odd', 100]]);
+  assert.deepEqual(
+    t.map((v) => [v.type, v.n]),
+    [
+      ['even', 100],
+      ['odd', 100],
+    ],
+  );
   const even = c.x.filter((_, i) => i % 2 === 0);
   const evenY = c.y.filter((_, i) => i % 2 === 0);
   close(t[0].srcc, -srcc(even, evenY), 1e-12, 'even srcc');

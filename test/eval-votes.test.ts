@@ -16,7 +16,14 @@ import { DataError, LimitError } from '../src/errors.js';
 import { readNpyFloats } from '../src/eval/npy.js';
 import { parseCsvTable } from '../src/eval/pairs-csv.js';
 import { evaluateVotes } from '../src/eval/votes-run.js';
-import { loadBapps, votesCeiling, votesFromTable, votesStatistics, type Vote, type VotesData } from '../src/eval/votes.js';
+import {
+  loadBapps,
+  votesCeiling,
+  votesFromTable,
+  votesStatistics,
+  type Vote,
+  type VotesData,
+} from '../src/eval/votes.js';
 import { decodeImage } from '../src/index.js';
 import type { RGBImage } from '../src/image/types.js';
 import type { FullReferenceMetric } from '../src/metrics/types.js';
@@ -90,7 +97,11 @@ test('ceiling: ties and lone votes count 0.5; accuracy skips votes without score
 test('bootstrap over sets: seeded, interval contains the estimate, width 0 when every set agrees', () => {
   const rows: Array<[string, string, string, 'a' | 'b']> = [];
   for (let s = 0; s < 6; s++) {
-    rows.push([`S${s}`, `p${s}`, `q${s}`, 'a'], [`S${s}`, `q${s}`, `r${s}`, 'a'], [`S${s}`, `p${s}`, `r${s}`, s % 2 ? 'b' : 'a']);
+    rows.push(
+      [`S${s}`, `p${s}`, `q${s}`, 'a'],
+      [`S${s}`, `q${s}`, `r${s}`, 'a'],
+      [`S${s}`, `p${s}`, `r${s}`, s % 2 ? 'b' : 'a'],
+    );
   }
   const data = study(rows);
   const score = (_r: string, t: string) => ({ p: 3, q: 2, r: 1 })[t[0] as 'p' | 'q' | 'r'];
@@ -110,7 +121,9 @@ test('agrees with the independent SciPy computation (tools/reference/votes_refer
   const votesText = readFileSync(fixture('votes', 'votes.csv'), 'utf8');
   const data = votesFromTable(parseCsvTable(votesText, 'votes.csv', '/study'));
   const scoreTable = parseCsvTable(readFileSync(fixture('votes', 'scores.csv'), 'utf8'), 'scores.csv', '/study');
-  const scores = new Map(scoreTable.rows.map((r) => [`/study/${r.fields.reference}|/study/${r.fields.test}`, Number(r.fields.score)]));
+  const scores = new Map(
+    scoreTable.rows.map((r) => [`/study/${r.fields.reference}|/study/${r.fields.test}`, Number(r.fields.score)]),
+  );
   const r = votesStatistics(data, (reference, t) => scores.get(`${reference}|${t}`) ?? null, true, { resamples: 0 });
   assert.equal(data.votes.length, ref.votes);
   assert.equal(new Set(data.votes.map((v) => v.set)).size, ref.sets);
@@ -130,8 +143,15 @@ test('votes CSV: header case-insensitive, any column order, ; delimiter; bad win
       ['/d/x.png', '/d/y.png', 0, '/d/r.png'],
     ],
   );
-  const bad = parseCsvTable('set,reference,a,b,winner\n1,r.png,x.png,y.png,a\n\n1,r.png,x.png,y.png,c\n', 'v.csv', '/d');
-  assert.throws(() => votesFromTable(bad), (e: unknown) => e instanceof DataError && /line 4 \(vote 2\): winner must be a or b/.test(e.message));
+  const bad = parseCsvTable(
+    'set,reference,a,b,winner\n1,r.png,x.png,y.png,a\n\n1,r.png,x.png,y.png,c\n',
+    'v.csv',
+    '/d',
+  );
+  assert.throws(
+    () => votesFromTable(bad),
+    (e: unknown) => e instanceof DataError && /line 4 \(vote 2\): winner must be a or b/.test(e.message),
+  );
 });
 
 test('.npy reader: files written by NumPy (0-d, 1-d, f2/f4/f8, big-endian); refuses ints, matrices, garbage', () => {
@@ -149,14 +169,21 @@ test('.npy reader: files written by NumPy (0-d, 1-d, f2/f4/f8, big-endian); refu
   const bytes = new Uint8Array(10 + h.length);
   bytes.set([0x93, ...Buffer.from('NUMPY'), 1, 0, h.length & 255, h.length >> 8]);
   bytes.set(Buffer.from(h, 'latin1'), 10);
-  assert.throws(() => readNpyFloats(bytes), (e: unknown) => e instanceof LimitError);
+  assert.throws(
+    () => readNpyFloats(bytes),
+    (e: unknown) => e instanceof LimitError,
+  );
 });
 
 async function png(path: string, w: number, h: number, f: (x: number, y: number) => number): Promise<void> {
   const d = Buffer.alloc(w * h * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) d.fill(Math.max(0, Math.min(255, Math.round(f(x, y)))), (y * w + x) * 3, (y * w + x) * 3 + 3);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      d.fill(Math.max(0, Math.min(255, Math.round(f(x, y)))), (y * w + x) * 3, (y * w + x) * 3 + 3);
   mkdirSync(dirname(path), { recursive: true });
-  await sharp(d, { raw: { width: w, height: h, channels: 3 } }).png().toFile(path);
+  await sharp(d, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(path);
 }
 
 /** Mean absolute difference (lower is better) and a counter of score calls per (reference, test). */
@@ -214,12 +241,17 @@ test('CLI: eval votes.csv (detected by its header) — report figures, JSON shap
   // Two sets; in each, test k has noise amplitude 8·(k+1): MAD ranks them exactly by k.
   for (const s of ['s1', 's2']) {
     await png(join(dir, s, 'ref.png'), 24, 24, base);
-    for (let k = 0; k < 3; k++) await png(join(dir, s, `t${k}.png`), 24, 24, (x, y) => base(x, y) + 8 * (k + 1) * Math.sin(7.1 * x + 3.3 * y));
+    for (let k = 0; k < 3; k++)
+      await png(join(dir, s, `t${k}.png`), 24, 24, (x, y) => base(x, y) + 8 * (k + 1) * Math.sin(7.1 * x + 3.3 * y));
   }
   // Votes: lower k wins, except one upset in s2 (t2 over t1).
   const lines = ['Set;Reference;A;B;Winner'];
   for (const s of ['s1', 's2']) {
-    lines.push(`${s};${s}/ref.png;${s}/t0.png;${s}/t1.png;a`, `${s};${s}/ref.png;${s}/t1.png;${s}/t2.png;a`, `${s};${s}/ref.png;${s}/t2.png;${s}/t0.png;b`);
+    lines.push(
+      `${s};${s}/ref.png;${s}/t0.png;${s}/t1.png;a`,
+      `${s};${s}/ref.png;${s}/t1.png;${s}/t2.png;a`,
+      `${s};${s}/ref.png;${s}/t2.png;${s}/t0.png;b`,
+    );
   }
   lines.push(`s2;s2/ref.png;s2/t1.png;s2/t2.png;b`);
   writeFileSync(join(dir, 'votes.csv'), lines.join('\n') + '\n');
@@ -244,9 +276,23 @@ test('CLI: eval votes.csv (detected by its header) — report figures, JSON shap
       ];
     },
     stdout: new Writable({ write: (c, _e, cb) => ((stdout += c), cb()) }),
-    stderr: Object.assign(new Writable({ write: (c, _e, cb) => ((stderr += c), cb()) }), { isTTY: false }) as unknown as NodeJS.WriteStream,
+    stderr: Object.assign(new Writable({ write: (c, _e, cb) => ((stderr += c), cb()) }), {
+      isTTY: false,
+    }) as unknown as NodeJS.WriteStream,
   });
-  await program.parseAsync(['node', 'x', 'eval', join(dir, 'votes.csv'), '--metrics', 'mad', '--json', '--out', out, '--bootstrap', '200']);
+  await program.parseAsync([
+    'node',
+    'x',
+    'eval',
+    join(dir, 'votes.csv'),
+    '--metrics',
+    'mad',
+    '--json',
+    '--out',
+    out,
+    '--bootstrap',
+    '200',
+  ]);
   const doc = JSON.parse(stdout);
   assert.match(stderr, /wrote .*eval\.json/);
   assert.equal(doc.votes, 7);
@@ -266,6 +312,7 @@ test('CLI: eval votes.csv (detected by its header) — report figures, JSON shap
   assert.equal(report.pairs.length, 6);
   assert.match(report.pairs[0].reference, /ref\.png$/);
   assert.match(readFileSync(join(out, 'eval.md'), 'utf8'), /\| mad \| 7 \| 0\.8571/);
-  for (const f of ['eval-votes.svg', 'eval-votes.png', 'scores.jsonl']) assert.ok(readFileSync(join(out, f)).length > 100, f);
+  for (const f of ['eval-votes.svg', 'eval-votes.png', 'scores.jsonl'])
+    assert.ok(readFileSync(join(out, f)).length > 100, f);
   copyFileSync(join(out, 'eval.json'), join(tmp, 'keep.json'));
 });

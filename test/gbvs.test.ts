@@ -217,7 +217,13 @@ test('defaults are the reference makeGBVSParams values; bad options are rejected
   assert.throws(() => gbvs(img, { tol: 0 }), UsageError);
   assert.throws(() => gbvs({ data: new Uint8Array(5), width: 2, height: 2 }));
   // Non-default but supported variants run and stay in range.
-  for (const opts of [{ normalizationType: 2 as const }, { channels: 'CIO' }, { cyclic_type: 1 as const }, { normalizeTopChannelMaps: 1 as const }, { blurfrac: 0 }]) {
+  for (const opts of [
+    { normalizationType: 2 as const },
+    { channels: 'CIO' },
+    { cyclic_type: 1 as const },
+    { normalizeTopChannelMaps: 1 as const },
+    { blurfrac: 0 },
+  ]) {
     assertValidMap(gbvs(barsImage(false), opts), W, H);
   }
 });

@@ -17,7 +17,12 @@ function weights(): WeightMap {
   for (const [name, shape] of Object.entries(expectedShapes(mobilenetV1))) {
     const n = shape.reduce((a, b) => a * b, 1);
     const fanIn = shape.length === 4 ? shape[1] * shape[2] * shape[3] : 1;
-    m.set(name, { shape: [...shape], data: Float32Array.from({ length: n }, () => (shape.length === 4 ? (2 * rnd() - 0.9) * (2 / Math.sqrt(fanIn)) : 0.1 * rnd())) });
+    m.set(name, {
+      shape: [...shape],
+      data: Float32Array.from({ length: n }, () =>
+        shape.length === 4 ? (2 * rnd() - 0.9) * (2 / Math.sqrt(fanIn)) : 0.1 * rnd(),
+      ),
+    });
   }
   return m;
 }
@@ -25,7 +30,11 @@ function weights(): WeightMap {
 test('features output: cropped [N,C,h,w] map whose Gram is the gram output; absent unless asked for', async () => {
   const w = weights();
   const [H, W] = [75, 98];
-  const pixels = new ort.Tensor('float32', Float32Array.from({ length: 3 * H * W }, (_, i) => ((i * 7919) % 256) / 255), [1, 3, H, W]);
+  const pixels = new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: 3 * H * W }, (_, i) => ((i * 7919) % 256) / 255),
+    [1, 3, H, W],
+  );
   const crop = new ort.Tensor('int64', BigInt64Array.from([1n, 4n, 2n, 6n]), [4]);
   const withFeatures = await ort.InferenceSession.create(buildMetricGraph(mobilenetV1, w, { features: true }));
   const plain = await ort.InferenceSession.create(buildMetricGraph(mobilenetV1, w));

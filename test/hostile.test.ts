@@ -23,7 +23,9 @@ const cases = JSON.parse(readFileSync(fixture('hostile', 'index.json'), 'utf8'))
 const CAPS = { timeoutMs: 60_000, rssLimitMb: 1024, heapMb: 768 };
 
 test('every hostile fixture gives a clean DeepSSIMError with its code, within the time and memory caps', async () => {
-  const jobs = cases.filter((c) => c.code !== 'ok').map((c, id) => ({ id, reader: c.reader, path: fixture('hostile', c.file) }));
+  const jobs = cases
+    .filter((c) => c.code !== 'ok')
+    .map((c, id) => ({ id, reader: c.reader, path: fixture('hostile', c.file) }));
   assert.ok(jobs.length >= 25, `only ${jobs.length} fixtures`);
   const results = await runJobs(jobs, CAPS);
   const problems: string[] = [];
@@ -32,16 +34,27 @@ test('every hostile fixture gives a clean DeepSSIMError with its code, within th
     const what = `${c.file} (${c.defect})`;
     if (r.outcome !== 'clean') problems.push(`${what}: ${r.outcome} ${r.message ?? ''}`);
     else if (r.code !== c.code) problems.push(`${what}: code ${r.code}, expected ${c.code} (${r.message})`);
-    else if (r.message!.includes('\n') || r.message!.length > 1000) problems.push(`${what}: message not one short line (${r.message!.length} chars)`);
+    else if (r.message!.includes('\n') || r.message!.length > 1000)
+      problems.push(`${what}: message not one short line (${r.message!.length} chars)`);
   }
   assert.deepEqual(problems, []);
 });
 
-test('devices are refused before reading (a read of /dev/zero never ends)', { skip: process.platform === 'win32' ? 'no /dev/zero' : false }, async () => {
-  const readers = ['weights', 'image', 'mat5', 'manifest'];
-  const results = await runJobs(readers.map((reader, id) => ({ id, reader, path: '/dev/zero' })), { ...CAPS, timeoutMs: 20_000 });
-  assert.deepEqual(results.map((r) => `${r.job.reader}: ${r.outcome}`), readers.map((r) => `${r}: clean`));
-});
+test(
+  'devices are refused before reading (a read of /dev/zero never ends)',
+  { skip: process.platform === 'win32' ? 'no /dev/zero' : false },
+  async () => {
+    const readers = ['weights', 'image', 'mat5', 'manifest'];
+    const results = await runJobs(
+      readers.map((reader, id) => ({ id, reader, path: '/dev/zero' })),
+      { ...CAPS, timeoutMs: 20_000 },
+    );
+    assert.deepEqual(
+      results.map((r) => `${r.job.reader}: ${r.outcome}`),
+      readers.map((r) => `${r}: clean`),
+    );
+  },
+);
 
 test('bool bytes are normalised to 0/1', async () => {
   const { tensors } = await readWeightsFile(fixture('hostile', 'st-bool-255.safetensors'));

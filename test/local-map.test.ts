@@ -17,16 +17,34 @@ import { GraphSession } from '../src/engine/session.js';
 import { nodeOnnx } from '../src/node/onnx.js';
 import { UsageError } from '../src/errors.js';
 import type { RGBImage } from '../src/image/types.js';
-import { buildPairDotsGraph, jsPairDots, localMap, runnerPairDots, type FeatureMap, type LocalMap } from '../src/map/index.js';
+import {
+  buildPairDotsGraph,
+  jsPairDots,
+  localMap,
+  runnerPairDots,
+  type FeatureMap,
+  type LocalMap,
+} from '../src/map/index.js';
 import { liteGramSimilarity } from '../src/statistic/gram-ssim.js';
 import { seededRandom } from '../src/eval/statistics.js';
 import { runCli } from './support/cli.js';
-import { cropImage, intersects, movePatch, raw, recolourPatch, removePatch, replacePatch, type Box } from './support/edits.js';
+import {
+  cropImage,
+  intersects,
+  movePatch,
+  raw,
+  recolourPatch,
+  removePatch,
+  replacePatch,
+  type Box,
+} from './support/edits.js';
 import { CLI, SHARED } from './support/paths.js';
 
 const MODEL_JSON = join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
 const KODAK = join(SHARED, 'images', 'kodak');
-const WEIGHTS_SKIP = existsSync(MODEL_JSON) ? false : `genuine MobileNet weights absent (${MODEL_JSON}); skipping the perceptual local-map tests`;
+const WEIGHTS_SKIP = existsSync(MODEL_JSON)
+  ? false
+  : `genuine MobileNet weights absent (${MODEL_JSON}); skipping the perceptual local-map tests`;
 
 function randomFeatures(c: number, h: number, w: number, seed: number, stride = 16): FeatureMap {
   const rand = seededRandom(seed);
@@ -80,12 +98,14 @@ describe('local map: computation (synthetic features)', () => {
     // test = reference moved right by one cell (a fresh column enters on the left).
     const b = randomFeatures(16, 10, 12, 5);
     for (let ch = 0; ch < 16; ch++) {
-      for (let y = 0; y < 10; y++) for (let x = 1; x < 12; x++) b.data[(ch * 10 + y) * 12 + x] = a.data[(ch * 10 + y) * 12 + x - 1];
+      for (let y = 0; y < 10; y++)
+        for (let x = 1; x < 12; x++) b.data[(ch * 10 + y) * 12 + x] = a.data[(ch * 10 + y) * 12 + x - 1];
     }
     const searched = await localMap(a, b, { window: 3, radius: 1, border: 0 });
     const fixed = await localMap(a, b, { window: 3, radius: 0, border: 0 });
     // Windows whose shifted copy lies inside the test (all but the last column) match exactly.
-    for (const row of searched.grid.values) for (const v of row.slice(0, -1)) assert.ok(Math.abs(v - 1) < 1e-12, String(v));
+    for (const row of searched.grid.values)
+      for (const v of row.slice(0, -1)) assert.ok(Math.abs(v - 1) < 1e-12, String(v));
     const meanFixed = fixed.grid.values.flat().reduce((s, v) => s + v, 0) / (fixed.grid.rows * fixed.grid.cols);
     assert.ok(meanFixed < 0.9, `without search the shifted windows differ (mean ${meanFixed})`);
   });
@@ -94,21 +114,34 @@ describe('local map: computation (synthetic features)', () => {
     const a = randomFeatures(16, 12, 12, 6);
     const b = { ...a, data: Float32Array.from(a.data) };
     const other = randomFeatures(16, 12, 12, 7);
-    for (let ch = 0; ch < 16; ch++) for (let y = 6; y < 8; y++) for (let x = 2; x < 4; x++) b.data[(ch * 12 + y) * 12 + x] = other.data[(ch * 12 + y) * 12 + x];
+    for (let ch = 0; ch < 16; ch++)
+      for (let y = 6; y < 8; y++)
+        for (let x = 2; x < 4; x++) b.data[(ch * 12 + y) * 12 + x] = other.data[(ch * 12 + y) * 12 + x];
     const m = await localMap(a, b, { window: 2, radius: 1, border: 0 });
     assert.ok(intersects(m.minLocation, { x: 32, y: 96, width: 32, height: 32 }), JSON.stringify(m.minLocation));
     assert.ok(m.minLocal < 0.9, String(m.minLocal));
     // Windows two cells or more away from the change (beyond window + radius) are untouched.
-    m.grid.values.forEach((row, r) => row.forEach((v, q) => {
-      const far = !intersects({ x: m.windows.lefts[q] - 16, y: m.windows.tops[r] - 16, width: 64, height: 64 }, { x: 32, y: 96, width: 32, height: 32 });
-      if (far) assert.ok(Math.abs(v - 1) < 1e-12, `(${r},${q}) ${v}`);
-    }));
+    m.grid.values.forEach((row, r) =>
+      row.forEach((v, q) => {
+        const far = !intersects(
+          { x: m.windows.lefts[q] - 16, y: m.windows.tops[r] - 16, width: 64, height: 64 },
+          { x: 32, y: 96, width: 32, height: 32 },
+        );
+        if (far) assert.ok(Math.abs(v - 1) < 1e-12, `(${r},${q}) ${v}`);
+      }),
+    );
   });
 
   test('images of different sizes map windows by relative position (a 2× upsampled copy matches everywhere)', async () => {
     const a = randomFeatures(8, 6, 8, 8);
-    const b: FeatureMap = { ...randomFeatures(8, 12, 16, 9), imageWidth: a.imageWidth * 2, imageHeight: a.imageHeight * 2 };
-    for (let ch = 0; ch < 8; ch++) for (let y = 0; y < 12; y++) for (let x = 0; x < 16; x++) b.data[(ch * 12 + y) * 16 + x] = a.data[(ch * 6 + (y >> 1)) * 8 + (x >> 1)];
+    const b: FeatureMap = {
+      ...randomFeatures(8, 12, 16, 9),
+      imageWidth: a.imageWidth * 2,
+      imageHeight: a.imageHeight * 2,
+    };
+    for (let ch = 0; ch < 8; ch++)
+      for (let y = 0; y < 12; y++)
+        for (let x = 0; x < 16; x++) b.data[(ch * 12 + y) * 16 + x] = a.data[(ch * 6 + (y >> 1)) * 8 + (x >> 1)];
     const m = await localMap(a, b, { window: 3, radius: 1, border: 0 });
     for (const row of m.grid.values) for (const v of row) assert.ok(Math.abs(v - 1) < 1e-9, String(v));
   });
@@ -130,7 +163,11 @@ describe('local map: computation (synthetic features)', () => {
       const b = randomFeatures(32, 7, 9, 12);
       const viaOrt = await localMap(a, b, { window: 3, radius: 1 }, runnerPairDots(session));
       const viaJs = await localMap(a, b, { window: 3, radius: 1 }, jsPairDots);
-      viaJs.grid.values.forEach((row, r) => row.forEach((v, q) => assert.ok(Math.abs(v - viaOrt.grid.values[r][q]) < 1e-5, `${v} vs ${viaOrt.grid.values[r][q]}`)));
+      viaJs.grid.values.forEach((row, r) =>
+        row.forEach((v, q) =>
+          assert.ok(Math.abs(v - viaOrt.grid.values[r][q]) < 1e-5, `${v} vs ${viaOrt.grid.values[r][q]}`),
+        ),
+      );
     } finally {
       await session.dispose();
     }
@@ -160,10 +197,20 @@ describe('local map with genuine MobileNet v1 α = 0.75 ImageNet weights (../sha
 
   /** Windows that do not come within `margin` px of `box`. */
   const farValues = (m: LocalMap, box: Box, margin: number): number[] =>
-    m.grid.values.flatMap((row, r) => row.filter((_, q) => !intersects(
-      { x: m.windows.lefts[q] - margin, y: m.windows.tops[r] - margin, width: m.windows.widths[q] + 2 * margin, height: m.windows.heights[r] + 2 * margin },
-      box,
-    )));
+    m.grid.values.flatMap((row, r) =>
+      row.filter(
+        (_, q) =>
+          !intersects(
+            {
+              x: m.windows.lefts[q] - margin,
+              y: m.windows.tops[r] - margin,
+              width: m.windows.widths[q] + 2 * margin,
+              height: m.windows.heights[r] + 2 * margin,
+            },
+            box,
+          ),
+      ),
+    );
 
   test('identical images → 1 everywhere (and a global score of 1)', async () => {
     for (const { ref } of images) {
@@ -175,9 +222,16 @@ describe('local map with genuine MobileNet v1 α = 0.75 ImageNet weights (../sha
 
   test('a global shift of a few pixels → high everywhere (every window ≥ 0.95)', async () => {
     for (const { name, full, ref } of images) {
-      for (const [dx, dy] of [[3, 2], [1, 0], [-2, 3]]) {
+      for (const [dx, dy] of [
+        [3, 2],
+        [1, 0],
+        [-2, 3],
+      ]) {
         const m = await metric.map(raw(ref), raw(cropImage(full, 8 + dx, 8 + dy, ref.width, ref.height)));
-        assert.ok(m.minLocal >= 0.95, `${name} shifted (${dx},${dy}): minLocal ${m.minLocal} at ${JSON.stringify(m.minLocation)}`);
+        assert.ok(
+          m.minLocal >= 0.95,
+          `${name} shifted (${dx},${dy}): minLocal ${m.minLocal} at ${JSON.stringify(m.minLocation)}`,
+        );
       }
     }
   });
@@ -227,35 +281,57 @@ describe('local map with genuine MobileNet v1 α = 0.75 ImageNet weights (../sha
     assert.equal(m.reference.width, ref.width);
   });
 
-  test('`deepssim diff` prints the JSON contract and writes the heatmap and the three-panel image', { skip: existsSync(CLI) ? false : 'dist/ not built (npm run build)' }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'deepssim-diff-'));
-    try {
-      const { ref } = images[0];
-      const box: Box = { x: 200, y: 150, width: 64, height: 64 };
-      const png = (img: RGBImage) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
-      await writeFile(join(dir, 'ref.png'), await png(ref));
-      await writeFile(join(dir, 'test.png'), await png(replacePatch(ref, box, donor, 300, 200)));
-      const args = [join(dir, 'ref.png'), join(dir, 'test.png'), '--weights', MODEL_JSON, '--threads', '2'];
-      const r = await runCli(['diff', ...args, '--json', '-o', join(dir, 'map.png')]);
-      assert.equal(r.code, 0, r.stderr);
-      const out = JSON.parse(r.stdout);
-      assert.deepEqual(Object.keys(out).slice(0, 6), ['reference', 'test', 'score', 'minLocal', 'minLocation', 'grid']);
-      assert.deepEqual(Object.keys(out.minLocation), ['x', 'y', 'width', 'height']);
-      assert.ok(intersects(out.minLocation, box), JSON.stringify(out.minLocation));
-      assert.equal(out.grid.values.length, out.grid.rows);
-      assert.equal(out.grid.values[0].length, out.grid.cols);
-      assert.equal(out.backbone, 'mobilenet_v1_0.75');
-      const map = await sharp(await readFile(join(dir, 'map.png'))).metadata();
-      assert.deepEqual([map.width, map.height], [ref.width, ref.height]);
-      const side = await runCli(['diff', ...args, '-o', join(dir, 'side.png'), '--side-by-side', '--min-local', '0.99']);
-      assert.equal(side.code, 3, 'minLocal below --min-local exits 3');
-      assert.match(side.stdout, /^score \d\.\d{6} {2}minLocal \d\.\d{6} at x=\d+ y=\d+ \d+×\d+\n$/);
-      const meta = await sharp(await readFile(join(dir, 'side.png'))).metadata();
-      assert.deepEqual([meta.width, meta.height], [3 * ref.width + 16, ref.height]);
-      const usage = await runCli(['diff', ...args, '--side-by-side']);
-      assert.equal(usage.code, 2, usage.stderr);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+  test(
+    '`deepssim diff` prints the JSON contract and writes the heatmap and the three-panel image',
+    { skip: existsSync(CLI) ? false : 'dist/ not built (npm run build)' },
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'deepssim-diff-'));
+      try {
+        const { ref } = images[0];
+        const box: Box = { x: 200, y: 150, width: 64, height: 64 };
+        const png = (img: RGBImage) =>
+          sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+            .png()
+            .toBuffer();
+        await writeFile(join(dir, 'ref.png'), await png(ref));
+        await writeFile(join(dir, 'test.png'), await png(replacePatch(ref, box, donor, 300, 200)));
+        const args = [join(dir, 'ref.png'), join(dir, 'test.png'), '--weights', MODEL_JSON, '--threads', '2'];
+        const r = await runCli(['diff', ...args, '--json', '-o', join(dir, 'map.png')]);
+        assert.equal(r.code, 0, r.stderr);
+        const out = JSON.parse(r.stdout);
+        assert.deepEqual(Object.keys(out).slice(0, 6), [
+          'reference',
+          'test',
+          'score',
+          'minLocal',
+          'minLocation',
+          'grid',
+        ]);
+        assert.deepEqual(Object.keys(out.minLocation), ['x', 'y', 'width', 'height']);
+        assert.ok(intersects(out.minLocation, box), JSON.stringify(out.minLocation));
+        assert.equal(out.grid.values.length, out.grid.rows);
+        assert.equal(out.grid.values[0].length, out.grid.cols);
+        assert.equal(out.backbone, 'mobilenet_v1_0.75');
+        const map = await sharp(await readFile(join(dir, 'map.png'))).metadata();
+        assert.deepEqual([map.width, map.height], [ref.width, ref.height]);
+        const side = await runCli([
+          'diff',
+          ...args,
+          '-o',
+          join(dir, 'side.png'),
+          '--side-by-side',
+          '--min-local',
+          '0.99',
+        ]);
+        assert.equal(side.code, 3, 'minLocal below --min-local exits 3');
+        assert.match(side.stdout, /^score \d\.\d{6} {2}minLocal \d\.\d{6} at x=\d+ y=\d+ \d+×\d+\n$/);
+        const meta = await sharp(await readFile(join(dir, 'side.png'))).metadata();
+        assert.deepEqual([meta.width, meta.height], [3 * ref.width + 16, ref.height]);
+        const usage = await runCli(['diff', ...args, '--side-by-side']);
+        assert.equal(usage.code, 2, usage.stderr);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -34,30 +34,45 @@ function image(seed: number): { raw: RawImage; nchw: Float32Array } {
 }
 
 for (const variant of ['lite', 'full'] as const) {
-  test(`mobilenet_v1_0.75 ${variant}: loss = 1 − metric score; gradient vs central differences`, { skip: SHARED_SKIP }, async () => {
-    const loss = await createLoss({ variant, backbone: 'mobilenet_v1_0.75', weights: WEIGHTS, threads: 2 });
-    const metric = await createDeepSSIM({ variant, backbone: 'mobilenet_v1_0.75', weights: WEIGHTS, threads: 2, tile: false });
-    try {
-      const t = image(1);
-      const r = image(2);
-      const shape = [1, 3, H, W] as const;
-      const ref = { data: r.nchw, shape };
-      const res = await loss.valueAndGrad({ data: t.nchw, shape }, ref);
-      const score = await metric.score(r.raw, t.raw);
-      assert.ok(Math.abs(res.value64[0] - (1 - score)) < 1e-6, `loss ${res.value64[0]} vs 1 − score ${1 - score}`);
-      assert.ok(res.grad.every(Number.isFinite));
-      // Random ascent direction; h = 1e-4 (ReLU6 saturations make larger steps curve, measured: 9 % at 1e-3, < 1 % at 1e-4).
-      let seed = 3;
-      const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
-      const dir = Float32Array.from(res.grad, (g) => Math.sign(g) * rand());
-      const analytic = res.grad.reduce((s, g, i) => s + g * dir[i], 0);
-      const h = 1e-4;
-      const at = async (sign: number) => (await loss.valueAndGrad({ data: Float32Array.from(t.nchw, (v, i) => v + sign * h * dir[i]), shape }, ref)).value64[0];
-      const fd = ((await at(1)) - (await at(-1))) / (2 * h);
-      assert.ok(Math.abs(fd - analytic) <= 0.02 * Math.abs(analytic), `fd ${fd.toExponential(5)} vs ⟨grad, v⟩ ${analytic.toExponential(5)}`);
-    } finally {
-      await loss.dispose();
-      await metric.dispose();
-    }
-  });
+  test(
+    `mobilenet_v1_0.75 ${variant}: loss = 1 − metric score; gradient vs central differences`,
+    { skip: SHARED_SKIP },
+    async () => {
+      const loss = await createLoss({ variant, backbone: 'mobilenet_v1_0.75', weights: WEIGHTS, threads: 2 });
+      const metric = await createDeepSSIM({
+        variant,
+        backbone: 'mobilenet_v1_0.75',
+        weights: WEIGHTS,
+        threads: 2,
+        tile: false,
+      });
+      try {
+        const t = image(1);
+        const r = image(2);
+        const shape = [1, 3, H, W] as const;
+        const ref = { data: r.nchw, shape };
+        const res = await loss.valueAndGrad({ data: t.nchw, shape }, ref);
+        const score = await metric.score(r.raw, t.raw);
+        assert.ok(Math.abs(res.value64[0] - (1 - score)) < 1e-6, `loss ${res.value64[0]} vs 1 − score ${1 - score}`);
+        assert.ok(res.grad.every(Number.isFinite));
+        // Random ascent direction; h = 1e-4 (ReLU6 saturations make larger steps curve, measured: 9 % at 1e-3, < 1 % at 1e-4).
+        let seed = 3;
+        const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+        const dir = Float32Array.from(res.grad, (g) => Math.sign(g) * rand());
+        const analytic = res.grad.reduce((s, g, i) => s + g * dir[i], 0);
+        const h = 1e-4;
+        const at = async (sign: number) =>
+          (await loss.valueAndGrad({ data: Float32Array.from(t.nchw, (v, i) => v + sign * h * dir[i]), shape }, ref))
+            .value64[0];
+        const fd = ((await at(1)) - (await at(-1))) / (2 * h);
+        assert.ok(
+          Math.abs(fd - analytic) <= 0.02 * Math.abs(analytic),
+          `fd ${fd.toExponential(5)} vs ⟨grad, v⟩ ${analytic.toExponential(5)}`,
+        );
+      } finally {
+        await loss.dispose();
+        await metric.dispose();
+      }
+    },
+  );
 }

@@ -18,7 +18,13 @@ type StackEntry = ['pool'] | ['conv', number, number, number, number, 'same' | n
 interface OpsFixture {
   stack: StackEntry[];
   params: ({ weight: number[]; shape: number[]; bias: number[] } | null)[];
-  cases: { shape: [number, number, number, number]; input: number[]; featureShape: number[]; r: number[]; grad: number[] }[];
+  cases: {
+    shape: [number, number, number, number];
+    input: number[];
+    featureShape: number[];
+    r: number[];
+    grad: number[];
+  }[];
 }
 const fx = JSON.parse(readFileSync(fixture('loss', 'ops.json'), 'utf8')) as OpsFixture;
 
@@ -59,11 +65,17 @@ for (const c of fx.cases) {
     const [n, , h, w] = c.shape;
     const g = new GraphBuilder('ops_backward');
     const { layers, weights } = stackOf(fx);
-    const fwd = emitForward(g, { name: 'ops', layers }, weights, g.input('x', 'float32', [n, 3, h, w]), { size: [h, w], tape: true });
+    const fwd = emitForward(g, { name: 'ops', layers }, weights, g.input('x', 'float32', [n, 3, h, w]), {
+      size: [h, w],
+      tape: true,
+    });
     assert.deepEqual([n, ...fwd.shape!], c.featureShape);
     g.op('Identity', [emitBackward(g, weights, fwd, g.input('r', 'float32', c.featureShape))], {}, 'grad');
     g.output('grad', 'float32', c.shape);
-    const session = await ort.InferenceSession.create(g.build(), { graphOptimizationLevel: 'all', intraOpNumThreads: 2 });
+    const session = await ort.InferenceSession.create(g.build(), {
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: 2,
+    });
     const out = await session.run({
       x: new ort.Tensor('float32', Float32Array.from(c.input), c.shape),
       r: new ort.Tensor('float32', Float32Array.from(c.r), c.featureShape),

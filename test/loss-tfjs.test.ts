@@ -23,12 +23,23 @@ before(async () => {
 after(async () => loss.dispose());
 
 const pattern = (seed: number) =>
-  tf.tidy(() => tf.reshape(tf.add(0.5, tf.mul(0.3, tf.sin(tf.add(tf.mul(tf.range(0, N * H * W * 3), 0.013 * seed), seed)))), [N, H, W, 3]) as tf.Tensor4D);
+  tf.tidy(
+    () =>
+      tf.reshape(tf.add(0.5, tf.mul(0.3, tf.sin(tf.add(tf.mul(tf.range(0, N * H * W * 3), 0.013 * seed), seed)))), [
+        N,
+        H,
+        W,
+        3,
+      ]) as tf.Tensor4D,
+  );
 
 test('attach(): value = mean loss, gradient = ∂loss/∂prediction / N (NHWC and NCHW)', async () => {
   const pred = pattern(1);
   const target = pattern(2);
-  const nchw = (t: tf.Tensor4D) => ({ data: tf.transpose(t, [0, 3, 1, 2]).dataSync() as Float32Array, shape: [N, 3, H, W] as const });
+  const nchw = (t: tf.Tensor4D) => ({
+    data: tf.transpose(t, [0, 3, 1, 2]).dataSync() as Float32Array,
+    shape: [N, 3, H, W] as const,
+  });
   const direct = await loss.valueAndGrad(nchw(pred), nchw(target));
   for (const layout of ['NHWC', 'NCHW'] as const) {
     const p = layout === 'NHWC' ? pred : (tf.transpose(pred, [0, 3, 1, 2]) as tf.Tensor4D);
@@ -43,7 +54,10 @@ test('attach(): value = mean loss, gradient = ∂loss/∂prediction / N (NHWC an
     const pn = (layout === 'NHWC' ? tf.transpose(p, [0, 3, 1, 2]) : p).dataSync();
     const want = direct.grad.reduce((s, v, i) => s + (v / N) * pn[i], 0);
     assert.ok(Math.abs(value.dataSync()[0] - term.value) < 1e-7);
-    assert.ok(Math.abs(grads[tfVar.name].dataSync()[0] - want) <= 1e-4 * Math.abs(want), `${grads[tfVar.name].dataSync()[0]} vs ${want}`);
+    assert.ok(
+      Math.abs(grads[tfVar.name].dataSync()[0] - want) <= 1e-4 * Math.abs(want),
+      `${grads[tfVar.name].dataSync()[0]} vs ${want}`,
+    );
     term.dispose();
   }
 });
@@ -62,13 +76,23 @@ test('deepssimStep applies the gradient to a model variable (SGD step = −lr ·
   const gDs = tf.sum(tf.mul(term.gradient, x), [0, 1, 2]).dataSync();
   const before0 = theta.dataSync().slice();
   const lr = 0.01;
-  const out = await deepssimStep({ optimizer: tf.train.sgd(lr), loss, predict, target, lambda, pixelLoss: l1, varList: [theta] });
+  const out = await deepssimStep({
+    optimizer: tf.train.sgd(lr),
+    loss,
+    predict,
+    target,
+    lambda,
+    pixelLoss: l1,
+    varList: [theta],
+  });
   const after0 = theta.dataSync();
   for (let c = 0; c < 3; c++) {
     const want = before0[c] - lr * (gL1[c] + lambda * gDs[c]);
     assert.ok(Math.abs(after0[c] - want) < 1e-6, `channel ${c}: ${after0[c]} vs ${want}`);
   }
-  assert.ok(Math.abs(out.deepssim - term.value) < 1e-7 && Math.abs(out.total - (out.pixel + lambda * out.deepssim)) < 1e-6);
+  assert.ok(
+    Math.abs(out.deepssim - term.value) < 1e-7 && Math.abs(out.total - (out.pixel + lambda * out.deepssim)) < 1e-6,
+  );
   assert.ok(after0.some((v, c) => v !== before0[c]));
   term.dispose();
 });

@@ -69,15 +69,22 @@ for (const variant of ['lite', 'full'] as const) {
         const r = await losses[variant]!.valueAndGrad(batchOf(c, 'test'), batchOf(c, 'reference'));
         const e = relL2(r.grad, f32(c.variants[variant].grad));
         assert.ok(e <= TOL_AUTOGRAD, `relative L2 error ${e.toExponential(3)}`);
-        c.variants[variant].loss.forEach((want, i) => assert.ok(Math.abs(r.value64[i] - want) < 1e-6, `loss ${r.value64[i]} vs ${want}`));
+        c.variants[variant].loss.forEach((want, i) =>
+          assert.ok(Math.abs(r.value64[i] - want) < 1e-6, `loss ${r.value64[i]} vs ${want}`),
+        );
         assert.equal(r.value.length, c.shape[0]);
       });
       if (c.variants[variant].gradReference) {
         test(`${c.name}: ∂/∂reference (wrtReference) and the same ∂/∂test`, async () => {
-          const r = await losses[variant]!.valueAndGrad(batchOf(c, 'test'), batchOf(c, 'reference'), { wrtReference: true });
+          const r = await losses[variant]!.valueAndGrad(batchOf(c, 'test'), batchOf(c, 'reference'), {
+            wrtReference: true,
+          });
           const eRef = relL2(r.gradReference!, f32(c.variants[variant].gradReference!));
           const eTest = relL2(r.grad, f32(c.variants[variant].grad));
-          assert.ok(eRef <= TOL_AUTOGRAD && eTest <= TOL_AUTOGRAD, `relative L2 errors ref ${eRef.toExponential(3)}, test ${eTest.toExponential(3)}`);
+          assert.ok(
+            eRef <= TOL_AUTOGRAD && eTest <= TOL_AUTOGRAD,
+            `relative L2 errors ref ${eRef.toExponential(3)}, test ${eTest.toExponential(3)}`,
+          );
         });
       }
     }
@@ -115,17 +122,24 @@ describe('central finite differences (float32 graph, float64 statistic)', () => 
         const x0 = Math.floor(rand() * (W - k));
         const dir = new Float32Array(grad.length);
         for (let ch = 0; ch < 3; ch++) {
-          for (let y = y0; y < y0 + k; y++) for (let x = x0; x < x0 + k; x++) dir[(ch * H + y) * W + x] = Math.sign(grad[(ch * H + y) * W + x]);
+          for (let y = y0; y < y0 + k; y++)
+            for (let x = x0; x < x0 + k; x++) dir[(ch * H + y) * W + x] = Math.sign(grad[(ch * H + y) * W + x]);
         }
         const analytic = grad.reduce((s, g, i) => s + g * dir[i], 0);
         const fd = await central(dir, 1e-4);
-        assert.ok(Math.abs(fd - analytic) <= 0.04 * Math.abs(analytic), `patch at (${y0},${x0}): fd ${fd.toExponential(4)} vs ⟨grad, v⟩ ${analytic.toExponential(4)}`);
+        assert.ok(
+          Math.abs(fd - analytic) <= 0.04 * Math.abs(analytic),
+          `patch at (${y0},${x0}): fd ${fd.toExponential(4)} vs ⟨grad, v⟩ ${analytic.toExponential(4)}`,
+        );
       }
       // A random ascent direction over all pixels: sign(grad) times uniform weights.
       const dir = Float32Array.from(grad, (g) => Math.sign(g) * rand());
       const analytic = grad.reduce((s, g, i) => s + g * dir[i], 0);
       const fd = await central(dir, 1e-4);
-      assert.ok(Math.abs(fd - analytic) <= 0.01 * Math.abs(analytic), `direction: fd ${fd.toExponential(5)} vs ⟨grad, v⟩ ${analytic.toExponential(5)}`);
+      assert.ok(
+        Math.abs(fd - analytic) <= 0.01 * Math.abs(analytic),
+        `direction: fd ${fd.toExponential(5)} vs ⟨grad, v⟩ ${analytic.toExponential(5)}`,
+      );
     });
   }
 });
@@ -134,7 +148,10 @@ describe('degenerate images give finite values and gradients', () => {
   const [H, W] = [40, 56];
   const shape = [1, 3, H, W] as const;
   const constant = (v: number): ImageBatch => ({ data: new Float32Array(3 * H * W).fill(v), shape });
-  const textured: ImageBatch = { data: Float32Array.from({ length: 3 * H * W }, (_, i) => 0.5 + 0.4 * Math.sin(i * 0.37) * Math.cos(i * 0.011)), shape };
+  const textured: ImageBatch = {
+    data: Float32Array.from({ length: 3 * H * W }, (_, i) => 0.5 + 0.4 * Math.sin(i * 0.37) * Math.cos(i * 0.011)),
+    shape,
+  };
   const cases: [string, ImageBatch, ImageBatch][] = [
     ['identical textured', textured, { ...textured }],
     ['constant vs constant (same)', constant(0.5), constant(0.5)],
@@ -194,9 +211,20 @@ describe('batching and the reference cache', () => {
     const loss = losses.lite!;
     const t = batchOf(c, 'test');
     await assert.rejects(loss.valueAndGrad({ data: t.data, shape: [2, 3, 48, 63] }, t), UsageError);
-    await assert.rejects(loss.valueAndGrad({ data: new Float32Array(4 * 15 * 15), shape: [1, 4, 15, 15] } as never, t), UsageError);
-    await assert.rejects(loss.valueAndGrad({ data: new Float32Array(3 * 15 * 15), shape: [1, 3, 15, 15] }, t), ImageError);
-    await assert.rejects(loss.valueAndGrad(t, t, { wrtReference: true }).then(() => loss.valueAndGrad(t, slice(t, 0), { wrtReference: true })), UsageError);
+    await assert.rejects(
+      loss.valueAndGrad({ data: new Float32Array(4 * 15 * 15), shape: [1, 4, 15, 15] } as never, t),
+      UsageError,
+    );
+    await assert.rejects(
+      loss.valueAndGrad({ data: new Float32Array(3 * 15 * 15), shape: [1, 3, 15, 15] }, t),
+      ImageError,
+    );
+    await assert.rejects(
+      loss
+        .valueAndGrad(t, t, { wrtReference: true })
+        .then(() => loss.valueAndGrad(t, slice(t, 0), { wrtReference: true })),
+      UsageError,
+    );
     await assert.rejects(createLoss({ variant: 'medium' as never }), UsageError);
   });
   test('variant defaults to full, like createDeepSSIM', async () => {

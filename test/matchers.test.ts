@@ -18,14 +18,19 @@ import { cropImage, replacePatch } from './support/edits.js';
 import { SHARED } from './support/paths.js';
 
 const MODEL_JSON = join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
-const SKIP = existsSync(MODEL_JSON) ? false : `genuine MobileNet weights absent (${MODEL_JSON}); skipping the matcher tests`;
+const SKIP = existsSync(MODEL_JSON)
+  ? false
+  : `genuine MobileNet weights absent (${MODEL_JSON}); skipping the matcher tests`;
 
 describe('deepssim matchers (in-process, Jest/Vitest matcher context)', { skip: SKIP }, () => {
   let dir: string;
   let ref: RGBImage;
   let shifted: Buffer;
   let changed: Buffer;
-  const png = (img: RGBImage) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+  const png = (img: RGBImage) =>
+    sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+      .png()
+      .toBuffer();
   const savedEnv = { CI: process.env.CI, UPDATE_SNAPSHOTS: process.env.UPDATE_SNAPSHOTS };
 
   before(async () => {
@@ -43,45 +48,77 @@ describe('deepssim matchers (in-process, Jest/Vitest matcher context)', { skip: 
   after(async () => {
     await disposeDeepSSIM();
     await rm(dir, { recursive: true, force: true });
-    for (const [k, v] of Object.entries(savedEnv)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    for (const [k, v] of Object.entries(savedEnv))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   });
 
-  const ctx = (name: string, mode?: 'all' | 'new' | 'none') => ({ testPath: join(dir, 'page.test.ts'), currentTestName: name, snapshotState: { _updateSnapshot: mode } });
+  const ctx = (name: string, mode?: 'all' | 'new' | 'none') => ({
+    testPath: join(dir, 'page.test.ts'),
+    currentTestName: name,
+    snapshotState: { _updateSnapshot: mode },
+  });
 
   test('toMatchDeepSSIM: a 2-px shift passes; a replaced patch fails with score, minLocal, where, and a diff image', async () => {
     const ok = await deepssimMatchers.toMatchDeepSSIM.call(ctx('a'), shifted, join(dir, 'ref.png'));
     assert.equal(ok.pass, true, ok.message());
     const bad = await deepssimMatchers.toMatchDeepSSIM.call(ctx('a'), changed, join(dir, 'ref.png'));
     assert.equal(bad.pass, false);
-    assert.match(bad.message(), /score 0\.\d{4} \(min [\d.]+\), minLocal 0\.\d{4} \(min [\d.]+\) at x=\d+ y=\d+ \d+×\d+/);
+    assert.match(
+      bad.message(),
+      /score 0\.\d{4} \(min [\d.]+\), minLocal 0\.\d{4} \(min [\d.]+\) at x=\d+ y=\d+ \d+×\d+/,
+    );
     const diff = join(dir, '__diff_output__', 'ref-diff.png');
     assert.ok(bad.message().includes(diff));
     const meta = await sharp(await readFile(diff)).metadata();
     assert.deepEqual([meta.width, meta.height], [3 * 512 + 16, 384]);
     // Raw pixels and explicit thresholds.
     const rawRef = { data: ref.data, width: ref.width, height: ref.height, channels: 3 as const };
-    const lenient = await deepssimMatchers.toMatchDeepSSIM.call(ctx('a'), changed, rawRef, { minScore: 0.5, minLocal: 0.5 });
+    const lenient = await deepssimMatchers.toMatchDeepSSIM.call(ctx('a'), changed, rawRef, {
+      minScore: 0.5,
+      minLocal: 0.5,
+    });
     assert.equal(lenient.pass, true, lenient.message());
-    await assert.rejects(deepssimMatchers.toMatchDeepSSIM.call(ctx('a'), changed, rawRef, { minLocal: 2 }), (e: unknown) => e instanceof UsageError && e.code === 'INVALID_OPTION');
+    await assert.rejects(
+      deepssimMatchers.toMatchDeepSSIM.call(ctx('a'), changed, rawRef, { minLocal: 2 }),
+      (e: unknown) => e instanceof UsageError && e.code === 'INVALID_OPTION',
+    );
   });
 
   test('snapshot flow: first run writes, later runs compare, update rewrites, CI refuses to write a missing one', async () => {
-    const first = await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('home', 'new'), await png(ref), { name: 'home' });
+    const first = await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('home', 'new'), await png(ref), {
+      name: 'home',
+    });
     assert.equal(first.pass, true);
     const file = join(dir, '__image_snapshots__', 'home.png');
     const written = (await stat(file)).mtimeMs;
-    assert.equal((await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('home', 'new'), shifted, { name: 'home' })).pass, true);
+    assert.equal(
+      (await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('home', 'new'), shifted, { name: 'home' })).pass,
+      true,
+    );
     const fail = await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('home', 'new'), changed, { name: 'home' });
     assert.equal(fail.pass, false);
     assert.ok(existsSync(join(dir, '__image_snapshots__', '__diff_output__', 'home-diff.png')), fail.message());
     // -u (the runner's update mode) and UPDATE_SNAPSHOTS=1 rewrite it.
-    assert.equal((await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('home', 'all'), changed, { name: 'home' })).pass, true);
+    assert.equal(
+      (await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('home', 'all'), changed, { name: 'home' })).pass,
+      true,
+    );
     assert.ok((await stat(file)).mtimeMs >= written);
-    assert.equal((await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('home', 'new'), changed, { name: 'home' })).pass, true);
+    assert.equal(
+      (await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('home', 'new'), changed, { name: 'home' })).pass,
+      true,
+    );
     process.env.UPDATE_SNAPSHOTS = '1';
-    assert.equal((await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('home', 'new'), await png(ref), { name: 'home' })).pass, true);
+    assert.equal(
+      (await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('home', 'new'), await png(ref), { name: 'home' })).pass,
+      true,
+    );
     delete process.env.UPDATE_SNAPSHOTS;
-    assert.equal((await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('home', 'new'), changed, { name: 'home' })).pass, false);
+    assert.equal(
+      (await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('home', 'new'), changed, { name: 'home' })).pass,
+      false,
+    );
     // CI: a missing snapshot fails and nothing is written (env CI, or the runner's --ci mode).
     process.env.CI = 'true';
     const ci = await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('other', 'new'), shifted, { name: 'other' });
@@ -89,10 +126,15 @@ describe('deepssim matchers (in-process, Jest/Vitest matcher context)', { skip: 
     assert.equal(ci.pass, false);
     assert.match(ci.message(), /missing and CI mode does not write/);
     assert.equal(existsSync(join(dir, '__image_snapshots__', 'other.png')), false);
-    const ciMode = await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('other', 'none'), shifted, { name: 'other' });
+    const ciMode = await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('other', 'none'), shifted, {
+      name: 'other',
+    });
     assert.equal(ciMode.pass, false);
     // Unnamed snapshots get the test name and a counter.
-    assert.equal((await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('my page / wide', 'new'), shifted)).pass, true);
+    assert.equal(
+      (await deepssimMatchers.toMatchDeepSSIMSnapshot.call(ctx('my page / wide', 'new'), shifted)).pass,
+      true,
+    );
     assert.ok(existsSync(join(dir, '__image_snapshots__', 'my-page-wide-1.png')));
   });
 

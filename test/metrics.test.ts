@@ -14,7 +14,9 @@ import { boxDownsample, gaussianWindow } from '../src/metrics/ssim-core.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const calib = join(repo, '..', 'shared', 'datasets', 'tid2013-calibration');
-const skipCalib = existsSync(join(calib, 'official_values.csv')) ? false : `../shared/datasets/tid2013-calibration absent`;
+const skipCalib = existsSync(join(calib, 'official_values.csv'))
+  ? false
+  : `../shared/datasets/tid2013-calibration absent`;
 
 function image(width: number, height: number, f: (x: number, y: number, c: number) => number): RGBImage {
   const data = new Uint8Array(width * height * 3);
@@ -27,7 +29,7 @@ function image(width: number, height: number, f: (x: number, y: number, c: numbe
 test('colour conversions follow MATLAB rgb2gray / rgb2ycbcr on uint8', () => {
   const img = image(2, 1, (x) => (x === 0 ? 255 : 100));
   assert.deepEqual(Array.from(rgb2gray(img)), [255, 100]);
-  assert.deepEqual(Array.from(rgb2y(img)), [235, Math.round((65.481 + 128.553 + 24.966) * 100 / 255) + 16]);
+  assert.deepEqual(Array.from(rgb2y(img)), [235, Math.round(((65.481 + 128.553 + 24.966) * 100) / 255) + 16]);
   assert.deepEqual(Array.from(rgb2y(image(1, 1, () => 0))), [16]);
 });
 
@@ -36,8 +38,19 @@ test('PSNR: known MSE gives the closed-form value; identical images give Infinit
   const b = image(8, 8, () => 110);
   assert.ok(Math.abs(psnrRGB(a, b) - 10 * Math.log10(255 ** 2 / 100)) < 1e-12);
   assert.equal(psnrRGB(a, a), Infinity);
-  assert.ok(Math.abs(psnrY(a, b) - 10 * Math.log10(255 ** 2 / ((Math.round(110 * 219 / 255) - Math.round(100 * 219 / 255)) ** 2))) < 1e-12);
-  assert.throws(() => psnrRGB(a, image(8, 9, () => 0)), /differ in size/);
+  assert.ok(
+    Math.abs(
+      psnrY(a, b) - 10 * Math.log10(255 ** 2 / (Math.round((110 * 219) / 255) - Math.round((100 * 219) / 255)) ** 2),
+    ) < 1e-12,
+  );
+  assert.throws(
+    () =>
+      psnrRGB(
+        a,
+        image(8, 9, () => 0),
+      ),
+    /differ in size/,
+  );
 });
 
 test('SSIM building blocks: normalised Gaussian, ssim.m downsampling factor and box averaging', () => {
@@ -62,7 +75,14 @@ test('SSIM and MS-SSIM are 1 for identical images and drop with noise', () => {
   assert.ok(v > 0.2 && v < 0.95, `ssim ${v}`);
   const m = msssim(a, b);
   assert.ok(m > v && m < 1, `ms-ssim ${m}`);
-  assert.throws(() => msssim(image(150, 150, () => 0), image(150, 150, () => 0)), /at least 176/);
+  assert.throws(
+    () =>
+      msssim(
+        image(150, 150, () => 0),
+        image(150, 150, () => 0),
+      ),
+    /at least 176/,
+  );
 });
 
 test('MS-SSIM with negative cs: MATLAB complex power real part, or clamp', () => {
@@ -99,9 +119,16 @@ test('registry exposes the baselines', async () => {
 const PRODUCT = [0.66998, 0.99963, 0.99982, 0.95653, 0.84179];
 
 test('calibration against official MATLAB values on TID2013 pairs', { skip: skipCalib }, async () => {
-  const rows = readFileSync(join(calib, 'official_values.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const rows = readFileSync(join(calib, 'official_values.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   const ids = rows[0].slice(1, 6);
-  const official = (metric: string) => rows.find((r) => r[0] === metric)!.slice(1, 6).map(Number);
+  const official = (metric: string) =>
+    rows
+      .find((r) => r[0] === metric)!
+      .slice(1, 6)
+      .map(Number);
   const [psnr, ss, ms] = [official('psnr'), official('ssim'), official('ms_ssim')];
   for (let i = 0; i < ids.length; i++) {
     const ref = await decodeImageFile(join(calib, 'reference', `${ids[i]}.png`));
@@ -118,6 +145,7 @@ test('calibration against official MATLAB values on TID2013 pairs', { skip: skip
     // (I19) below the table; it is pinned to its own values, which IQA-PyTorch's port reproduces (0.6698, 0.8418).
     const m = msssim(ref, dist);
     assert.ok(Math.abs(m - PRODUCT[i]) <= 5e-5, `ms-ssim ${ids[i]}: ${m} vs ${PRODUCT[i]}`);
-    if (ids[i] !== 'I03' && ids[i] !== 'I19') assert.ok(Math.abs(m - ms[i]) <= 5e-4, `ms-ssim ${ids[i]}: ${m} vs ${ms[i]}`);
+    if (ids[i] !== 'I03' && ids[i] !== 'I19')
+      assert.ok(Math.abs(m - ms[i]) <= 5e-4, `ms-ssim ${ids[i]}: ${m} vs ${ms[i]}`);
   }
 });

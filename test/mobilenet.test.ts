@@ -60,7 +60,13 @@ async function loadTfjsModel(modelJson: string): Promise<tfl.LayersModel> {
 }
 
 /** NHWC output of layer `name` for one NHWC input. */
-function tfjsLayer(model: tfl.LayersModel, name: string, nhwc: Float32Array, h: number, w: number): { data: Float32Array; shape: number[] } {
+function tfjsLayer(
+  model: tfl.LayersModel,
+  name: string,
+  nhwc: Float32Array,
+  h: number,
+  w: number,
+): { data: Float32Array; shape: number[] } {
   const sub = tfl.model({ inputs: model.inputs, outputs: model.getLayer(name).output as tfl.SymbolicTensor });
   return tf.tidy(() => {
     const y = sub.predict(tf.tensor4d(nhwc, [1, h, w, 3])) as tf.Tensor;
@@ -84,7 +90,13 @@ async function runOnnx(model: Uint8Array, feeds: Record<string, ort.Tensor>): Pr
 const SCALING = mobilenetV1.layers[0];
 
 /** Emit a conv stack through the project's emitter; returns the last activation. */
-function addConvStack(g: GraphBuilder, x: string, ops: readonly KerasConvOp[], weights: WeightMap, scale = false): string {
+function addConvStack(
+  g: GraphBuilder,
+  x: string,
+  ops: readonly KerasConvOp[],
+  weights: WeightMap,
+  scale = false,
+): string {
   const layers: LayerSpec[] = [...(scale ? [SCALING] : []), ...kerasStackLayers(ops)];
   return emitForward(g, { name: 'stack', layers }, weights, x).features;
 }
@@ -146,10 +158,14 @@ describe('conv stack on a small synthetic Keras model written by TensorFlow.js (
     // Strides 2 and 'same' padding at odd sizes exercise TensorFlow's asymmetric padding; ReLU6 clips (weights
     // large enough); BN epsilon is not the default; one conv has a bias, one BN has neither centre nor scale.
     const input = tfl.input({ shape: [null, null, 3] as unknown as number[], name: 'input_1' });
-    let x = tfl.layers.conv2d({ name: 'c1', filters: 6, kernelSize: 3, strides: 2, padding: 'same', useBias: false }).apply(input) as tfl.SymbolicTensor;
+    let x = tfl.layers
+      .conv2d({ name: 'c1', filters: 6, kernelSize: 3, strides: 2, padding: 'same', useBias: false })
+      .apply(input) as tfl.SymbolicTensor;
     x = tfl.layers.batchNormalization({ name: 'c1_bn', epsilon: 0.01 }).apply(x) as tfl.SymbolicTensor;
     x = tfl.layers.activation({ name: 'c1_relu', activation: 'relu6' }).apply(x) as tfl.SymbolicTensor;
-    x = tfl.layers.depthwiseConv2d({ name: 'd2', kernelSize: 3, strides: 2, padding: 'same', useBias: false }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers
+      .depthwiseConv2d({ name: 'd2', kernelSize: 3, strides: 2, padding: 'same', useBias: false })
+      .apply(x) as tfl.SymbolicTensor;
     x = tfl.layers.batchNormalization({ name: 'd2_bn', center: false, scale: false }).apply(x) as tfl.SymbolicTensor;
     x = tfl.layers.reLU({ name: 'd2_relu', maxValue: 6 }).apply(x) as tfl.SymbolicTensor;
     x = tfl.layers.conv2d({ name: 'p2', filters: 5, kernelSize: 1, useBias: true }).apply(x) as tfl.SymbolicTensor;
@@ -157,7 +173,7 @@ describe('conv stack on a small synthetic Keras model written by TensorFlow.js (
     x = tfl.layers.activation({ name: 'p2_relu', activation: 'relu6' }).apply(x) as tfl.SymbolicTensor;
     const model = tfl.model({ inputs: input, outputs: x });
     let seed = 7;
-    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     for (const layer of model.layers) {
       const ws = layer.weights.map((w) => {
         const name = w.originalName;
@@ -174,7 +190,10 @@ describe('conv stack on a small synthetic Keras model written by TensorFlow.js (
       save: async (artifacts) => {
         const data = new Uint8Array(artifacts.weightData as ArrayBuffer);
         await writeFile(join(dir, 'group1-shard1of1.bin'), data);
-        const json = { modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: artifacts.weightSpecs }] };
+        const json = {
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: artifacts.weightSpecs }],
+        };
         await writeFile(join(dir, 'model.json'), JSON.stringify(json));
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
       },
@@ -188,22 +207,39 @@ describe('conv stack on a small synthetic Keras model written by TensorFlow.js (
 
   test('parseConvStack reads the chain with its BN epsilons, flags and activations', () => {
     const ops = parseConvStack(ours.layers, 'p2_relu');
-    assert.deepEqual(ops.map((o) => [o.kind, o.name, o.strides[0], o.inChannels, o.outChannels, o.useBias, o.bn?.epsilon, o.activation]), [
-      ['conv', 'c1', 2, 3, 6, false, 0.01, 'relu6'],
-      ['depthwise', 'd2', 2, 6, 6, false, 0.001, 'relu6'],
-      ['conv', 'p2', 1, 6, 5, true, 0.001, 'relu6'],
-    ]);
+    assert.deepEqual(
+      ops.map((o) => [
+        o.kind,
+        o.name,
+        o.strides[0],
+        o.inChannels,
+        o.outChannels,
+        o.useBias,
+        o.bn?.epsilon,
+        o.activation,
+      ]),
+      [
+        ['conv', 'c1', 2, 3, 6, false, 0.01, 'relu6'],
+        ['depthwise', 'd2', 2, 6, 6, false, 0.001, 'relu6'],
+        ['conv', 'p2', 1, 6, 5, true, 0.001, 'relu6'],
+      ],
+    );
     assert.equal(ops[1].bn?.center, false);
     assert.equal(ops[1].bn?.scale, false);
     assert.throws(() => parseConvStack(ours.layers, 'nope'), /no layer nope/);
   });
 
-  for (const [h, w] of [[16, 16], [17, 23], [9, 30], [1, 5]]) {
+  for (const [h, w] of [
+    [16, 16],
+    [17, 23],
+    [9, 30],
+    [1, 5],
+  ]) {
     test(`${h}×${w}: folded ONNX graph = TensorFlow.js to 1e-5 (relative L2), feature size ⌈n/4⌉`, async () => {
       const ops = parseConvStack(ours.layers, 'p2_relu');
       const folded = foldConvStack(ops, ours.weights, 'synthetic');
       let s = h * 1000 + w;
-      const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+      const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
       const nhwc = Float32Array.from({ length: h * w * 3 }, () => 4 * rnd() - 2);
       const chw = new Float32Array(nhwc.length);
       for (let i = 0; i < h * w; i++) for (let c = 0; c < 3; c++) chw[c * h * w + i] = nhwc[3 * i + c];
@@ -235,7 +271,13 @@ describe('MobileNet v1 α = 0.75 with the genuine ImageNet weights (../shared)',
     const layers = model.layers;
     const ops = parseConvStack(layers, 'conv_pw_13_relu');
     const g = new GraphBuilder('mobilenet_classifier');
-    let x = addConvStack(g, g.input('pixels', 'float32', [1, 3, 224, 224]), ops, foldConvStack(ops, model.weights, MODEL_JSON), true);
+    let x = addConvStack(
+      g,
+      g.input('pixels', 'float32', [1, 3, 224, 224]),
+      ops,
+      foldConvStack(ops, model.weights, MODEL_JSON),
+      true,
+    );
     let channels = ops[ops.length - 1].outChannels;
     const head = layers.slice(layers.findIndex((l) => l.name === 'conv_pw_13_relu') + 1);
     for (const l of head) {
@@ -253,8 +295,16 @@ describe('MobileNet v1 α = 0.75 with the genuine ImageNet weights (../shared)',
           break;
         case 'Conv2D': {
           const op: KerasConvOp = {
-            kind: 'conv', name: l.name, kernel: [1, 1], strides: [1, 1], padding: 'same', inChannels: channels,
-            outChannels: Number(c.filters), useBias: c.use_bias === true, activation: 'linear', output: l.name,
+            kind: 'conv',
+            name: l.name,
+            kernel: [1, 1],
+            strides: [1, 1],
+            padding: 'same',
+            inChannels: channels,
+            outChannels: Number(c.filters),
+            useBias: c.use_bias === true,
+            activation: 'linear',
+            output: l.name,
           };
           assert.deepEqual(c.kernel_size, [1, 1]);
           x = addConvStack(g, x, [op], foldConvStack([op], model.weights, MODEL_JSON));
@@ -279,8 +329,16 @@ describe('MobileNet v1 α = 0.75 with the genuine ImageNet weights (../shared)',
     const graph = classifierGraph();
     const session = await ort.InferenceSession.create(graph, { intraOpNumThreads: 2 });
     try {
-      for (const [file, expected] of [['cat.png', 285], ['grace_hopper.png', 652], ['bird.png', 19]] as const) {
-        const { data } = await sharp(join(SAMPLES, file)).removeAlpha().resize(224, 224, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+      for (const [file, expected] of [
+        ['cat.png', 285],
+        ['grace_hopper.png', 652],
+        ['bird.png', 19],
+      ] as const) {
+        const { data } = await sharp(join(SAMPLES, file))
+          .removeAlpha()
+          .resize(224, 224, { fit: 'fill' })
+          .raw()
+          .toBuffer({ resolveWithObject: true });
         const { chw } = inputs({ data, width: 224, height: 224 });
         const out = await session.run({ pixels: new ort.Tensor('float32', chw, [1, 3, 224, 224]) });
         const p = out.probs.data as Float32Array;
@@ -291,7 +349,11 @@ describe('MobileNet v1 α = 0.75 with the genuine ImageNet weights (../shared)',
           if (p[i] > p[top]) top = i;
         }
         assert.ok(Math.abs(sum - 1) < 1e-4, `softmax sums to ${sum}`);
-        assert.equal(top, expected, `${file}: top-1 ${top} "${labels[top]}" (p = ${p[top].toFixed(3)}), expected ${expected} "${labels[expected]}" (p = ${p[expected].toFixed(3)})`);
+        assert.equal(
+          top,
+          expected,
+          `${file}: top-1 ${top} "${labels[top]}" (p = ${p[top].toFixed(3)}), expected ${expected} "${labels[expected]}" (p = ${p[expected].toFixed(3)})`,
+        );
       }
     } finally {
       await session.release();
@@ -300,16 +362,29 @@ describe('MobileNet v1 α = 0.75 with the genuine ImageNet weights (../shared)',
 
   // bird.png at its own 512×343: the odd height gives symmetric padding at conv1 and dw6 and asymmetric (bottom
   // only) at dw2 and dw4, so both cases of TensorFlow 'same' are checked; the 224×224 classifier input has only even sizes.
-  for (const [file, size] of [['bird.png', null], ['grace_hopper.png', 224]] as const) {
+  for (const [file, size] of [
+    ['bird.png', null],
+    ['grace_hopper.png', 224],
+  ] as const) {
     test(`${file}${size ? ` at ${size}×${size}` : ' at its own size'}: conv_pw_11 ReLU6 features and their Gram = TensorFlow.js to 1e-4`, async () => {
       const path = join(SAMPLES, file);
       const img: RGBImage = size
-        ? { ...(await sharp(path).removeAlpha().resize(size, size, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true })), width: size, height: size }
+        ? {
+            ...(await sharp(path)
+              .removeAlpha()
+              .resize(size, size, { fit: 'fill' })
+              .raw()
+              .toBuffer({ resolveWithObject: true })),
+            width: size,
+            height: size,
+          }
         : await decodeImage(path);
       const { width: w, height: h } = img;
       const { chw, nhwc } = inputs(img);
       const ops = parseConvStack(model.layers, MOBILENET_FEATURE_LAYER);
-      const out = await runOnnx(stackGraph(ops, foldConvStack(ops, model.weights, MODEL_JSON), true), { x: new ort.Tensor('float32', chw, [1, 3, h, w]) });
+      const out = await runOnnx(stackGraph(ops, foldConvStack(ops, model.weights, MODEL_JSON), true), {
+        x: new ort.Tensor('float32', chw, [1, 3, h, w]),
+      });
       const [fh, fw] = featureSize(mobilenetV1, h, w);
       assert.deepEqual(out.y.dims, [1, 384, fh, fw]);
       const ref = tfjsLayer(reference, MOBILENET_FEATURE_LAYER, nhwc, h, w);

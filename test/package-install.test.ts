@@ -38,12 +38,20 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'deepssim-install-'));
   project = join(dir, 'project');
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
-  const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' });
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }),
+  );
+  const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   assert.equal(pack.status, 0, pack.stderr);
   const tarball = join(dir, (JSON.parse(pack.stdout) as { filename: string }[])[0].filename);
   // Exactly the README's user install (with the CPU-only choice), plus --prefer-offline for CI.
-  const r = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { ONNXRUNTIME_NODE_INSTALL: 'skip' });
+  const r = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
+    ONNXRUNTIME_NODE_INSTALL: 'skip',
+  });
   assert.equal(r.status, 0, `npm install failed:\n${r.stderr.slice(-3000)}`);
 });
 after(() => {
@@ -53,7 +61,10 @@ after(() => {
 test('the installed package is CPU-only: no CUDA provider libraries were downloaded', { skip: SKIP }, () => {
   const bin = join(project, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', process.platform, process.arch);
   assert.ok(existsSync(bin), `${bin} is missing`);
-  assert.deepEqual(readdirSync(bin).filter((f) => /providers_(cuda|tensorrt)/.test(f)), []);
+  assert.deepEqual(
+    readdirSync(bin).filter((f) => /providers_(cuda|tensorrt)/.test(f)),
+    [],
+  );
 });
 
 test('npx deepssim --version prints the packed version', { skip: SKIP }, () => {
@@ -62,14 +73,18 @@ test('npx deepssim --version prints the packed version', { skip: SKIP }, () => {
   assert.equal(r.stdout.trim(), version);
 });
 
-test('npx deepssim score with MobileNet (genuine weights from ../shared)', { skip: SKIP || (!existsSync(MODEL) && `MobileNet weights absent (expected at ${MODEL})`) }, () => {
-  const [a, b] = [join(KODAK, 'kodim23.png'), join(KODAK, 'kodim01.png')];
-  const args = ['--backbone', 'mobilenet_v1_0.75', '--weights', MODEL];
-  const same = run('npx', ['--no-install', 'deepssim', 'score', a, a, ...args]);
-  assert.equal(same.status, 0, same.stderr);
-  assert.ok(Math.abs(Number(same.stdout.trim()) - 1) < 1e-6, `an image against itself scored ${same.stdout}`);
-  const other = run('npx', ['--no-install', 'deepssim', 'score', a, b, ...args]);
-  assert.equal(other.status, 0, other.stderr);
-  const s = Number(other.stdout.trim());
-  assert.ok(s > 0 && s < 0.95, `kodim23 vs kodim01 scored ${other.stdout}`);
-});
+test(
+  'npx deepssim score with MobileNet (genuine weights from ../shared)',
+  { skip: SKIP || (!existsSync(MODEL) && `MobileNet weights absent (expected at ${MODEL})`) },
+  () => {
+    const [a, b] = [join(KODAK, 'kodim23.png'), join(KODAK, 'kodim01.png')];
+    const args = ['--backbone', 'mobilenet_v1_0.75', '--weights', MODEL];
+    const same = run('npx', ['--no-install', 'deepssim', 'score', a, a, ...args]);
+    assert.equal(same.status, 0, same.stderr);
+    assert.ok(Math.abs(Number(same.stdout.trim()) - 1) < 1e-6, `an image against itself scored ${same.stdout}`);
+    const other = run('npx', ['--no-install', 'deepssim', 'score', a, b, ...args]);
+    assert.equal(other.status, 0, other.stderr);
+    const s = Number(other.stdout.trim());
+    assert.ok(s > 0 && s < 0.95, `kodim23 vs kodim01 scored ${other.stdout}`);
+  },
+);

@@ -24,7 +24,11 @@ function blocks(md: string): Block[] {
   const out: Block[] = [];
   const re = /<!--\s*bench:\s*([^>]*?)\s*-->([\s\S]*?)<!--\s*\/bench\s*-->/g;
   for (const m of md.matchAll(re)) {
-    out.push({ files: m[1].split(',').map((s) => s.trim()), text: m[2], line: md.slice(0, m.index).split('\n').length });
+    out.push({
+      files: m[1].split(',').map((s) => s.trim()),
+      text: m[2],
+      line: md.slice(0, m.index).split('\n').length,
+    });
   }
   return out;
 }
@@ -70,7 +74,11 @@ for (const block of blocks(README)) {
   test(`README line ${block.line}: figures match ${block.files.join(', ')}`, () => {
     const values: string[] = [];
     for (const f of block.files) {
-      assert.match(f, /^(bench\/results|examples\/[\w-]+\/results[\w-]*)\//, `${f}: figures must come from a committed bench or example result`);
+      assert.match(
+        f,
+        /^(bench\/results|examples\/[\w-]+\/results[\w-]*)\//,
+        `${f}: figures must come from a committed bench or example result`,
+      );
       assert.ok(existsSync(join(ROOT, f)), `${f} does not exist`);
       values.push(...[...readFileSync(join(ROOT, f), 'utf8').matchAll(NUMBER)].map((m) => m[0].replace('−', '-')));
     }
@@ -88,5 +96,6 @@ test('the MobileNet speed claim is the committed one (bench/results/mobilenet-ba
   const [lo, hi] = [Math.min(...faster), Math.max(...faster)];
   const claims = [...README.matchAll(/(\d+(?:\.\d+)?)[–-](\d+(?:\.\d+)?)× faster/g)];
   assert.ok(claims.length > 0, 'the README states how much faster MobileNet is');
-  for (const c of claims) assert.deepEqual([Number(c[1]), Number(c[2])], [lo, hi], `README says ${c[0]}; the results say ${lo}–${hi}×`);
+  for (const c of claims)
+    assert.deepEqual([Number(c[1]), Number(c[2])], [lo, hi], `README says ${c[0]}; the results say ${lo}–${hi}×`);
 });

@@ -40,7 +40,16 @@ describe('the packed tarball', { skip: SKIP }, () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('carries the build, the CommonJS guard, LICENSE, README and package.json — and nothing else', () => {
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/tfjs/index.js', 'compat/esm-only.cjs']) {
+    for (const f of [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/cli/main.js',
+      'dist/tfjs/index.js',
+      'compat/esm-only.cjs',
+    ]) {
       assert.ok(files.includes(f), `${f} is missing from the tarball`);
     }
     const stray = files.filter((f) => !/^(dist\/|compat\/|LICENSE$|README\.md$|package\.json$)/.test(f));
@@ -77,7 +86,10 @@ describe('the packed tarball', { skip: SKIP }, () => {
 
   test('package.json names the licence, the repository, the home page and the issue tracker', () => {
     assert.equal(pkg.license, 'MIT');
-    assert.match(readFileSync(join(ROOT, 'LICENSE'), 'utf8'), /^MIT License\n\nCopyright \(c\) .*deepssim contributors/);
+    assert.match(
+      readFileSync(join(ROOT, 'LICENSE'), 'utf8'),
+      /^MIT License\n\nCopyright \(c\) .*deepssim contributors/,
+    );
     assert.match(pkg.repository.url, /^git\+https:\/\/github\.com\/.+\.git$/);
     assert.match(pkg.homepage, /^https:\/\//);
     assert.match(pkg.bugs.url, /^https:\/\//);
@@ -96,7 +108,9 @@ describe('the packed tarball', { skip: SKIP }, () => {
     const report = JSON.parse(r.stdout) as { analysis: { problems: { kind: string; resolutionKind?: string }[] } };
     // The JSON lists every resolution mode; an ESM-only package answers for ESM importers and bundlers (CommonJS
     // and node10 resolution are the esm-only profile's ignored modes — CommonJS callers get compat/esm-only.*).
-    const esm = report.analysis.problems.filter((p) => !p.resolutionKind || ['node16-esm', 'bundler'].includes(p.resolutionKind));
+    const esm = report.analysis.problems.filter(
+      (p) => !p.resolutionKind || ['node16-esm', 'bundler'].includes(p.resolutionKind),
+    );
     assert.deepEqual(esm, []);
     assert.equal(r.status, 0, r.stderr);
   });
@@ -112,7 +126,10 @@ describe('as a dependency (the package linked into a scratch project)', { skip: 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('require() gets one clear ESM-only error; import() works from CommonJS', () => {
-    writeFileSync(join(dir, 'req.cjs'), "try { require('deepssim'); } catch (e) { console.log(e.code + ': ' + e.message); }\n");
+    writeFileSync(
+      join(dir, 'req.cjs'),
+      "try { require('deepssim'); } catch (e) { console.log(e.code + ': ' + e.message); }\n",
+    );
     const r = run(process.execPath, ['req.cjs'], dir);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^ERR_DEEPSSIM_ESM_ONLY: deepssim is ESM-only: use .*import\('deepssim'\)/);
@@ -126,8 +143,13 @@ describe('as a dependency (the package linked into a scratch project)', { skip: 
 test('every README link and image works from the npm page (absolute, an in-page anchor, or a shipped file)', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8').replace(/```[\s\S]*?```/g, '');
   const shipped = new Set(pkg.files as string[]);
-  const targets = [...readme.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g), ...readme.matchAll(/<img [^>]*src="([^"]+)"/g)].map((m) => m[1]);
+  const targets = [
+    ...readme.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g),
+    ...readme.matchAll(/<img [^>]*src="([^"]+)"/g),
+  ].map((m) => m[1]);
   assert.ok(targets.length > 0);
-  const bad = targets.filter((t) => !/^(https?:|mailto:|#)/.test(t) && !shipped.has(t.replace(/^\.\//, '').split('#')[0]));
+  const bad = targets.filter(
+    (t) => !/^(https?:|mailto:|#)/.test(t) && !shipped.has(t.replace(/^\.\//, '').split('#')[0]),
+  );
   assert.deepEqual(bad, [], 'relative README links do not resolve on the npm page; use absolute URLs');
 });

@@ -26,7 +26,9 @@ interface FixturePair {
   lite: number;
   full_authors_float32_onepass?: number;
 }
-const fixtures = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reference/deepssim-synthetic.json'), 'utf8')) as { pairs: FixturePair[] };
+const fixtures = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reference/deepssim-synthetic.json'), 'utf8')) as {
+  pairs: FixturePair[];
+};
 const usesShared = (p: FixturePair) => p.reference.startsWith('../shared') || p.test.startsWith('../shared');
 const available = fixtures.pairs.filter((p) => !usesShared(p) || !SHARED_SKIP);
 const plain = available.filter((p) => !p.maskReference);
@@ -39,7 +41,14 @@ before(async () => {
 
 test('the fixture set covers the required cases', { skip: SHARED_SKIP }, () => {
   const names = fixtures.pairs.map((p) => p.name);
-  for (const need of ['identical', 'jpeg-q15', 'different-size', 'shifted-3px', 'unrelated', 'live-jpeg-womanhat-img1']) {
+  for (const need of [
+    'identical',
+    'jpeg-q15',
+    'different-size',
+    'shifted-3px',
+    'unrelated',
+    'live-jpeg-womanhat-img1',
+  ]) {
     assert.ok(names.includes(need), `missing fixture ${need}`);
   }
   assert.ok(plain.length >= 8);
@@ -53,7 +62,13 @@ describe('deepssim batch vs PyTorch float64 reference, every pair, three weight 
         const dir = await mkdtemp(join(tmpdir(), 'deepssim-parity-'));
         t.after(() => rm(dir, { recursive: true, force: true }));
         const csv = join(dir, 'pairs.csv');
-        await writeFile(csv, ['name,reference,test', ...plain.map((p) => `${p.name},${join(ROOT, p.reference)},${join(ROOT, p.test)}`)].join('\n'));
+        await writeFile(
+          csv,
+          [
+            'name,reference,test',
+            ...plain.map((p) => `${p.name},${join(ROOT, p.reference)},${join(ROOT, p.test)}`),
+          ].join('\n'),
+        );
         const out = join(dir, 'scores.csv');
         const r = await runCli(['batch', csv, '--weights', weights[format], '--variant', variant, '--out', out]);
         assert.equal(r.code, 0, r.stderr);
@@ -73,7 +88,16 @@ describe('deepssim score --json vs reference (safetensors), including saliency m
   for (const p of [...plain, ...masked]) {
     test(p.name, async () => {
       for (const variant of ['full', 'lite'] as const) {
-        const args = ['score', join(ROOT, p.reference), join(ROOT, p.test), '--json', '--variant', variant, '--weights', weights.safetensors];
+        const args = [
+          'score',
+          join(ROOT, p.reference),
+          join(ROOT, p.test),
+          '--json',
+          '--variant',
+          variant,
+          '--weights',
+          weights.safetensors,
+        ];
         if (p.maskReference) args.push('--saliency-maps', join(ROOT, p.maskReference), join(ROOT, p.maskTest!));
         const r = await runCli(args);
         assert.equal(r.code, 0, r.stderr);

@@ -12,9 +12,11 @@ import { UsageError } from '../src/errors.js';
 
 function image(w: number, h: number, phase: number): RGBImage {
   const data = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) {
-    data[(y * w + x) * 3 + c] = Math.round(128 + 90 * Math.sin(x / 3 + phase + c) * Math.cos(y / 4));
-  }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < 3; c++) {
+        data[(y * w + x) * 3 + c] = Math.round(128 + 90 * Math.sin(x / 3 + phase + c) * Math.cos(y / 4));
+      }
   return { data, width: w, height: h };
 }
 
@@ -61,7 +63,12 @@ test('robustness command: decodes images, builds metrics via deps, writes report
     const paths = [join(dir, 'a.png'), join(dir, 'b.png')];
     for (const [i, p] of paths.entries()) {
       const img = image(40, 32, i);
-      await writeFile(p, await sharp(img.data, { raw: { width: 40, height: 32, channels: 3 } }).png().toBuffer());
+      await writeFile(
+        p,
+        await sharp(img.data, { raw: { width: 40, height: 32, channels: 3 } })
+          .png()
+          .toBuffer(),
+      );
     }
     const created: { name: string; options: Record<string, unknown> }[] = [];
     let disposed = 0;
@@ -72,8 +79,26 @@ test('robustness command: decodes images, builds metrics via deps, writes report
       },
     };
     const outDir = join(dir, 'out');
-    const md = await run([...paths, '--metrics', 'mae1,mae2', '--transforms', 'shift,scale', '--out', outDir, '--variant', 'lite', '--seed', '5'], deps);
-    assert.deepEqual(created.map((c) => c.name), ['mae1', 'mae2']);
+    const md = await run(
+      [
+        ...paths,
+        '--metrics',
+        'mae1,mae2',
+        '--transforms',
+        'shift,scale',
+        '--out',
+        outDir,
+        '--variant',
+        'lite',
+        '--seed',
+        '5',
+      ],
+      deps,
+    );
+    assert.deepEqual(
+      created.map((c) => c.name),
+      ['mae1', 'mae2'],
+    );
     assert.equal(created[0].options.variant, 'lite');
     assert.equal(disposed, 2);
     assert.match(md, /^# Metric robustness/);
@@ -83,8 +108,13 @@ test('robustness command: decodes images, builds metrics via deps, writes report
     assert.equal((await readdir(outDir)).length, 6);
     // Not a terminal: no bar, but a heartbeat line (at least the final one) on stderr.
     if (!process.stderr.isTTY) assert.match(lastStderr, /^robustness: (\d+)\/\1 pairs scored \(last: b\.png /m);
-    const json = JSON.parse(await run([...paths, '--metrics', 'mae1', '--transforms', 'rotation', '--out', outDir, '--json'], deps));
-    assert.deepEqual(json.transforms.map((t: { name: string }) => t.name), ['rotation']);
+    const json = JSON.parse(
+      await run([...paths, '--metrics', 'mae1', '--transforms', 'rotation', '--out', outDir, '--json'], deps),
+    );
+    assert.deepEqual(
+      json.transforms.map((t: { name: string }) => t.name),
+      ['rotation'],
+    );
     assert.equal(json.rankConsistency.length, 2);
     const onDisk = JSON.parse(await readFile(join(outDir, 'robustness.json'), 'utf8'));
     assert.deepEqual(onDisk.summary, json.summary);

@@ -9,7 +9,11 @@ import { runRobustness, CLEARLY_VISIBLE, type RobustnessResult } from '../src/ev
 import type { TransformSpec } from '../src/eval/transforms.js';
 import { UsageError } from '../src/errors.js';
 
-const filled = (w: number, h: number, v: number): RGBImage => ({ data: new Uint8Array(w * h * 3).fill(v), width: w, height: h });
+const filled = (w: number, h: number, v: number): RGBImage => ({
+  data: new Uint8Array(w * h * 3).fill(v),
+  width: w,
+  height: h,
+});
 
 /** Toy transforms whose test images carry a known marker value in every pixel. */
 const toyCatalogue: Record<string, TransformSpec> = {
@@ -43,7 +47,11 @@ const toyCatalogue: Record<string, TransformSpec> = {
   },
 };
 
-function markerMetric(name: string, higherIsBetter: boolean, requiresSameSize: boolean): FullReferenceMetric & { calls: number } {
+function markerMetric(
+  name: string,
+  higherIsBetter: boolean,
+  requiresSameSize: boolean,
+): FullReferenceMetric & { calls: number } {
   return {
     name,
     higherIsBetter,
@@ -98,7 +106,10 @@ test('runner: summary, n/a handling and rank-consistency arithmetic on toy trans
 
     // higher-is-better: geoA(1) a=20, b=30 vs photo a=15, b=45 and photo2 30, 30 → 1 consistent, 1 tie of 4
     const hA = rank(r, 'higher', 'geoA');
-    assert.deepEqual([hA.consistent, hA.ties, hA.comparisons, hA.skipped, hA.rate, hA.magnitude], [1, 1, 4, 0, 0.25, 1]);
+    assert.deepEqual(
+      [hA.consistent, hA.ties, hA.comparisons, hA.skipped, hA.rate, hA.magnitude],
+      [1, 1, 4, 0, 0.25, 1],
+    );
     assert.deepEqual(hA.byDegradation['photo@5'], { consistent: 1, ties: 0, comparisons: 2, skipped: 0, rate: 0.5 });
     assert.deepEqual(hA.byDegradation['photo2@7'], { consistent: 0, ties: 1, comparisons: 2, skipped: 0, rate: 0 });
     assert.equal(rank(r, 'higher', 'geoB').rate, 1);
@@ -141,7 +152,8 @@ test('runner: summary, n/a handling and rank-consistency arithmetic on toy trans
       assert.ok(png.readUInt32BE(16) > 100 && png.readUInt32BE(20) > 100, 'PNG too small');
     }
     const curves = await readFile(join(dir, 'robustness-curves.svg'), 'utf8');
-    for (const label of ['higher', 'lower', 'geoA', 'geoB']) assert.ok(curves.includes(label), `curves plot lacks ${label}`);
+    for (const label of ['higher', 'lower', 'geoA', 'geoB'])
+      assert.ok(curves.includes(label), `curves plot lacks ${label}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -165,9 +177,11 @@ test('runner on the real catalogue: pixel metric is n/a exactly where sizes chan
     const w = 40;
     const h = 32;
     const data = new Uint8Array(w * h * 3);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) {
-      data[(y * w + x) * 3 + c] = Math.round(128 + 80 * Math.sin((x + seed) / 4 + c) * Math.cos((y - seed) / 5));
-    }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (let c = 0; c < 3; c++) {
+          data[(y * w + x) * 3 + c] = Math.round(128 + 80 * Math.sin((x + seed) / 4 + c) * Math.cos((y - seed) / 5));
+        }
     return { data, width: w, height: h };
   };
   const mse: FullReferenceMetric = {

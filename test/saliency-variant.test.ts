@@ -41,7 +41,10 @@ test('saliency: gbvs equals the same GBVS maps given as images (worker and main 
   const viaMaps = await plain.score(A, B, { saliencyMaps: [await mapImage(A), await mapImage(B)] });
   assert.equal(viaGbvs, viaMaps);
   // Swapping the roles puts the other image's map on the worker: still identical.
-  assert.equal(await withGbvs.score(B, A), await plain.score(B, A, { saliencyMaps: [await mapImage(B), await mapImage(A)] }));
+  assert.equal(
+    await withGbvs.score(B, A),
+    await plain.score(B, A, { saliencyMaps: [await mapImage(B), await mapImage(A)] }),
+  );
 });
 
 test('the mask matters: calibrated and plain scores differ at threshold 0.3', async () => {
@@ -51,7 +54,18 @@ test('the mask matters: calibrated and plain scores differ at threshold 0.3', as
 });
 
 test('CLI --saliency gbvs (built worker) matches the library', async () => {
-  const r = await runCli(['score', A, B, '--weights', W, '--saliency', 'gbvs', '--saliency-threshold', String(THRESHOLD), '--json']);
+  const r = await runCli([
+    'score',
+    A,
+    B,
+    '--weights',
+    W,
+    '--saliency',
+    'gbvs',
+    '--saliency-threshold',
+    String(THRESHOLD),
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.saliency, 'gbvs');

@@ -4,7 +4,7 @@ import { blockGramSimilarity, DEEPSSIM_C, liteGramSimilarity } from '../src/stat
 
 function randomGram(c: number, seed: number): Float64Array {
   let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const g = new Float64Array(c * c);
   for (let i = 0; i < g.length; i++) g[i] = rnd() * 100;
   return g;
@@ -21,13 +21,15 @@ test('one 4×4 block by hand: s = (2σab + c)/(σa² + σb² + c) with populatio
   const b = Float64Array.from({ length: 16 }, (_, i) => (i * 7) % 16);
   const ma = 7.5;
   const mb = b.reduce((x, y) => x + y) / 16;
-  let va = 0, vb = 0, cov = 0;
+  let va = 0,
+    vb = 0,
+    cov = 0;
   for (let i = 0; i < 16; i++) {
     va += (a[i] - ma) ** 2;
     vb += (b[i] - mb) ** 2;
     cov += (a[i] - ma) * (b[i] - mb);
   }
-  const expected = (2 * cov / 16 + DEEPSSIM_C) / (va / 16 + vb / 16 + DEEPSSIM_C);
+  const expected = ((2 * cov) / 16 + DEEPSSIM_C) / (va / 16 + vb / 16 + DEEPSSIM_C);
   assert.ok(Math.abs(blockGramSimilarity(a, b, 4) - expected) < 1e-15);
 });
 
@@ -52,7 +54,8 @@ test('full variant is sensitive to Gram scale, lite is not when the scale comes 
 test('constant blocks give c/c = 1, not NaN; symmetry in the arguments', () => {
   const zero = new Float64Array(64);
   assert.equal(blockGramSimilarity(zero, zero, 8), 1);
-  const g = randomGram(8, 4), h = randomGram(8, 5);
+  const g = randomGram(8, 4),
+    h = randomGram(8, 5);
   assert.equal(blockGramSimilarity(g, h, 8), blockGramSimilarity(h, g, 8));
   assert.ok(Number.isFinite(liteGramSimilarity(zero, 1, g, 1, 8)));
 });

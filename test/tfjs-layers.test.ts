@@ -17,7 +17,8 @@ import { SHARED, SHARED_SKIP } from './support/paths.js';
 type Spec = { name: string; shape: number[]; dtype: string; quantization?: Record<string, unknown> };
 
 /** Little-endian bytes of typed values. */
-const bytesOf = (a: Float32Array | Int32Array | Uint8Array | Uint16Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const bytesOf = (a: Float32Array | Int32Array | Uint8Array | Uint16Array): Buffer =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /** float32 → IEEE half bits (values chosen exactly representable). */
 function half(v: number): number {
@@ -46,11 +47,28 @@ const SPECS_A: Spec[] = [
   { name: 'count', shape: [3], dtype: 'int32' },
 ];
 const SPECS_B: Spec[] = [
-  { name: 'q16/kernel', shape: [2, 2], dtype: 'float32', quantization: { dtype: 'uint16', scale: 3.1e-5, min: -0.7, original_dtype: 'float32' } },
+  {
+    name: 'q16/kernel',
+    shape: [2, 2],
+    dtype: 'float32',
+    quantization: { dtype: 'uint16', scale: 3.1e-5, min: -0.7, original_dtype: 'float32' },
+  },
   { name: 'h/kernel', shape: [3], dtype: 'float32', quantization: { dtype: 'float16' } },
   { name: 'q8/ids', shape: [3], dtype: 'int32', quantization: { dtype: 'uint8', scale: 0.3, min: 1 } },
 ];
-const TOPOLOGY = { class_name: 'Model', config: { layers: [{ class_name: 'InputLayer', name: 'input_1', config: { name: 'input_1', batch_input_shape: [null, 4, 4, 3] }, inbound_nodes: [] }] } };
+const TOPOLOGY = {
+  class_name: 'Model',
+  config: {
+    layers: [
+      {
+        class_name: 'InputLayer',
+        name: 'input_1',
+        config: { name: 'input_1', batch_input_shape: [null, 4, 4, 3] },
+        inbound_nodes: [],
+      },
+    ],
+  },
+};
 
 function shardBytes(): { a: Buffer; b: Buffer } {
   const a = Buffer.concat([bytesOf(F32), bytesOf(U8), bytesOf(I32)]);
@@ -58,10 +76,17 @@ function shardBytes(): { a: Buffer; b: Buffer } {
   return { a, b };
 }
 
-async function writeModel(dir: string, mutate: (json: Record<string, any>, shards: Record<string, Buffer>) => void = () => undefined): Promise<string> {
+async function writeModel(
+  dir: string,
+  mutate: (json: Record<string, any>, shards: Record<string, Buffer>) => void = () => undefined,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   const { a, b } = shardBytes();
-  const shards: Record<string, Buffer> = { 'a-shard1of2': a.subarray(0, 13), 'a-shard2of2': a.subarray(13), 'b-shard1of1': b };
+  const shards: Record<string, Buffer> = {
+    'a-shard1of2': a.subarray(0, 13),
+    'a-shard2of2': a.subarray(13),
+    'b-shard1of1': b,
+  };
   const json: Record<string, any> = {
     modelTopology: { keras_version: 'test', backend: 'tensorflow', model_config: TOPOLOGY },
     weightsManifest: [
@@ -94,9 +119,15 @@ test('decodes float32, int32 and uint8/uint16/float16-quantised weights across s
   assert.deepEqual([...w.keys()], ['dense/kernel', 'q8/kernel', 'count', 'q16/kernel', 'h/kernel', 'q8/ids']);
   assert.deepEqual(w.get('dense/kernel')!.shape, [2, 3]);
   assert.deepEqual([...w.get('dense/kernel')!.data], [...F32]);
-  assert.deepEqual([...w.get('q8/kernel')!.data], [...U8].map((q) => Math.fround(q * 0.0078125 - 1.3)));
+  assert.deepEqual(
+    [...w.get('q8/kernel')!.data],
+    [...U8].map((q) => Math.fround(q * 0.0078125 - 1.3)),
+  );
   assert.deepEqual([...w.get('count')!.data], [...I32].map(Math.fround));
-  assert.deepEqual([...w.get('q16/kernel')!.data], [...U16].map((q) => Math.fround(q * 3.1e-5 - 0.7)));
+  assert.deepEqual(
+    [...w.get('q16/kernel')!.data],
+    [...U16].map((q) => Math.fround(q * 3.1e-5 - 0.7)),
+  );
   assert.deepEqual([...w.get('h/kernel')!.data], F16);
   assert.deepEqual([...w.get('q8/ids')!.data], [1, 2, 4]); // round(q·0.3 + 1): 1, 1.9, 4
   assert.equal(model.layers.length, 1);
@@ -130,25 +161,64 @@ test('select decodes only the accepted weights and does not read unselected grou
   assert.deepEqual([...model.weights.keys()], ['q8/kernel']);
   // Group B is not read, but its shard must still be present with the right size.
   await writeFile(join(dir, 'b-shard1of1'), Buffer.alloc(3));
-  await assert.rejects(readTfjsLayersModel(path, { select: (n) => n === 'q8/kernel' }), /b-shard1of1 hold 3 bytes, the manifest describes 17/);
+  await assert.rejects(
+    readTfjsLayersModel(path, { select: (n) => n === 'q8/kernel' }),
+    /b-shard1of1 hold 3 bytes, the manifest describes 17/,
+  );
 });
 
 describe('broken models: one WeightsError each', () => {
   const cases: [string, (json: Record<string, any>, shards: Record<string, Buffer>) => void, RegExp][] = [
-    ['a missing shard', (_, s) => delete s['a-shard2of2'], /weight shard a-shard2of2 is missing \(expected at .*a-shard2of2\)/],
-    ['a truncated shard', (_, s) => (s['a-shard2of2'] = s['a-shard2of2'].subarray(1)), /a-shard1of2, a-shard2of2 hold 40 bytes, the manifest describes 41/],
-    ['a shard with extra bytes', (_, s) => (s['b-shard1of1'] = Buffer.concat([s['b-shard1of1'], Buffer.alloc(4)])), /b-shard1of1 hold 21 bytes, the manifest describes 17/],
-    ['an unknown quantization dtype', (j) => (j.weightsManifest[1].weights[0].quantization.dtype = 'int4'), /weight q16\/kernel: unknown quantization dtype "int4"/],
-    ['an unknown dtype', (j) => (j.weightsManifest[0].weights[2].dtype = 'string'), /weight count: unsupported dtype "string"/],
-    ['uint8 without scale', (j) => delete j.weightsManifest[0].weights[1].quantization.scale, /q8\/kernel: uint8 quantization needs finite numeric scale and min/],
-    ['float16 for an int32 weight', (j) => (j.weightsManifest[1].weights[2].quantization = { dtype: 'float16' }), /q8\/ids: float16 quantisation is only defined for float32 weights/],
+    [
+      'a missing shard',
+      (_, s) => delete s['a-shard2of2'],
+      /weight shard a-shard2of2 is missing \(expected at .*a-shard2of2\)/,
+    ],
+    [
+      'a truncated shard',
+      (_, s) => (s['a-shard2of2'] = s['a-shard2of2'].subarray(1)),
+      /a-shard1of2, a-shard2of2 hold 40 bytes, the manifest describes 41/,
+    ],
+    [
+      'a shard with extra bytes',
+      (_, s) => (s['b-shard1of1'] = Buffer.concat([s['b-shard1of1'], Buffer.alloc(4)])),
+      /b-shard1of1 hold 21 bytes, the manifest describes 17/,
+    ],
+    [
+      'an unknown quantization dtype',
+      (j) => (j.weightsManifest[1].weights[0].quantization.dtype = 'int4'),
+      /weight q16\/kernel: unknown quantization dtype "int4"/,
+    ],
+    [
+      'an unknown dtype',
+      (j) => (j.weightsManifest[0].weights[2].dtype = 'string'),
+      /weight count: unsupported dtype "string"/,
+    ],
+    [
+      'uint8 without scale',
+      (j) => delete j.weightsManifest[0].weights[1].quantization.scale,
+      /q8\/kernel: uint8 quantization needs finite numeric scale and min/,
+    ],
+    [
+      'float16 for an int32 weight',
+      (j) => (j.weightsManifest[1].weights[2].quantization = { dtype: 'float16' }),
+      /q8\/ids: float16 quantisation is only defined for float32 weights/,
+    ],
     ['a bad shape', (j) => (j.weightsManifest[0].weights[0].shape = [2, -3]), /dense\/kernel: invalid shape \[2,-3\]/],
     ['malformed JSON', (j) => (j.raw = '{"modelTopology": {'), /malformed JSON/],
     ['no modelTopology', (j) => delete j.modelTopology, /modelTopology is missing/],
     ['no weightsManifest', (j) => delete j.weightsManifest, /weightsManifest is missing or not an array/],
     ['a graph model', (j) => (j.format = 'graph-model'), /is a TensorFlow.js graph model; a layers model/],
-    ['a shard path outside the folder', (j) => (j.weightsManifest[1].paths = ['../escape.bin']), /shard path \.\.\/escape\.bin leaves the model directory/],
-    ['a duplicated weight name', (j) => (j.weightsManifest[1].weights[1].name = 'count'), /weight count appears twice in the manifest/],
+    [
+      'a shard path outside the folder',
+      (j) => (j.weightsManifest[1].paths = ['../escape.bin']),
+      /shard path \.\.\/escape\.bin leaves the model directory/,
+    ],
+    [
+      'a duplicated weight name',
+      (j) => (j.weightsManifest[1].weights[1].name = 'count'),
+      /weight count appears twice in the manifest/,
+    ],
     ['a topology without layers', (j) => (j.modelTopology.model_config.config = {}), /modelTopology has no layer list/],
   ];
   for (const [what, mutate, message] of cases) {
@@ -170,23 +240,32 @@ describe('broken models: one WeightsError each', () => {
   });
 });
 
-test('the genuine MobileNet v1 0.75 files: 137 weights in 55 groups, values equal to tfjs-core decoding', { skip: SHARED_SKIP }, async () => {
-  const path = join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
-  const model = await readTfjsLayersModel(path);
-  assert.equal(model.groups.length, 55);
-  assert.equal(model.weights.size, 137);
-  assert.equal(model.layers.length, 88);
-  assert.deepEqual(model.weights.get('conv1/kernel')!.shape, [3, 3, 3, 24]);
-  assert.deepEqual(model.weights.get('conv_preds/kernel')!.shape, [1, 1, 768, 1000]);
-  const json = JSON.parse(await readFile(path, 'utf8'));
-  const specs = json.weightsManifest.flatMap((g: { weights: tf.io.WeightsManifestEntry[] }) => g.weights);
-  const parts = await Promise.all(json.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p) => readFile(join(dirname(path), p)))));
-  const all = Buffer.concat(parts);
-  const ref = tf.io.decodeWeights(all.buffer.slice(all.byteOffset, all.byteOffset + all.length) as ArrayBuffer, specs);
-  for (const s of specs) {
-    const a = model.weights.get(s.name)!.data;
-    const b = ref[s.name].dataSync() as Float32Array;
-    assert.equal(a.length, b.length);
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.fail(`${s.name}[${i}]: ${a[i]} vs ${b[i]}`);
-  }
-});
+test(
+  'the genuine MobileNet v1 0.75 files: 137 weights in 55 groups, values equal to tfjs-core decoding',
+  { skip: SHARED_SKIP },
+  async () => {
+    const path = join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
+    const model = await readTfjsLayersModel(path);
+    assert.equal(model.groups.length, 55);
+    assert.equal(model.weights.size, 137);
+    assert.equal(model.layers.length, 88);
+    assert.deepEqual(model.weights.get('conv1/kernel')!.shape, [3, 3, 3, 24]);
+    assert.deepEqual(model.weights.get('conv_preds/kernel')!.shape, [1, 1, 768, 1000]);
+    const json = JSON.parse(await readFile(path, 'utf8'));
+    const specs = json.weightsManifest.flatMap((g: { weights: tf.io.WeightsManifestEntry[] }) => g.weights);
+    const parts = await Promise.all(
+      json.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p) => readFile(join(dirname(path), p)))),
+    );
+    const all = Buffer.concat(parts);
+    const ref = tf.io.decodeWeights(
+      all.buffer.slice(all.byteOffset, all.byteOffset + all.length) as ArrayBuffer,
+      specs,
+    );
+    for (const s of specs) {
+      const a = model.weights.get(s.name)!.data;
+      const b = ref[s.name].dataSync() as Float32Array;
+      assert.equal(a.length, b.length);
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.fail(`${s.name}[${i}]: ${a[i]} vs ${b[i]}`);
+    }
+  },
+);

@@ -54,7 +54,10 @@ function syntheticMobileNet(seed: number): WeightMap {
   for (const [name, shape] of Object.entries(expectedShapes(mobilenetV1))) {
     const n = shape.reduce((a, b) => a * b, 1);
     const fanIn = shape.length === 4 ? shape[1] * shape[2] * shape[3] : 1;
-    const data = shape.length === 4 ? Float32Array.from({ length: n }, () => (2 * rnd() - 1) * (2.5 / Math.sqrt(fanIn))) : Float32Array.from({ length: n }, () => 0.1 * rnd());
+    const data =
+      shape.length === 4
+        ? Float32Array.from({ length: n }, () => (2 * rnd() - 1) * (2.5 / Math.sqrt(fanIn)))
+        : Float32Array.from({ length: n }, () => 0.1 * rnd());
     m.set(name, { shape: [...shape], data });
   }
   return m;
@@ -66,7 +69,14 @@ const SIZES: [number, number][] = [
   [301, 190], // odd × even
 ];
 
-async function checkTiling(untiled: DeepSSIM, tiled: Record<number, DeepSSIM>, channels: number, w: number, h: number, masked: boolean): Promise<void> {
+async function checkTiling(
+  untiled: DeepSSIM,
+  tiled: Record<number, DeepSSIM>,
+  channels: number,
+  w: number,
+  h: number,
+  masked: boolean,
+): Promise<void> {
   const a = texture(w, h, 1);
   const b = texture(w, h, 2);
   const opt = (seed: number) => (masked ? { saliencyMap: blobs(w, h, seed) } : {});
@@ -77,10 +87,21 @@ async function checkTiling(untiled: DeepSSIM, tiled: Record<number, DeepSSIM>, c
     const tb: PreparedImage = await metric.prepare(b, opt(2));
     assert.equal(ta.cells, ua.cells);
     const rel = maxRelDiff(ua.gram, ta.gram);
-    assert.ok(rel < 1e-6, `${w}×${h} tile ${t}${masked ? ' masked' : ''}: Gram differs by ${rel.toExponential(2)} of its largest entry`);
-    const full = Math.abs(blockGramSimilarity(ua.gram, ub.gram, channels) - blockGramSimilarity(ta.gram, tb.gram, channels));
-    const lite = Math.abs(liteGramSimilarity(ua.gram, ua.cells, ub.gram, ub.cells, channels) - liteGramSimilarity(ta.gram, ta.cells, tb.gram, tb.cells, channels));
-    assert.ok(full <= 1e-6 && lite <= 1e-6, `tile ${t}: |Δfull| = ${full.toExponential(2)}, |Δlite| = ${lite.toExponential(2)}`);
+    assert.ok(
+      rel < 1e-6,
+      `${w}×${h} tile ${t}${masked ? ' masked' : ''}: Gram differs by ${rel.toExponential(2)} of its largest entry`,
+    );
+    const full = Math.abs(
+      blockGramSimilarity(ua.gram, ub.gram, channels) - blockGramSimilarity(ta.gram, tb.gram, channels),
+    );
+    const lite = Math.abs(
+      liteGramSimilarity(ua.gram, ua.cells, ub.gram, ub.cells, channels) -
+        liteGramSimilarity(ta.gram, ta.cells, tb.gram, tb.cells, channels),
+    );
+    assert.ok(
+      full <= 1e-6 && lite <= 1e-6,
+      `tile ${t}: |Δfull| = ${full.toExponential(2)}, |Δlite| = ${lite.toExponential(2)}`,
+    );
   }
 }
 
@@ -115,10 +136,26 @@ function suite(
 
 const GENUINE = join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
 const both = [false, true];
-suite('MobileNet v1 0.75, synthetic weights in memory', 'mobilenet_v1_0.75', async () => syntheticMobileNet(5), false, { sizes: SIZES, tiles: [48, 96, 160], masks: both });
-suite('MobileNet v1 0.75, genuine ImageNet weights (../shared)', 'mobilenet_v1_0.75', async () => GENUINE, SHARED_SKIP, { sizes: SIZES.slice(0, 2), tiles: [48, 160], masks: both });
+suite('MobileNet v1 0.75, synthetic weights in memory', 'mobilenet_v1_0.75', async () => syntheticMobileNet(5), false, {
+  sizes: SIZES,
+  tiles: [48, 96, 160],
+  masks: both,
+});
+suite(
+  'MobileNet v1 0.75, genuine ImageNet weights (../shared)',
+  'mobilenet_v1_0.75',
+  async () => GENUINE,
+  SHARED_SKIP,
+  { sizes: SIZES.slice(0, 2), tiles: [48, 160], masks: both },
+);
 // VGG16 without masks: test/tiling.test.ts.
-suite('VGG16 (synthetic weights), saliency masks', 'vgg16', async () => (await syntheticWeightFiles()).safetensors, false, { sizes: [[333, 257]], tiles: [64, 160], masks: [true] });
+suite(
+  'VGG16 (synthetic weights), saliency masks',
+  'vgg16',
+  async () => (await syntheticWeightFiles()).safetensors,
+  false,
+  { sizes: [[333, 257]], tiles: [64, 160], masks: [true] },
+);
 
 test('MobileNet geometry from its spec: stride 16, halo 112 (receptive field 219 px, asymmetric TF pads)', () => {
   const g = geometry(mobilenetV1);
@@ -129,7 +166,13 @@ test('MobileNet geometry from its spec: stride 16, halo 112 (receptive field 219
 
 test('saliency: gbvs runs on MobileNet, and the mask changes the score', async () => {
   const weights = syntheticMobileNet(5);
-  const withGbvs = await createDeepSSIM({ backbone: 'mobilenet_v1_0.75', weights, saliency: 'gbvs', saliencyThreshold: 0.3, threads: 2 });
+  const withGbvs = await createDeepSSIM({
+    backbone: 'mobilenet_v1_0.75',
+    weights,
+    saliency: 'gbvs',
+    saliencyThreshold: 0.3,
+    threads: 2,
+  });
   const plain = await createDeepSSIM({ backbone: 'mobilenet_v1_0.75', weights, threads: 2 });
   try {
     const a = texture(160, 128, 1);

@@ -42,8 +42,14 @@ for (const [w, h] of [
       for (let i = 0; i < ua.gram.length; i++) maxRel = Math.max(maxRel, Math.abs(ua.gram[i] - ta.gram[i]) / maxAbs);
       assert.ok(maxRel < 1e-5, `tile ${t}: Gram differs by ${maxRel.toExponential(2)} of its largest entry`);
       const full = Math.abs(blockGramSimilarity(ua.gram, ub.gram, 512) - blockGramSimilarity(ta.gram, tb.gram, 512));
-      const lite = Math.abs(liteGramSimilarity(ua.gram, ua.cells, ub.gram, ub.cells, 512) - liteGramSimilarity(ta.gram, ta.cells, tb.gram, tb.cells, 512));
-      assert.ok(full <= 1e-6 && lite <= 1e-6, `tile ${t}: |Δfull| = ${full.toExponential(2)}, |Δlite| = ${lite.toExponential(2)}`);
+      const lite = Math.abs(
+        liteGramSimilarity(ua.gram, ua.cells, ub.gram, ub.cells, 512) -
+          liteGramSimilarity(ta.gram, ta.cells, tb.gram, tb.cells, 512),
+      );
+      assert.ok(
+        full <= 1e-6 && lite <= 1e-6,
+        `tile ${t}: |Δfull| = ${full.toExponential(2)}, |Δlite| = ${lite.toExponential(2)}`,
+      );
     }
   });
 }
@@ -55,14 +61,16 @@ test('tiling differs from a naive split: without the halo the Gram matrix change
   const left = await untiled.prepare({ ...a, data: cropRgb(a, 0, 160), width: 160 });
   const right = await untiled.prepare({ ...a, data: cropRgb(a, 160, 320), width: 160 });
   let diff = 0;
-  for (let i = 0; i < whole.gram.length; i++) diff = Math.max(diff, Math.abs(whole.gram[i] - left.gram[i] - right.gram[i]));
+  for (let i = 0; i < whole.gram.length; i++)
+    diff = Math.max(diff, Math.abs(whole.gram[i] - left.gram[i] - right.gram[i]));
   assert.ok(diff > 1e-3, 'naive split should not reproduce the Gram matrix');
 });
 
 function cropRgb(img: RawImage, x0: number, x1: number): Uint8Array {
   const w = x1 - x0;
   const out = new Uint8Array(w * img.height * 3);
-  for (let y = 0; y < img.height; y++) out.set(img.data.subarray((y * img.width + x0) * 3, (y * img.width + x1) * 3), y * w * 3);
+  for (let y = 0; y < img.height; y++)
+    out.set(img.data.subarray((y * img.width + x0) * 3, (y * img.width + x1) * 3), y * w * 3);
   return out;
 }
 

@@ -25,13 +25,15 @@ import { UsageError } from '../src/errors.js';
 
 function make(w: number, h: number, f: (x: number, y: number, c: number) => number): RGBImage {
   const data = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) data[(y * w + x) * 3 + c] = f(x, y, c);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) data[(y * w + x) * 3 + c] = f(x, y, c);
   return { data, width: w, height: h };
 }
 const px = (img: RGBImage, x: number, y: number, c = 0): number => img.data[(y * img.width + x) * 3 + c];
 const constant = (w: number, h: number, v: number): RGBImage => make(w, h, () => v);
 /** Pixel coordinates encoded in the channels: R = x, G = y, B = hash. */
-const coords = (w: number, h: number): RGBImage => make(w, h, (x, y, c) => (c === 0 ? x : c === 1 ? y : (x * 7 + y * 13) % 256));
+const coords = (w: number, h: number): RGBImage =>
+  make(w, h, (x, y, c) => (c === 0 ? x : c === 1 ? y : (x * 7 + y * 13) % 256));
 function smooth(w: number, h: number): RGBImage {
   return make(w, h, (x, y, c) => Math.round(128 + 60 * Math.sin(x / 5 + c) * Math.cos(y / 7 - c)));
 }
@@ -102,15 +104,20 @@ test('rotate: identity at 0°, 90° on a square equals transpose+flip, 180° fli
   assert.deepEqual(rotate(sq, 0).data, sq.data);
   const r90 = rotate(sq, 90);
   assert.deepEqual([r90.width, r90.height], [15, 15]);
-  for (let y = 0; y < 15; y++) for (let x = 0; x < 15; x++) for (let c = 0; c < 3; c++) {
-    // counter-clockwise as displayed: new(x, y) = old(W−1−y, x)
-    assert.equal(px(r90, x, y, c), px(sq, 14 - y, x, c));
-  }
+  for (let y = 0; y < 15; y++)
+    for (let x = 0; x < 15; x++)
+      for (let c = 0; c < 3; c++) {
+        // counter-clockwise as displayed: new(x, y) = old(W−1−y, x)
+        assert.equal(px(r90, x, y, c), px(sq, 14 - y, x, c));
+      }
   const rect = random(12, 7, 4);
   const r180 = rotate(rect, 180);
   assert.deepEqual([r180.width, r180.height], [12, 7]);
   for (let y = 0; y < 7; y++) for (let x = 0; x < 12; x++) assert.equal(px(r180, x, y, 1), px(rect, 11 - x, 6 - y, 1));
-  const r90rect = rotate(make(12, 8, () => 9), 90);
+  const r90rect = rotate(
+    make(12, 8, () => 9),
+    90,
+  );
   assert.deepEqual([r90rect.width, r90rect.height], [8, 8]); // H×H square remains valid on the 12×8 canvas
 });
 
@@ -121,7 +128,10 @@ test('rotate: small angles crop to a valid centred rectangle (no black wedges), 
     assert.ok(r.width < 64 && r.height <= 48, `size ${r.width}x${r.height} at ${deg}°`);
     assert.equal((64 - r.width) % 2, 0);
     assert.equal((48 - r.height) % 2, 0);
-    assert.ok(r.data.every((v) => v === 200), `undefined pixels at ${deg}°`);
+    assert.ok(
+      r.data.every((v) => v === 200),
+      `undefined pixels at ${deg}°`,
+    );
   }
   // expected size from the closed form: 4° on 63×47 extents
   const [ew, eh] = maxInscribedRect(63, 47, (4 * Math.PI) / 180);
@@ -160,7 +170,10 @@ test('scale / anisotropicScale / downscale / cropCentre: sizes, identity, consta
   // antialiasing: a 1-px checkerboard averages to mid-grey instead of aliasing to black/white
   const checker = make(32, 32, (x, y) => ((x + y) % 2 ? 255 : 0));
   const dc = downscale(checker, 0.5);
-  assert.ok(dc.data.every((v) => Math.abs(v - 127.5) < 6), 'checkerboard downscale aliases');
+  assert.ok(
+    dc.data.every((v) => Math.abs(v - 127.5) < 6),
+    'checkerboard downscale aliases',
+  );
   const c = cropCentre(coords(20, 10), 0.9);
   assert.deepEqual([c.width, c.height], [18, 9]);
   assert.equal(px(c, 0, 0), 1);
@@ -198,12 +211,13 @@ test('elastic: identity at alpha 0, seeded, RMS displacement ≈ alpha on a ramp
   // away from the (reflected) border, dR = 2·ux and dG = 2·uy
   let sq = 0;
   let n = 0;
-  for (let y = 10; y < 110; y++) for (let x = 10; x < 110; x++) {
-    const dx = (px(a, x, y, 0) - px(ramp, x, y, 0)) / 2;
-    const dy = (px(a, x, y, 1) - px(ramp, x, y, 1)) / 2;
-    sq += dx * dx + dy * dy;
-    n++;
-  }
+  for (let y = 10; y < 110; y++)
+    for (let x = 10; x < 110; x++) {
+      const dx = (px(a, x, y, 0) - px(ramp, x, y, 0)) / 2;
+      const dy = (px(a, x, y, 1) - px(ramp, x, y, 1)) / 2;
+      sq += dx * dx + dy * dy;
+      n++;
+    }
   const rms = Math.sqrt(sq / n);
   assert.ok(Math.abs(rms - 2) < 0.25, `rms displacement ${rms}`);
   assert.ok(elastic(constant(30, 30, 60), 4, 1).data.every((v) => v === 60));

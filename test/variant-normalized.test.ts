@@ -10,7 +10,7 @@ import { blockGramSimilarity, normalizedBlockGramSimilarity } from '../src/stati
 
 function randomGram(c: number, seed: number): Float64Array {
   let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const g = new Float64Array(c * c);
   for (let i = 0; i < g.length; i++) g[i] = rnd() * 100;
   return g;
@@ -30,7 +30,11 @@ test('full-normalized equals the full statistic on the per-image normalised Gram
   const c = 16;
   const a = randomGram(c, 1);
   const b = randomGram(c, 2);
-  const expected = blockGramSimilarity(a.map((v) => v / 30), b.map((v) => v / 45), c);
+  const expected = blockGramSimilarity(
+    a.map((v) => v / 30),
+    b.map((v) => v / 45),
+    c,
+  );
   assert.equal(normalizedBlockGramSimilarity(a, 30, b, 45, c), expected);
   // With equal cell counts the division changes only the size of the stabilising constant relative to the entries.
   assert.ok(Math.abs(normalizedBlockGramSimilarity(a, 1, b, 1, c) - blockGramSimilarity(a, b, c)) < 1e-15);
@@ -54,7 +58,10 @@ test('robustness catalogue: resize makes real size changes (0.75, 1.5, 0.5, 2×;
     const p = await spec.apply(img, m, 1);
     assert.equal(p.reference, img);
     assert.deepEqual([p.test.width, p.test.height], [Math.round(40 * m), Math.round(30 * m)]);
-    assert.ok(p.test.data.every((v) => v === 90), 'a constant image stays constant');
+    assert.ok(
+      p.test.data.every((v) => v === 90),
+      'a constant image stays constant',
+    );
   }
 });
 

@@ -16,7 +16,15 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { getBackbone } from '../src/backbones/registry.js';
 import { WeightsError } from '../src/errors.js';
 import { downloadVerified } from '../src/node/weights-download.js';
-import { cacheDir, cacheInfo, exportWeights, fetchWeights, importWeights, loadWeights, resolveWeights } from '../src/node/weights-store.js';
+import {
+  cacheDir,
+  cacheInfo,
+  exportWeights,
+  fetchWeights,
+  importWeights,
+  loadWeights,
+  resolveWeights,
+} from '../src/node/weights-store.js';
 import { VGG16_WEIGHTS, type BackboneWeights } from '../src/weights/official.js';
 import { readWeightsFile, writeSafetensors } from '../src/node/read-weights-file.js';
 import type { WeightMap } from '../src/weights/types.js';
@@ -67,7 +75,9 @@ before(async () => {
     ...real,
     declaration: {
       ...VGG16_WEIGHTS,
-      official: [{ name: 'vgg16-synthetic.pth', url: `${base}/vgg16.pth`, sha256: legacySha, bytes: legacyBytes.length }],
+      official: [
+        { name: 'vgg16-synthetic.pth', url: `${base}/vgg16.pth`, sha256: legacySha, bytes: legacyBytes.length },
+      ],
       entry: 'vgg16-synthetic.pth',
     },
   };
@@ -76,7 +86,10 @@ after(async () => {
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
   await rm(tmp, { recursive: true, force: true });
-  for (const [k, v] of [['DEEPSSIM_CACHE_DIR', saved.cache], ['DEEPSSIM_WEIGHTS', saved.env]] as const) {
+  for (const [k, v] of [
+    ['DEEPSSIM_CACHE_DIR', saved.cache],
+    ['DEEPSSIM_WEIGHTS', saved.env],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
@@ -106,7 +119,10 @@ describe('downloadVerified', () => {
   test('success: the verified file appears under its final name, no .part left', async () => {
     const dest = join(tmp, 'dl', 'ok.bin');
     const progress: [number, number | undefined][] = [];
-    const r = await downloadVerified(`${base}/small.bin`, dest, { sha256: sha256(small).toUpperCase(), onProgress: (a, b) => progress.push([a, b]) });
+    const r = await downloadVerified(`${base}/small.bin`, dest, {
+      sha256: sha256(small).toUpperCase(),
+      onProgress: (a, b) => progress.push([a, b]),
+    });
     assert.deepEqual(await readFile(dest), small);
     assert.equal(r.bytes, small.length);
     assert.equal(r.sha256, sha256(small));
@@ -129,7 +145,11 @@ describe('downloadVerified', () => {
 
   test('connection lost mid-way: WEIGHTS_DOWNLOAD_FAILED, no .part left', async () => {
     const dest = join(tmp, 'dl', 'drop.bin');
-    await rejectsWeights(() => downloadVerified(`${base}/drop.bin`, dest, { sha256: sha256(small) }), 'WEIGHTS_DOWNLOAD_FAILED', /could not download .*drop\.bin/);
+    await rejectsWeights(
+      () => downloadVerified(`${base}/drop.bin`, dest, { sha256: sha256(small) }),
+      'WEIGHTS_DOWNLOAD_FAILED',
+      /could not download .*drop\.bin/,
+    );
     assert.equal(existsSync(dest), false);
     assert.equal(existsSync(dest + '.part'), false);
   });
@@ -137,10 +157,24 @@ describe('downloadVerified', () => {
   test('offline and HTTP errors: WEIGHTS_DOWNLOAD_FAILED with the URL in the details', async () => {
     const dest = join(tmp, 'dl', 'off.bin');
     const url = await deadUrl();
-    await rejectsWeights(() => downloadVerified(url, dest, { sha256: sha256(small) }), 'WEIGHTS_DOWNLOAD_FAILED', /could not download .* \(offline\?/);
-    await assert.rejects(downloadVerified(url, dest, { sha256: sha256(small) }), (e: WeightsError) => e.details.url === url);
-    await rejectsWeights(() => downloadVerified(`${base}/missing`, dest, { sha256: sha256(small) }), 'WEIGHTS_DOWNLOAD_FAILED', /could not download .*\(HTTP 404/);
-    assert.deepEqual((await readdir(join(tmp, 'dl'))).filter((f) => f.startsWith('off') || f.endsWith('.part')), []);
+    await rejectsWeights(
+      () => downloadVerified(url, dest, { sha256: sha256(small) }),
+      'WEIGHTS_DOWNLOAD_FAILED',
+      /could not download .* \(offline\?/,
+    );
+    await assert.rejects(
+      downloadVerified(url, dest, { sha256: sha256(small) }),
+      (e: WeightsError) => e.details.url === url,
+    );
+    await rejectsWeights(
+      () => downloadVerified(`${base}/missing`, dest, { sha256: sha256(small) }),
+      'WEIGHTS_DOWNLOAD_FAILED',
+      /could not download .*\(HTTP 404/,
+    );
+    assert.deepEqual(
+      (await readdir(join(tmp, 'dl'))).filter((f) => f.startsWith('off') || f.endsWith('.part')),
+      [],
+    );
   });
 });
 
@@ -162,21 +196,35 @@ describe('VGG16 weights store', () => {
     hits.delete('/vgg16.pth');
     const logs: string[] = [];
     const progress: number[] = [];
-    const first = await resolveWeights(testVgg, { log: (m) => logs.push(m), onProgress: (p) => progress.push(p.bytesDone / p.bytesTotal!) });
+    const first = await resolveWeights(testVgg, {
+      log: (m) => logs.push(m),
+      onProgress: (p) => progress.push(p.bytesDone / p.bytesTotal!),
+    });
     assert.deepEqual(first, { path: compact(), origin: 'download', verified: true });
     assert.equal(hits.get('/vgg16.pth'), 1);
-    assert.deepEqual((await readdir(cache)).sort(), [VGG16_WEIGHTS.cacheName, `${VGG16_WEIGHTS.cacheName}.integrity.json`]);
+    assert.deepEqual((await readdir(cache)).sort(), [
+      VGG16_WEIGHTS.cacheName,
+      `${VGG16_WEIGHTS.cacheName}.integrity.json`,
+    ]);
     assert.ok(logs.some((l) => l.startsWith('downloading')));
     assert.equal(progress.at(-1), 1);
-    assert.ok(progress.every((v, i) => i === 0 || v >= progress[i - 1]), 'progress never goes back');
+    assert.ok(
+      progress.every((v, i) => i === 0 || v >= progress[i - 1]),
+      'progress never goes back',
+    );
     const back = await readWeightsFile(first.path);
     assert.equal(back.format, 'safetensors');
     assert.deepEqual(back.metadata, VGG16_WEIGHTS.compact!.metadata);
     assert.deepEqual([...back.tensors.keys()], Object.keys(VGG16_RELU51_SHAPES).sort());
-    for (const [name, t] of syntheticVgg16Weights(syn.seed)) assert.deepEqual(back.tensors.get(name)!.data, t.data, name);
+    for (const [name, t] of syntheticVgg16Weights(syn.seed))
+      assert.deepEqual(back.tensors.get(name)!.data, t.data, name);
 
     // Cached now: no second download, even with downloading disabled.
-    assert.deepEqual(await resolveWeights(testVgg, { download: false }), { path: compact(), origin: 'cache', verified: true });
+    assert.deepEqual(await resolveWeights(testVgg, { download: false }), {
+      path: compact(),
+      origin: 'cache',
+      verified: true,
+    });
     assert.equal(hits.get('/vgg16.pth'), 1);
 
     // The env variable beats the cache; an explicit path beats both. Neither is the official file here.
@@ -186,7 +234,11 @@ describe('VGG16 weights store', () => {
     assert.equal(env.verified, false);
     assert.equal((await resolveWeights(testVgg, { weights: syn.safetensors })).path, syn.safetensors);
     // The official file given by path is verified by its hash.
-    assert.deepEqual(await resolveWeights(testVgg, { weights: syn.pthLegacy }), { path: syn.pthLegacy, origin: 'explicit', verified: true });
+    assert.deepEqual(await resolveWeights(testVgg, { weights: syn.pthLegacy }), {
+      path: syn.pthLegacy,
+      origin: 'explicit',
+      verified: true,
+    });
     // Its hash is remembered (keyed by path, size and mtime) so a 553 MB file is not hashed on every run.
     const memo = JSON.parse(await readFile(join(cache, 'hashes.json'), 'utf8'));
     assert.equal(memo[syn.pthLegacy].sha256, legacySha);
@@ -202,14 +254,25 @@ describe('VGG16 weights store', () => {
     assert.deepEqual([r.verified, r.note], [false, 'its SHA-256 differs from the official vgg16-synthetic.pth']);
 
     // Missing files are reported with where they came from.
-    await rejectsWeights(() => resolveWeights(testVgg, { weights: join(tmp, 'nope.pth') }), 'WEIGHTS_NOT_FOUND', /nope\.pth" does not exist/);
+    await rejectsWeights(
+      () => resolveWeights(testVgg, { weights: join(tmp, 'nope.pth') }),
+      'WEIGHTS_NOT_FOUND',
+      /nope\.pth" does not exist/,
+    );
     process.env.DEEPSSIM_WEIGHTS = join(tmp, 'gone.pth');
-    await rejectsWeights(() => resolveWeights(testVgg), 'WEIGHTS_NOT_FOUND', /gone\.pth" \(from DEEPSSIM_WEIGHTS\) does not exist/);
+    await rejectsWeights(
+      () => resolveWeights(testVgg),
+      'WEIGHTS_NOT_FOUND',
+      /gone\.pth" \(from DEEPSSIM_WEIGHTS\) does not exist/,
+    );
   });
 
   test('files given by path that are not the official one are flagged; the real declaration pins torchvision', async () => {
     const real = getBackbone('vgg16').weights;
-    assert.equal(real.declaration.official[0].sha256, '397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0');
+    assert.equal(
+      real.declaration.official[0].sha256,
+      '397923af8e79cdbb6a7127f12361acd7a2f83e06b05044ddf496e83de57a5bf0',
+    );
     assert.equal(real.declaration.official[0].bytes, 553_433_881);
     for (const f of [syn.pthLegacy, syn.pthZip, syn.safetensors]) {
       const r = await loadWeights(real, { weights: f });
@@ -221,7 +284,10 @@ describe('VGG16 weights store', () => {
 
   test('nothing cached and offline: WEIGHTS_DOWNLOAD_FAILED, nothing left in the cache', async () => {
     const url = await deadUrl();
-    const dead = { ...testVgg, declaration: { ...testVgg.declaration, official: [{ ...testVgg.declaration.official[0], url }] } };
+    const dead = {
+      ...testVgg,
+      declaration: { ...testVgg.declaration, official: [{ ...testVgg.declaration.official[0], url }] },
+    };
     await rejectsWeights(() => resolveWeights(dead), 'WEIGHTS_DOWNLOAD_FAILED', /could not download .*\(offline\?/);
     assert.deepEqual(await readdir(cache), []);
   });
@@ -235,7 +301,13 @@ describe('VGG16 weights store', () => {
   });
 
   test('a download with the wrong hash is discarded and nothing is cached', async () => {
-    const bad = { ...testVgg, declaration: { ...testVgg.declaration, official: [{ ...testVgg.declaration.official[0], sha256: 'f'.repeat(64) }] } };
+    const bad = {
+      ...testVgg,
+      declaration: {
+        ...testVgg.declaration,
+        official: [{ ...testVgg.declaration.official[0], sha256: 'f'.repeat(64) }],
+      },
+    };
     await rejectsWeights(() => resolveWeights(bad), 'WEIGHTS_HASH_MISMATCH', /SHA-256 mismatch/);
     assert.deepEqual(await readdir(cache), []);
   });
@@ -249,14 +321,21 @@ describe('VGG16 weights store', () => {
       assert.match(r.note!, /not the official/);
     }
     // The official entry wins over the unverified one …
-    assert.deepEqual(await resolveWeights(testVgg, { download: false }), { path: compact(), origin: 'cache', verified: true });
+    assert.deepEqual(await resolveWeights(testVgg, { download: false }), {
+      path: compact(),
+      origin: 'cache',
+      verified: true,
+    });
     // … and without it, default runs use the import and say it is unverified.
     await rm(compact());
     const r = await resolveWeights(testVgg, { download: false });
     assert.deepEqual([r.path, r.origin, r.verified], [unverified(), 'cache', false]);
     assert.match(r.note!, /imported from .*vgg16-synthetic\.safetensors/);
     const info = await cacheInfo([testVgg]);
-    assert.deepEqual(info.entries.map((e) => [e.kind, e.verified, e.integrity]), [['unverified', false, 'ok']]);
+    assert.deepEqual(
+      info.entries.map((e) => [e.kind, e.verified, e.integrity]),
+      [['unverified', false, 'ok']],
+    );
   });
 
   test('import refuses wrong shapes and non-finite weights, and leaves the cache untouched', async () => {
@@ -264,7 +343,11 @@ describe('VGG16 weights store', () => {
     bad.set('features.0.weight', { shape: [64, 3, 5, 5], data: new Float32Array(64 * 3 * 25) });
     const p = join(tmp, 'bad-shapes.safetensors');
     await writeSafetensors(p, bad);
-    await rejectsWeights(() => importWeights(testVgg, p), 'WEIGHTS_WRONG_MODEL', /bad-shapes\.safetensors: features\.0\.weight has shape \[64,3,5,5\], expected \[64,3,3,3\]/);
+    await rejectsWeights(
+      () => importWeights(testVgg, p),
+      'WEIGHTS_WRONG_MODEL',
+      /bad-shapes\.safetensors: features\.0\.weight has shape \[64,3,5,5\], expected \[64,3,3,3\]/,
+    );
     const nan: WeightMap = new Map(syntheticVgg16Weights(5));
     const w = nan.get('features.17.weight')!;
     const data = Float32Array.from(w.data);
@@ -272,9 +355,17 @@ describe('VGG16 weights store', () => {
     nan.set('features.17.weight', { shape: w.shape, data });
     const pn = join(tmp, 'nan.safetensors');
     await writeSafetensors(pn, nan);
-    await rejectsWeights(() => importWeights(testVgg, pn), 'WEIGHTS_NOT_FINITE', /tensor "features\.17\.weight" holds a non-finite value \(NaN\) at index 1234/);
+    await rejectsWeights(
+      () => importWeights(testVgg, pn),
+      'WEIGHTS_NOT_FINITE',
+      /tensor "features\.17\.weight" holds a non-finite value \(NaN\) at index 1234/,
+    );
     await writeFile(join(tmp, 'junk.pth'), 'junk junk junk junk');
-    await rejectsWeights(() => importWeights(testVgg, join(tmp, 'junk.pth')), 'WEIGHTS_CORRUPT', /not a recognised weights format/);
+    await rejectsWeights(
+      () => importWeights(testVgg, join(tmp, 'junk.pth')),
+      'WEIGHTS_CORRUPT',
+      /not a recognised weights format/,
+    );
     assert.deepEqual(await readdir(cache), []);
   });
 
@@ -286,7 +377,10 @@ describe('VGG16 weights store', () => {
     inf.set('features.24.bias', { shape: b.shape, data });
     const p = join(tmp, 'inf.safetensors');
     await writeSafetensors(p, inf);
-    await assert.rejects(loadWeights(testVgg, { weights: p }), (e: WeightsError) => e.code === 'WEIGHTS_NOT_FINITE' && e.details.tensor === 'features.24.bias');
+    await assert.rejects(
+      loadWeights(testVgg, { weights: p }),
+      (e: WeightsError) => e.code === 'WEIGHTS_NOT_FINITE' && e.details.tensor === 'features.24.bias',
+    );
   });
 
   test('cache integrity: fast path on unchanged size+mtime, full check when they change, tampering is an error', async () => {
@@ -312,13 +406,21 @@ describe('VGG16 weights store', () => {
     await fh.close();
     const tampered = new Date(Date.now() + 10000);
     await utimes(compact(), tampered, tampered);
-    await rejectsWeights(() => resolveWeights(testVgg, { download: false }), 'WEIGHTS_HASH_MISMATCH', /were changed since they were written/);
+    await rejectsWeights(
+      () => resolveWeights(testVgg, { download: false }),
+      'WEIGHTS_HASH_MISMATCH',
+      /were changed since they were written/,
+    );
     const info = await cacheInfo([testVgg]);
     assert.match(info.entries[0].integrity, /changed since they were written/);
 
     // A tamperer who restores size and mtime passes the fast path; the full check still catches it.
     await utimes(compact(), new Date(refreshed.files[0].mtimeMs), new Date(refreshed.files[0].mtimeMs));
-    await rejectsWeights(() => resolveWeights(testVgg, { download: false, verifyCache: 'full' }), 'WEIGHTS_HASH_MISMATCH', /changed/);
+    await rejectsWeights(
+      () => resolveWeights(testVgg, { download: false, verifyCache: 'full' }),
+      'WEIGHTS_HASH_MISMATCH',
+      /changed/,
+    );
     // fetch always runs the full check.
     await rejectsWeights(() => fetchWeights(testVgg), 'WEIGHTS_HASH_MISMATCH', /changed/);
   });
@@ -357,13 +459,21 @@ describe('VGG16 weights store', () => {
     assert.ok((await readFile(compact())).equals(outs[0]));
     // Reading it back gives the same tensors.
     const back = await readWeightsFile(join(tmp, 'export-0.safetensors'));
-    for (const [name, t] of syntheticVgg16Weights(syn.seed)) assert.deepEqual(back.tensors.get(name)!.data, t.data, name);
+    for (const [name, t] of syntheticVgg16Weights(syn.seed))
+      assert.deepEqual(back.tensors.get(name)!.data, t.data, name);
     // An export into a missing folder is a clear error, and nothing is left behind.
-    await rejectsWeights(() => exportWeights(testVgg, join(tmp, 'no', 'such', 'x.safetensors'), { weights: syn.safetensors }), 'WEIGHTS_NOT_FOUND', /folder does not exist/);
+    await rejectsWeights(
+      () => exportWeights(testVgg, join(tmp, 'no', 'such', 'x.safetensors'), { weights: syn.safetensors }),
+      'WEIGHTS_NOT_FOUND',
+      /folder does not exist/,
+    );
   });
 
   test('export is refused for a backbone whose files are used as published', async () => {
-    await assert.rejects(exportWeights(getBackbone('mobilenet_v1_0.75').weights, join(tmp, 'x')), (e: Error & { code?: string }) => e.code === 'UNSUPPORTED');
+    await assert.rejects(
+      exportWeights(getBackbone('mobilenet_v1_0.75').weights, join(tmp, 'x')),
+      (e: Error & { code?: string }) => e.code === 'UNSUPPORTED',
+    );
   });
 
   test('wrong storage: a TF.js model.json or a model folder given to VGG16 names what it is', async () => {
@@ -374,13 +484,24 @@ describe('VGG16 weights store', () => {
     for (const p of [join(folder, 'model.json'), folder]) {
       await assert.rejects(resolveWeights(testVgg, { weights: p }), (e: WeightsError) => {
         assert.equal(e.code, 'WEIGHTS_WRONG_MODEL');
-        assert.match(e.message, /is a TensorFlow\.js layers model .* but backbone 'vgg16' reads a PyTorch \(\.pth\) or safetensors weights file/);
+        assert.match(
+          e.message,
+          /is a TensorFlow\.js layers model .* but backbone 'vgg16' reads a PyTorch \(\.pth\) or safetensors weights file/,
+        );
         assert.equal(e.details.storage, 'tfjs-layers');
         return true;
       });
     }
-    await rejectsWeights(() => resolveWeights(testVgg, { weights: tmp }), 'WEIGHTS_NOT_FOUND', /is a folder without a model\.json/);
-    await rejectsWeights(() => resolveWeights(testVgg, { weights: '/dev/zero' }), 'WEIGHTS_NOT_FOUND', /"\/dev\/zero" is not a regular file/);
+    await rejectsWeights(
+      () => resolveWeights(testVgg, { weights: tmp }),
+      'WEIGHTS_NOT_FOUND',
+      /is a folder without a model\.json/,
+    );
+    await rejectsWeights(
+      () => resolveWeights(testVgg, { weights: '/dev/zero' }),
+      'WEIGHTS_NOT_FOUND',
+      /"\/dev\/zero" is not a regular file/,
+    );
     const { execFileSync } = await import('node:child_process');
     const fifo = join(tmp, 'fifo');
     let made = true;
@@ -389,6 +510,11 @@ describe('VGG16 weights store', () => {
     } catch {
       made = false; // no mkfifo on this platform: the /dev/zero case above covers non-regular files
     }
-    if (made) await rejectsWeights(() => resolveWeights(testVgg, { weights: fifo }), 'WEIGHTS_NOT_FOUND', /is not a regular file/);
+    if (made)
+      await rejectsWeights(
+        () => resolveWeights(testVgg, { weights: fifo }),
+        'WEIGHTS_NOT_FOUND',
+        /is not a regular file/,
+      );
   });
 });

@@ -11,7 +11,12 @@ import { after, before, describe, test } from 'node:test';
 import { WeightsError } from '../src/errors.js';
 import { toFloat32 } from '../src/weights/dtype.js';
 import { PyDict, unpickle } from '../src/weights/pickle.js';
-import { detectWeightsFileFormat, readSafetensors, readWeightsFile, writeSafetensors } from '../src/node/read-weights-file.js';
+import {
+  detectWeightsFileFormat,
+  readSafetensors,
+  readWeightsFile,
+  writeSafetensors,
+} from '../src/node/read-weights-file.js';
 import { validateShapes } from '../src/weights/read.js';
 import { torchGlobals, torchPersistentLoader } from '../src/weights/torch-globals.js';
 import type { WeightMap } from '../src/weights/types.js';
@@ -20,9 +25,21 @@ import { mix32, syntheticVgg16Weights } from '../tools/synthetic-weights.js';
 import { fixture } from './support/paths.js';
 import { syntheticWeightFiles, type SyntheticWeightFiles } from './support/weights.js';
 
-interface ExpectedTensor { name: string; dtype: string; shape: number[]; stride: number[]; storage_offset: number; sum: number; values: number[] }
+interface ExpectedTensor {
+  name: string;
+  dtype: string;
+  shape: number[];
+  stride: number[];
+  storage_offset: number;
+  sum: number;
+  values: number[];
+}
 const W = (f: string): string => fixture('weights', f);
-const expected = JSON.parse(readFileSync(W('tiny-expected.json'), 'utf8')) as { marker: string; tensors: ExpectedTensor[]; old_style: ExpectedTensor[] };
+const expected = JSON.parse(readFileSync(W('tiny-expected.json'), 'utf8')) as {
+  marker: string;
+  tensors: ExpectedTensor[];
+  old_style: ExpectedTensor[];
+};
 
 let tmp: string;
 let syn: SyntheticWeightFiles;
@@ -52,16 +69,27 @@ function assertSameMaps(a: WeightMap, b: WeightMap, what: string): void {
   for (const [name, t] of a) {
     const u = b.get(name)!;
     assert.deepEqual(u.shape, t.shape, `${what}: ${name} shape`);
-    assert.ok(Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)), `${what}: ${name} values`);
+    assert.ok(
+      Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength).equals(
+        Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+      ),
+      `${what}: ${name} values`,
+    );
   }
 }
 
 describe('real torch.save fixtures (PyTorch 1.13)', () => {
-  for (const [file, format] of [['tiny-legacy.pth', 'pth-legacy'], ['tiny-zip.pth', 'pth-zip']] as const) {
+  for (const [file, format] of [
+    ['tiny-legacy.pth', 'pth-legacy'],
+    ['tiny-zip.pth', 'pth-zip'],
+  ] as const) {
     test(`${file} loads every tensor with exact float32 values`, async () => {
       const r = await readWeightsFile(W(file));
       assert.equal(r.format, format);
-      assert.deepEqual([...r.tensors.keys()], expected.tensors.map((t) => t.name));
+      assert.deepEqual(
+        [...r.tensors.keys()],
+        expected.tensors.map((t) => t.name),
+      );
       for (const e of expected.tensors) {
         const t = r.tensors.get(e.name)!;
         assert.deepEqual(t.shape, e.shape, e.name);
@@ -74,7 +102,10 @@ describe('real torch.save fixtures (PyTorch 1.13)', () => {
         let sum = 0;
         for (const v of t.data) sum += v;
         // float64 dtype: the sum in the JSON is over the float64 values; our data is the float32 rounding.
-        assert.ok(Math.abs(sum - e.sum) <= 1e-6 * Math.max(1, Math.abs(e.sum)) || e.dtype === 'float64', `${e.name} sum ${sum} vs ${e.sum}`);
+        assert.ok(
+          Math.abs(sum - e.sum) <= 1e-6 * Math.max(1, Math.abs(e.sum)) || e.dtype === 'float64',
+          `${e.name} sum ${sum} vs ${e.sum}`,
+        );
       }
     });
   }
@@ -82,7 +113,10 @@ describe('real torch.save fixtures (PyTorch 1.13)', () => {
   test('old-style legacy file (like vgg16-397923af.pth): _rebuild_tensor, cuda:0 locations, storage views', async () => {
     const r = await readWeightsFile(W('old-style-legacy.pth'));
     assert.equal(r.format, 'pth-legacy');
-    assert.deepEqual([...r.tensors.keys()], expected.old_style.map((t) => t.name));
+    assert.deepEqual(
+      [...r.tensors.keys()],
+      expected.old_style.map((t) => t.name),
+    );
     for (const e of expected.old_style) {
       const t = r.tensors.get(e.name)!;
       assert.deepEqual(t.shape, e.shape);
@@ -104,7 +138,10 @@ describe('real torch.save fixtures (PyTorch 1.13)', () => {
     for (const file of ['tiny-legacy.pth', 'tiny-zip.pth']) {
       const r = await readWeightsFile(W(file), { select: (n) => n === '0.weight' || n === 'extra.offset_view' });
       assert.deepEqual([...r.tensors.keys()].sort(), ['0.weight', 'extra.offset_view']);
-      assert.deepEqual([...r.tensors.get('extra.offset_view')!.data], expected.tensors.find((t) => t.name === 'extra.offset_view')!.values);
+      assert.deepEqual(
+        [...r.tensors.get('extra.offset_view')!.data],
+        expected.tensors.find((t) => t.name === 'extra.offset_view')!.values,
+      );
     }
   });
 
@@ -113,7 +150,11 @@ describe('real torch.save fixtures (PyTorch 1.13)', () => {
     const buf = new Uint8Array(await readFile(W('tiny-legacy.pth')));
     let pos = 0;
     for (let i = 0; i < 3; i++) pos = unpickle(buf, pos, { globals: new Map(), source: 't' }).end;
-    const { value } = unpickle(buf, pos, { globals: torchGlobals('t'), persistentLoad: torchPersistentLoader('t', new Map()), source: 't' });
+    const { value } = unpickle(buf, pos, {
+      globals: torchGlobals('t'),
+      persistentLoad: torchPersistentLoader('t', new Map()),
+      source: 't',
+    });
     assert.ok(value instanceof PyDict);
     assert.equal(value.className, 'OrderedDict');
     const meta = value.attrs?.get('_metadata');
@@ -162,12 +203,19 @@ describe('synthetic VGG16 weights', () => {
 });
 
 describe('refusal of unsafe pickles (nothing is executed)', () => {
-  const opts = () => ({ globals: torchGlobals('evil'), persistentLoad: torchPersistentLoader('evil', new Map()), source: 'evil' });
+  const opts = () => ({
+    globals: torchGlobals('evil'),
+    persistentLoad: torchPersistentLoader('evil', new Map()),
+    source: 'evil',
+  });
 
   test('a REDUCE of os.system is refused at its GLOBAL and runs nothing', async () => {
     await rm(expected.marker, { force: true });
     const buf = new Uint8Array(await readFile(W('evil.pkl')));
-    assert.throws(() => unpickle(buf, 0, opts()), (e: unknown) => e instanceof WeightsError && /refusing to load global posix\.system/.test(e.message));
+    assert.throws(
+      () => unpickle(buf, 0, opts()),
+      (e: unknown) => e instanceof WeightsError && /refusing to load global posix\.system/.test(e.message),
+    );
     await rejectsWeights(() => readWeightsFile(W('evil-legacy.pth')), /refusing to load global posix\.system/);
     await rejectsWeights(() => readWeightsFile(W('evil-zip.pth')), /refusing to load global posix\.system/);
     assert.equal(existsSync(expected.marker), false, 'the malicious command must not have run');
@@ -189,7 +237,10 @@ describe('refusal of unsafe pickles (nothing is executed)', () => {
     const g = (m: string, n: string) => [...Buffer.from(`c${m}\n${n}\n`, 'latin1')];
     assert.throws(run([0x80, 2, ...g('__builtin__', 'exec'), 0x29, 0x52, 0x2e]), /global __builtin__\.exec/);
     // torch.FloatStorage is allow-listed as a type, but not callable.
-    assert.throws(run([0x80, 2, ...g('torch', 'FloatStorage'), 0x29, 0x52, 0x2e]), /refusing REDUCE on global torch\.FloatStorage/);
+    assert.throws(
+      run([0x80, 2, ...g('torch', 'FloatStorage'), 0x29, 0x52, 0x2e]),
+      /refusing REDUCE on global torch\.FloatStorage/,
+    );
     assert.throws(run([0x80, 2, ...g('torch._utils', '_rebuild_tensor_v2'), 0x29, 0x81, 0x2e]), /refusing NEWOBJ/);
     assert.throws(run([0x80, 2, 0x4e, 0x29, 0x52, 0x2e]), /refusing REDUCE on None/);
     assert.throws(run([0x80, 2, 0xff, 0x2e]), /unsupported pickle opcode unknown \(0xff\) at byte 2/);
@@ -222,7 +273,10 @@ describe('truncated, empty, missing and unknown files', () => {
     const size = (await stat(syn.pthLegacy)).size;
     const p = await cut(syn.pthLegacy, size - 1000, 'syn-legacy-cut.pth');
     // The last storage is features.24.bias: 512 floats = 2048 bytes, of which 1048 remain.
-    const msg = await rejectsWeights(() => readWeightsFile(p, { select: (n) => n === 'features.0.weight' }), /is truncated: expected 2048 bytes for storage \d+, found 1048$/);
+    const msg = await rejectsWeights(
+      () => readWeightsFile(p, { select: (n) => n === 'features.0.weight' }),
+      /is truncated: expected 2048 bytes for storage \d+, found 1048$/,
+    );
     assert.match(msg, /syn-legacy-cut\.pth/);
     const p2 = await cut(syn.pthLegacy, 20_000_000, 'syn-legacy-cut2.pth');
     await rejectsWeights(() => readWeightsFile(p2), /is truncated: expected \d+ bytes for storage \d+, found \d+$/);
@@ -279,15 +333,22 @@ describe('shapes', () => {
     validateShapes(good, VGG16_RELU51_SHAPES, 'x.pth');
     const bad: WeightMap = new Map(good);
     bad.set('features.0.weight', { shape: [64, 3, 5, 5], data: new Float32Array(64 * 3 * 25) });
-    assert.throws(() => validateShapes(bad, VGG16_RELU51_SHAPES, 'x.pth'), { message: 'weights file x.pth: features.0.weight has shape [64,3,5,5], expected [64,3,3,3]' });
+    assert.throws(() => validateShapes(bad, VGG16_RELU51_SHAPES, 'x.pth'), {
+      message: 'weights file x.pth: features.0.weight has shape [64,3,5,5], expected [64,3,3,3]',
+    });
     bad.delete('features.24.bias');
     bad.set('features.0.weight', good.get('features.0.weight')!);
-    assert.throws(() => validateShapes(bad, VGG16_RELU51_SHAPES, 'x.pth'), { message: 'weights file x.pth: tensor features.24.bias is missing (expected shape [512])' });
+    assert.throws(() => validateShapes(bad, VGG16_RELU51_SHAPES, 'x.pth'), {
+      message: 'weights file x.pth: tensor features.24.bias is missing (expected shape [512])',
+    });
   });
 
   test('the real fixtures fail validation against VGG16 with a clear message', async () => {
     const r = await readWeightsFile(W('tiny-zip.pth'));
-    assert.throws(() => validateShapes(r.tensors, VGG16_RELU51_SHAPES, 'tiny-zip.pth'), /tensor features\.0\.weight is missing/);
+    assert.throws(
+      () => validateShapes(r.tensors, VGG16_RELU51_SHAPES, 'tiny-zip.pth'),
+      /tensor features\.0\.weight is missing/,
+    );
   });
 });
 
@@ -327,12 +388,16 @@ describe('safetensors', () => {
     const parts = [f64, f16, bf16, i64].map((a) => new Uint8Array(a.buffer));
     let off = 0;
     const offs = parts.map((p) => [off, (off += p.length)]);
-    const p = await rawSt('dtypes.safetensors', {
-      d: { dtype: 'F64', shape: [3], data_offsets: offs[0] },
-      h: { dtype: 'F16', shape: [7], data_offsets: offs[1] },
-      b: { dtype: 'BF16', shape: [3], data_offsets: offs[2] },
-      i: { dtype: 'I64', shape: [2], data_offsets: offs[3] },
-    }, Buffer.concat(parts));
+    const p = await rawSt(
+      'dtypes.safetensors',
+      {
+        d: { dtype: 'F64', shape: [3], data_offsets: offs[0] },
+        h: { dtype: 'F16', shape: [7], data_offsets: offs[1] },
+        b: { dtype: 'BF16', shape: [3], data_offsets: offs[2] },
+        i: { dtype: 'I64', shape: [2], data_offsets: offs[3] },
+      },
+      Buffer.concat(parts),
+    );
     const r = await readWeightsFile(p);
     assert.deepEqual([...r.tensors.get('d')!.data], [Math.fround(1 / 3), Math.fround(-1e-40), Infinity]);
     assert.deepEqual([...r.tensors.get('h')!.data], [1, -2, 65504, 2 ** -24, Infinity, -Infinity, -0]);
@@ -344,8 +409,17 @@ describe('safetensors', () => {
   test('header validation: offsets out of range, overlap, size mismatch, dtype, metadata, JSON', async () => {
     const data = new Uint8Array(32);
     const cases: [unknown, RegExp][] = [
-      [{ a: { dtype: 'F32', shape: [4], data_offsets: [24, 40] } }, /truncated: expected 40 data bytes for tensor a, found 32/],
-      [{ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [4], data_offsets: [8, 24] } }, /tensors a and b overlap/],
+      [
+        { a: { dtype: 'F32', shape: [4], data_offsets: [24, 40] } },
+        /truncated: expected 40 data bytes for tensor a, found 32/,
+      ],
+      [
+        {
+          a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] },
+          b: { dtype: 'F32', shape: [4], data_offsets: [8, 24] },
+        },
+        /tensors a and b overlap/,
+      ],
       [{ a: { dtype: 'F32', shape: [4], data_offsets: [0, 12] } }, /span 12 bytes, shape \[4\] F32 needs 16/],
       [{ a: { dtype: 'F8_E4M3', shape: [4], data_offsets: [0, 4] } }, /unsupported dtype "F8_E4M3"/],
       [{ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, /invalid shape/],

@@ -20,7 +20,10 @@ export interface SyntheticFiles {
 }
 
 /** Write the synthetic weights for `seed` into `dir` in all three formats. */
-export async function writeSyntheticWeights(dir: string, seed: number = DEFAULT_SYNTHETIC_SEED): Promise<SyntheticFiles> {
+export async function writeSyntheticWeights(
+  dir: string,
+  seed: number = DEFAULT_SYNTHETIC_SEED,
+): Promise<SyntheticFiles> {
   await mkdir(dir, { recursive: true });
   const tensors = syntheticVgg16Weights(seed);
   const files: SyntheticFiles = {

@@ -19,7 +19,14 @@ import sharp from 'sharp';
 import { pageHtml, TEMPLATES, type Mod, type Template } from './pages.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const HINTING_FLAGS = ['--font-render-hinting=none', '--disable-lcd-text', '--disable-font-subpixel-positioning'];
 const KODAK = join(import.meta.dirname, '..', '..', '..', 'shared', 'images', 'kodak');
 
@@ -57,8 +64,16 @@ export const VARIANTS: Variant[] = [
 ];
 
 async function photos(): Promise<string[]> {
-  const files = (await readdir(KODAK)).filter((f) => f.endsWith('.png')).sort().slice(0, 12);
-  return Promise.all(files.map(async (f) => `data:image/jpeg;base64,${(await sharp(join(KODAK, f)).resize(320).jpeg({ quality: 85 }).toBuffer()).toString('base64')}`));
+  const files = (await readdir(KODAK))
+    .filter((f) => f.endsWith('.png'))
+    .sort()
+    .slice(0, 12);
+  return Promise.all(
+    files.map(
+      async (f) =>
+        `data:image/jpeg;base64,${(await sharp(join(KODAK, f)).resize(320).jpeg({ quality: 85 }).toBuffer()).toString('base64')}`,
+    ),
+  );
 }
 
 async function main(): Promise<void> {
@@ -77,13 +92,24 @@ async function main(): Promise<void> {
         const page = `${template}-${seed}`;
         await mkdir(join(out, page), { recursive: true });
         for (const v of VARIANTS) {
-          const ctx = await browsers[v.hinting ? 'hinting' : 'plain'].newContext({ viewport: { width: 640, height: 480 }, deviceScaleFactor: v.dsf ?? 1 });
+          const ctx = await browsers[v.hinting ? 'hinting' : 'plain'].newContext({
+            viewport: { width: 640, height: 480 },
+            deviceScaleFactor: v.dsf ?? 1,
+          });
           const p = await ctx.newPage();
           await p.setContent(pageHtml(template, seed, new Set(v.mods), pics), { waitUntil: 'load' });
           const file = join(out, page, `${v.name}.png`);
           await p.screenshot({ path: file, animations: 'disabled', caret: 'hide' });
           await ctx.close();
-          if (v.kind !== 'baseline') pairs.push({ page, split: seed === 0 ? 'tuning' : 'heldout', kind: v.kind, variant: v.name, reference: join(page, 'baseline.png'), test: join(page, `${v.name}.png`) });
+          if (v.kind !== 'baseline')
+            pairs.push({
+              page,
+              split: seed === 0 ? 'tuning' : 'heldout',
+              kind: v.kind,
+              variant: v.name,
+              reference: join(page, 'baseline.png'),
+              test: join(page, `${v.name}.png`),
+            });
         }
         process.stderr.write(`${page}\n`);
       }

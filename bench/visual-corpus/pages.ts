@@ -20,7 +20,10 @@ export type Mod =
 export const TEMPLATES = ['form', 'cards', 'table', 'article', 'dashboard', 'gallery'] as const;
 export type Template = (typeof TEMPLATES)[number];
 
-const WORDS = 'account billing report quarterly revenue customer order shipping invoice settings profile security notification analytics growth review summary project release team design market support update status payment region product sales target weekly monthly forecast pipeline'.split(' ');
+const WORDS =
+  'account billing report quarterly revenue customer order shipping invoice settings profile security notification analytics growth review summary project release team design market support update status payment region product sales target weekly monthly forecast pipeline'.split(
+    ' ',
+  );
 const PALETTES = [
   ['#1f6feb', '#0b1f3a', '#f6f8fa', '#d0d7de'],
   ['#2da44e', '#1b2a1f', '#f7faf7', '#cfe3d4'],
@@ -42,7 +45,10 @@ export function pageHtml(template: Template, seed: number, mods: ReadonlySet<Mod
   const title = mods.has('text') ? `${cap(words(2))} overview` : `${cap(words(2))} dashboard`;
   const icon = mods.has('icon') ? ICON_B : ICON_A;
   const photo = (i: number) => photos[(Math.floor(rand() * 1000) + i) % photos.length];
-  const blockStyle = [mods.has('removed') ? 'visibility:hidden' : '', mods.has('moved') ? 'position:relative;left:32px;top:24px' : ''].join(';');
+  const blockStyle = [
+    mods.has('removed') ? 'visibility:hidden' : '',
+    mods.has('moved') ? 'position:relative;left:32px;top:24px' : '',
+  ].join(';');
   const textStyle = mods.has('fontsize') ? 'font-size:17px' : '';
   let main = '';
   switch (template) {
@@ -58,7 +64,11 @@ export function pageHtml(template: Template, seed: number, mods: ReadonlySet<Mod
         ${Array.from({ length: 6 }, (_, i) => `<div class="card ${i === 4 ? 't-block' : ''}"><img src="${photo(i)}"><h3>${cap(words(2))}</h3><p>${sentence(8)}</p>${i === 1 ? '<button class="t-btn">Open</button>' : '<button class="ghost">Details</button>'}</div>`).join('')}</div>`;
       break;
     case 'table': {
-      const rows = Array.from({ length: 9 }, (_, i) => `<tr class="${i === 5 ? 't-block' : ''}"><td>#${1000 + Math.floor(rand() * 9000)}</td><td>${cap(words(2))}</td><td>${pick(['Paid', 'Pending', 'Overdue'])}</td><td class="num">${(rand() * 9999).toFixed(2)}</td></tr>`).join('');
+      const rows = Array.from(
+        { length: 9 },
+        (_, i) =>
+          `<tr class="${i === 5 ? 't-block' : ''}"><td>#${1000 + Math.floor(rand() * 9000)}</td><td>${cap(words(2))}</td><td>${pick(['Paid', 'Pending', 'Overdue'])}</td><td class="num">${(rand() * 9999).toFixed(2)}</td></tr>`,
+      ).join('');
       main = `<h2 class="t-title">${title}</h2><p class="t-text" style="${textStyle}">${sentence(16)}</p><table><thead><tr><th>Invoice</th><th>Customer</th><th>Status</th><th class="num">Amount</th></tr></thead><tbody>${rows}</tbody></table><button class="t-btn">Export CSV</button>`;
       break;
     }

@@ -22,7 +22,16 @@ import { ssim } from 'ssim.js';
 import { createDeepSSIM } from '../../src/index.js';
 import type { CorpusPair } from './generate.js';
 
-const WEIGHTS = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'weights', 'mobilenet_v1_0.75_224', 'model.json');
+const WEIGHTS = resolve(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  'shared',
+  'weights',
+  'mobilenet_v1_0.75_224',
+  'model.json',
+);
 
 export interface ScoredPair extends CorpusPair {
   sameSize: boolean;
@@ -41,10 +50,18 @@ async function main(): Promise<void> {
   const metric = await createDeepSSIM({ backbone: 'mobilenet_v1_0.75', weights: WEIGHTS });
   const out: ScoredPair[] = [];
   // Optional comparator (see the header): loaded only if installed.
-  type OdiffCompare = (a: string, b: string, diff: string, o: object) => Promise<{ match: boolean; reason?: string; diffPercentage?: number }>;
+  type OdiffCompare = (
+    a: string,
+    b: string,
+    diff: string,
+    o: object,
+  ) => Promise<{ match: boolean; reason?: string; diffPercentage?: number }>;
   const odiffModule = 'odiff-bin';
   const odiff = await import(odiffModule).then((m: { compare: OdiffCompare }) => m.compare).catch(() => undefined);
-  if (!odiff) process.stderr.write('odiff-bin is not installed (npm install --no-save odiff-bin): the odiff column is left out\n');
+  if (!odiff)
+    process.stderr.write(
+      'odiff-bin is not installed (npm install --no-save odiff-bin): the odiff column is left out\n',
+    );
   try {
     for (const [i, p] of pairs.entries()) {
       const refPath = join(dir, p.reference);
@@ -54,27 +71,53 @@ async function main(): Promise<void> {
       const n = a.width * a.height;
       const values: Record<string, number> = {};
       if (sameSize) {
-        values['pixelmatch (jest-image-snapshot defaults)'] = pixelmatch(a.data, b.data, undefined, a.width, a.height, { threshold: 0.01 }) / n;
-        values['pixelmatch (Playwright defaults)'] = pixelmatch(a.data, b.data, undefined, a.width, a.height, { threshold: 0.2 }) / n;
+        values['pixelmatch (jest-image-snapshot defaults)'] =
+          pixelmatch(a.data, b.data, undefined, a.width, a.height, { threshold: 0.01 }) / n;
+        values['pixelmatch (Playwright defaults)'] =
+          pixelmatch(a.data, b.data, undefined, a.width, a.height, { threshold: 0.2 }) / n;
         if (odiff) {
-          const o = await odiff(refPath, testPath, join(tmpdir(), `odiff-${process.pid}.png`), { threshold: 0.1, antialiasing: false });
+          const o = await odiff(refPath, testPath, join(tmpdir(), `odiff-${process.pid}.png`), {
+            threshold: 0.1,
+            antialiasing: false,
+          });
           values.odiff = o.match ? 0 : o.reason === 'pixel-diff' ? (o.diffPercentage ?? 100) / 100 : Infinity;
         }
-        values['ssim.js'] = 1 - ssim({ ...a, data: new Uint8ClampedArray(a.data.buffer, a.data.byteOffset, a.data.length) }, { ...b, data: new Uint8ClampedArray(b.data.buffer, b.data.byteOffset, b.data.length) }).mssim;
+        values['ssim.js'] =
+          1 -
+          ssim(
+            { ...a, data: new Uint8ClampedArray(a.data.buffer, a.data.byteOffset, a.data.length) },
+            { ...b, data: new Uint8ClampedArray(b.data.buffer, b.data.byteOffset, b.data.length) },
+          ).mssim;
       } else {
-        for (const k of ['pixelmatch (jest-image-snapshot defaults)', 'pixelmatch (Playwright defaults)', ...(odiff ? ['odiff'] : []), 'ssim.js']) values[k] = Infinity;
+        for (const k of [
+          'pixelmatch (jest-image-snapshot defaults)',
+          'pixelmatch (Playwright defaults)',
+          ...(odiff ? ['odiff'] : []),
+          'ssim.js',
+        ])
+          values[k] = Infinity;
       }
       const m = await metric.map(refPath, testPath);
       values['deepssim global'] = 1 - m.score;
       values['deepssim local'] = 1 - m.minLocal;
-      out.push({ ...p, sameSize, values, deepssim: { score: m.score, minLocal: m.minLocal, minLocation: m.minLocation } });
-      process.stderr.write(`${i + 1}/${pairs.length} ${p.test} score ${m.score.toFixed(4)} minLocal ${m.minLocal.toFixed(4)}\n`);
+      out.push({
+        ...p,
+        sameSize,
+        values,
+        deepssim: { score: m.score, minLocal: m.minLocal, minLocation: m.minLocation },
+      });
+      process.stderr.write(
+        `${i + 1}/${pairs.length} ${p.test} score ${m.score.toFixed(4)} minLocal ${m.minLocal.toFixed(4)}\n`,
+      );
     }
   } finally {
     await metric.dispose();
   }
   // JSON has no Infinity: store it as null.
-  await writeFile(join(dir, 'scores.json'), JSON.stringify(out, (_, v) => (v === Infinity ? null : v), 1));
+  await writeFile(
+    join(dir, 'scores.json'),
+    JSON.stringify(out, (_, v) => (v === Infinity ? null : v), 1),
+  );
 }
 
 await main();

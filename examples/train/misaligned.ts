@@ -28,7 +28,19 @@ import type { RGBImage } from '../../src/image/types.js';
 import { psnrRGB } from '../../src/metrics/psnr.js';
 import { ssim } from '../../src/metrics/ssim.js';
 import { deepssimStep } from '../../src/tfjs/index.js';
-import { buildModel, cropBatches, degrade, evenCrop, l1, mean, tf, toImage, toTensor, useBackend, type Net } from './sr-lib.js';
+import {
+  buildModel,
+  cropBatches,
+  degrade,
+  evenCrop,
+  l1,
+  mean,
+  tf,
+  toImage,
+  toTensor,
+  useBackend,
+  type Net,
+} from './sr-lib.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: args } = parseArgs({
@@ -60,17 +72,24 @@ const shift = Number(args.shift);
 const lambdas = args.lambdas.split(',').map(Number);
 const seeds = args.seeds.split(',').map(Number);
 const features = Number(args.features);
-for (const [k, v] of Object.entries({ steps, batch, crop, shift, features })) if (!Number.isFinite(v) || v < 0) throw new Error(`--${k} must be a number ≥ 0`);
+for (const [k, v] of Object.entries({ steps, batch, crop, shift, features }))
+  if (!Number.isFinite(v) || v < 0) throw new Error(`--${k} must be a number ≥ 0`);
 if (crop % 2 !== 0) throw new Error('--crop must be even');
-if (lambdas.some((l) => !(l > 0)) || seeds.some((s) => !Number.isInteger(s))) throw new Error('--lambdas must be positive numbers, --seeds integers');
+if (lambdas.some((l) => !(l > 0)) || seeds.some((s) => !Number.isInteger(s)))
+  throw new Error('--lambdas must be positive numbers, --seeds integers');
 const weights =
-  args.weights ?? (args.backbone === 'mobilenet_v1_0.75' ? resolve(ROOT, '..', 'shared', 'weights', 'mobilenet_v1_0.75_224', 'model.json') : undefined);
+  args.weights ??
+  (args.backbone === 'mobilenet_v1_0.75'
+    ? resolve(ROOT, '..', 'shared', 'weights', 'mobilenet_v1_0.75_224', 'model.json')
+    : undefined);
 if (weights && !existsSync(weights)) throw new Error(`weights ${weights} not found (pass --weights)`);
 await useBackend(args.backend);
 const log = (m: string) => console.log(`[${(performance.now() / 1000).toFixed(0).padStart(5)} s] ${m}`);
 
 // ---------------------------------------------------------------- data
-const files = readdirSync(args.images).filter((f) => /\.(png|jpe?g|bmp|tiff?|webp)$/i.test(f)).sort();
+const files = readdirSync(args.images)
+  .filter((f) => /\.(png|jpe?g|bmp|tiff?|webp)$/i.test(f))
+  .sort();
 const nHeld = Number(args.heldout);
 if (files.length <= nHeld) throw new Error(`${args.images}: need more than ${nHeld} images, found ${files.length}`);
 const images: RGBImage[] = [];
@@ -78,7 +97,9 @@ for (const f of files) images.push(await decodeImage(join(args.images, f)));
 const train = images.slice(0, files.length - nHeld);
 const held = images.slice(files.length - nHeld).map(evenCrop);
 const heldNames = files.slice(files.length - nHeld);
-log(`${train.length} training images, held out: ${heldNames.join(', ')}; ${steps} steps × batch ${batch} × ${crop}² crops, shift ±${shift} px, λ ∈ {${lambdas.join(', ')}}, seeds ${seeds.join(', ')}`);
+log(
+  `${train.length} training images, held out: ${heldNames.join(', ')}; ${steps} steps × batch ${batch} × ${crop}² crops, shift ±${shift} px, λ ∈ {${lambdas.join(', ')}}, seeds ${seeds.join(', ')}`,
+);
 
 const loss = await createLoss({ variant: 'lite', backbone: args.backbone, weights });
 
@@ -92,7 +113,11 @@ interface Run {
 }
 
 async function trainRun(seed: number, aligned: boolean, lambda: number): Promise<Run> {
-  const name = aligned ? 'L1, aligned targets' : lambda === 0 ? 'L1, misaligned' : `L1 + ${lambda}·DeepSSIM-Lite, misaligned`;
+  const name = aligned
+    ? 'L1, aligned targets'
+    : lambda === 0
+      ? 'L1, misaligned'
+      : `L1 + ${lambda}·DeepSSIM-Lite, misaligned`;
   const batches = cropBatches(train, { steps, batch, crop, seed, maxShift: aligned ? 0 : shift });
   const model = buildModel(seed, features);
   const optimizer = tf.train.adam(Number(args.lr));
@@ -104,7 +129,15 @@ async function trainRun(seed: number, aligned: boolean, lambda: number): Promise
     const lrUp = degrade(hr);
     const predict = () => model.apply(lrUp);
     if (lambda > 0) {
-      const r = await deepssimStep({ optimizer, loss, predict, target, lambda, pixelLoss: l1(target), varList: model.vars });
+      const r = await deepssimStep({
+        optimizer,
+        loss,
+        predict,
+        target,
+        lambda,
+        pixelLoss: l1(target),
+        varList: model.vars,
+      });
       acc = { l1: acc.l1 + r.pixel, ds: acc.ds + r.deepssim, n: acc.n + 1 };
     } else {
       const cost = optimizer.minimize(() => l1(target)(predict()), true, model.vars)!;
@@ -115,7 +148,9 @@ async function trainRun(seed: number, aligned: boolean, lambda: number): Promise
     hr.dispose();
     lrUp.dispose();
     if ((s + 1) % 40 === 0 || s === steps - 1) {
-      log(`seed ${seed} ${name} step ${s + 1}/${steps}: L1 ${(acc.l1 / acc.n).toFixed(5)}${lambda > 0 ? `, DeepSSIM-Lite loss ${(acc.ds / acc.n).toFixed(5)}` : ''}`);
+      log(
+        `seed ${seed} ${name} step ${s + 1}/${steps}: L1 ${(acc.l1 / acc.n).toFixed(5)}${lambda > 0 ? `, DeepSSIM-Lite loss ${(acc.ds / acc.n).toFixed(5)}` : ''}`,
+      );
       acc = { l1: 0, ds: 0, n: 0 };
     }
   }
@@ -136,7 +171,8 @@ function sharpness(ref: RGBImage, out: RGBImage): number {
       const i = (y * im.width + x) * 3;
       return 0.299 * im.data[i] + 0.587 * im.data[i + 1] + 0.114 * im.data[i + 2];
     };
-    for (let y = 1; y < im.height - 1; y++) for (let x = 1; x < im.width - 1; x++) s += Math.hypot(L(x + 1, y) - L(x - 1, y), L(x, y + 1) - L(x, y - 1));
+    for (let y = 1; y < im.height - 1; y++)
+      for (let x = 1; x < im.width - 1; x++) s += Math.hypot(L(x + 1, y) - L(x - 1, y), L(x, y + 1) - L(x, y - 1));
     return s;
   };
   return g(out) / g(ref);
@@ -157,23 +193,45 @@ async function evaluate(out: RGBImage, ref: RGBImage): Promise<Scores> {
 function writeResults(): string[] {
   mkdirSync(args.out, { recursive: true });
   const names = [...new Set(rows.map((r) => r.name))];
-  const fmt = (xs: number[], d: number) => (xs.length > 1 ? `${mean(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})` : mean(xs).toFixed(d));
+  const fmt = (xs: number[], d: number) =>
+    xs.length > 1
+      ? `${mean(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`
+      : mean(xs).toFixed(d);
   const summary = names.map((name) => {
     const rs = rows.filter((r) => r.name === name);
     // Per seed: mean over held-out images; then mean and range over seeds.
     const per = (k: keyof Scores) => rs.map((r) => mean(r.perImage.map((p) => p[k])));
-    return { name, psnr: per('psnr'), ssim: per('ssim'), dsFull: per('dsFull'), dsLite: per('dsLite'), sharpness: per('sharpness'), seconds: rs.map((r) => r.seconds ?? 0) };
+    return {
+      name,
+      psnr: per('psnr'),
+      ssim: per('ssim'),
+      dsFull: per('dsFull'),
+      dsLite: per('dsLite'),
+      sharpness: per('sharpness'),
+      seconds: rs.map((r) => r.seconds ?? 0),
+    };
   });
   const table = [
     '| model (training targets) | PSNR dB | SSIM | DeepSSIM (full) | DeepSSIM-Lite | sharpness | train s |',
     '|---|---|---|---|---|---|---|',
-    ...summary.map((s) => `| ${s.name} | ${fmt(s.psnr, 3)} | ${fmt(s.ssim, 4)} | ${fmt(s.dsFull, 4)} | ${fmt(s.dsLite, 4)} | ${fmt(s.sharpness, 3)} | ${s.name.startsWith('bilinear') ? '—' : mean(s.seconds).toFixed(0)} |`),
+    ...summary.map(
+      (s) =>
+        `| ${s.name} | ${fmt(s.psnr, 3)} | ${fmt(s.ssim, 4)} | ${fmt(s.dsFull, 4)} | ${fmt(s.dsLite, 4)} | ${fmt(s.sharpness, 3)} | ${s.name.startsWith('bilinear') ? '—' : mean(s.seconds).toFixed(0)} |`,
+    ),
   ];
   const md = [
     '# ×2 SR trained against misaligned targets: L1 vs L1 + λ·DeepSSIM-Lite',
     '',
     `Command: \`npx tsx examples/train/misaligned.ts ${process.argv.slice(2).join(' ')}\``.replace(/ `$/, '`'),
-    ...(args.combine ? ['', `Combined from ${args.combine.split(',').map((d) => `\`${d}/results.md\``).join(', ')} (each names the command that made it: one process per seed, run in parallel).`] : []),
+    ...(args.combine
+      ? [
+          '',
+          `Combined from ${args.combine
+            .split(',')
+            .map((d) => `\`${d}/results.md\``)
+            .join(', ')} (each names the command that made it: one process per seed, run in parallel).`,
+        ]
+      : []),
     '',
     `Training: ${train.length} Kodak images (held out: ${heldNames.join(', ')}), ${steps} steps × batch ${batch} × ${crop}² crops (a ${crop / 16}×${crop / 16} MobileNet feature map), Adam lr ${args.lr}, tfjs backend ${args.backend}, target displaced by (dx, dy) ~ U[−${shift}, ${shift}]² px per sample (bilinear), input = degraded aligned crop. Seeds ${seeds.join(', ')}: each seed fixes the crops, offsets and initialisation, identical across the runs of that seed. Loss and DeepSSIM columns: ${args.backbone} (genuine ImageNet weights).`,
     '',
@@ -183,7 +241,10 @@ function writeResults(): string[] {
     '',
   ];
   writeFileSync(join(args.out, 'results.md'), md.join('\n'));
-  writeFileSync(join(args.out, 'results.json'), JSON.stringify({ args, heldout: heldNames, rows: rows.map((r) => ({ ...r })) }, null, 1));
+  writeFileSync(
+    join(args.out, 'results.json'),
+    JSON.stringify({ args, heldout: heldNames, rows: rows.map((r) => ({ ...r })) }, null, 1),
+  );
   return table;
 }
 
@@ -205,12 +266,22 @@ if (args.combine) {
   copyFileSync(join(dirs[0], 'samples.png'), join(args.out, 'samples.png'));
   process.exit(0);
 }
-rows.push({ name: 'bilinear (input)', seed: null, lambda: 0, seconds: null, perImage: await Promise.all(held.map((im, i) => evaluate(toImage(inputs[i]), im))) });
+rows.push({
+  name: 'bilinear (input)',
+  seed: null,
+  lambda: 0,
+  seconds: null,
+  perImage: await Promise.all(held.map((im, i) => evaluate(toImage(inputs[i]), im))),
+});
 const samples = new Map<string, RGBImage[]>([['bilinear (input)', inputs.map((x) => toImage(x))]]);
 
 for (const seed of seeds) {
-    // The aligned-target L1 run is a reference point (what misalignment costs), made on the first seed only.
-  const configs: [boolean, number][] = [...(seed === seeds[0] && args.reference !== 'no' ? [[true, 0] as [boolean, number]] : []), [false, 0], ...lambdas.map((l): [boolean, number] => [false, l])];
+  // The aligned-target L1 run is a reference point (what misalignment costs), made on the first seed only.
+  const configs: [boolean, number][] = [
+    ...(seed === seeds[0] && args.reference !== 'no' ? [[true, 0] as [boolean, number]] : []),
+    [false, 0],
+    ...lambdas.map((l): [boolean, number] => [false, l]),
+  ];
   for (const [aligned, lambda] of configs) {
     const run = await trainRun(seed, aligned, lambda);
     const outs = inputs.map((x) => {
@@ -223,7 +294,9 @@ for (const seed of seeds) {
     for (let i = 0; i < held.length; i++) perImage.push(await evaluate(outs[i], held[i]));
     rows.push({ name: run.name, seed, lambda, seconds: run.seconds, perImage });
     if (seed === seeds[0]) samples.set(run.name, outs);
-    log(`seed ${seed} ${run.name}: PSNR ${mean(perImage.map((p) => p.psnr)).toFixed(3)} dB, SSIM ${mean(perImage.map((p) => p.ssim)).toFixed(4)}, DeepSSIM ${mean(perImage.map((p) => p.dsFull)).toFixed(4)}, sharpness ${mean(perImage.map((p) => p.sharpness)).toFixed(3)} (${run.seconds.toFixed(0)} s)`);
+    log(
+      `seed ${seed} ${run.name}: PSNR ${mean(perImage.map((p) => p.psnr)).toFixed(3)} dB, SSIM ${mean(perImage.map((p) => p.ssim)).toFixed(4)}, DeepSSIM ${mean(perImage.map((p) => p.dsFull)).toFixed(4)}, sharpness ${mean(perImage.map((p) => p.sharpness)).toFixed(3)} (${run.seconds.toFixed(0)} s)`,
+    );
     run.model.dispose();
     writeResults();
   }
@@ -255,6 +328,8 @@ held.forEach((im, row) => {
     }
   });
 });
-await sharp(Buffer.from(canvas), { raw: { width: Wd, height: Hd, channels: 3 } }).png({ compressionLevel: 9 }).toFile(join(args.out, 'samples.png'));
+await sharp(Buffer.from(canvas), { raw: { width: Wd, height: Hd, channels: 3 } })
+  .png({ compressionLevel: 9 })
+  .toFile(join(args.out, 'samples.png'));
 console.log(`\n${table.join('\n')}\n\ncolumns of samples.png (seed ${seeds[0]}): ${[...cols, 'original'].join(' | ')}`);
 log(`wrote ${join(args.out, 'results.md')}, results.json, samples.png`);

@@ -23,7 +23,7 @@ export async function useBackend(name: string): Promise<void> {
 /** Seeded uniform [0,1) generator (a 32-bit integer hash chain). */
 export function rng(s: number): () => number {
   let x = s >>> 0;
-  return () => ((x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
+  return () => (x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32;
 }
 
 export interface CropOptions {
@@ -40,7 +40,10 @@ export interface CropOptions {
 }
 
 /** Crop batches: `input` is the aligned HR crop (degraded later), `target` the (possibly shifted) HR crop, NHWC. */
-export function cropBatches(images: readonly RGBImage[], o: CropOptions): { input: Float32Array; target: Float32Array }[] {
+export function cropBatches(
+  images: readonly RGBImage[],
+  o: CropOptions,
+): { input: Float32Array; target: Float32Array }[] {
   const r = rng(o.seed * 7919);
   // Margin so shifted samples stay inside the image; none when aligned (then the draws are those of train.ts's
   // original crop sequence: image, x0, y0, flip).
@@ -104,13 +107,25 @@ const conv3x3 = tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, 
     gradFunc: (dy: tf.Tensor4D, [xs, ws]: tf.Tensor[]) => {
       const x4 = xs as tf.Tensor4D;
       const dx = tf.conv2dTranspose(dy, ws as tf.Tensor4D, x4.shape, 1, 'same');
-      const xt = tf.transpose(tf.pad(x4, [[0, 0], [1, 1], [1, 1], [0, 0]]), [3, 1, 2, 0]) as tf.Tensor4D; // [Cin, H+2, W+2, N]
+      const xt = tf.transpose(
+        tf.pad(x4, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]),
+        [3, 1, 2, 0],
+      ) as tf.Tensor4D; // [Cin, H+2, W+2, N]
       const dyt = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [H, W, N, Cout]
       const dw = tf.transpose(tf.conv2d(xt, dyt, 1, 'valid'), [1, 2, 0, 3]); // [3, 3, Cin, Cout]
       return [dx, dw, tf.sum(dy, [0, 1, 2])];
     },
   };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor4D, w: tf.Variable, b: tf.Variable) => tf.Tensor4D;
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+  x: tf.Tensor4D,
+  w: tf.Variable,
+  b: tf.Variable,
+) => tf.Tensor4D;
 
 export interface Net {
   readonly vars: tf.Variable[];
@@ -148,7 +163,9 @@ export function buildModel(seed: number, features: number): Net {
 export const l1 = (target: tf.Tensor4D) => (y: tf.Tensor4D) => tf.mean(tf.abs(tf.sub(y, target))) as tf.Scalar;
 
 export function toTensor(im: RGBImage): tf.Tensor4D {
-  return tf.tidy(() => tf.div(tf.tensor4d(Float32Array.from(im.data), [1, im.height, im.width, 3]), 255) as tf.Tensor4D);
+  return tf.tidy(
+    () => tf.div(tf.tensor4d(Float32Array.from(im.data), [1, im.height, im.width, 3]), 255) as tf.Tensor4D,
+  );
 }
 
 export function toImage(t: tf.Tensor4D): RGBImage {

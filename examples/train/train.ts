@@ -20,7 +20,18 @@ import type { RGBImage } from '../../src/image/types.js';
 import { psnrRGB } from '../../src/metrics/psnr.js';
 import { ssim } from '../../src/metrics/ssim.js';
 import { deepssimStep } from '../../src/tfjs/index.js';
-import { buildModel as buildNet, cropBatches as cropPairs, degrade, evenCrop, l1, tf, toImage, toTensor, useBackend, type Net } from './sr-lib.js';
+import {
+  buildModel as buildNet,
+  cropBatches as cropPairs,
+  degrade,
+  evenCrop,
+  l1,
+  tf,
+  toImage,
+  toTensor,
+  useBackend,
+  type Net,
+} from './sr-lib.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: args } = parseArgs({
@@ -50,13 +61,18 @@ const seed = Number(args.seed);
 const features = Number(args.features);
 if (crop % 2 !== 0) throw new Error('--crop must be even');
 const weights =
-  args.weights ?? (args.backbone === 'mobilenet_v1_0.75' ? resolve(ROOT, '..', 'shared', 'weights', 'mobilenet_v1_0.75_224', 'model.json') : undefined);
+  args.weights ??
+  (args.backbone === 'mobilenet_v1_0.75'
+    ? resolve(ROOT, '..', 'shared', 'weights', 'mobilenet_v1_0.75_224', 'model.json')
+    : undefined);
 if (weights && !existsSync(weights)) throw new Error(`weights ${weights} not found (pass --weights)`);
 await useBackend(args.backend);
 const log = (m: string) => console.log(`[${(performance.now() / 1000).toFixed(0).padStart(4)} s] ${m}`);
 
 // ---------------------------------------------------------------- data
-const files = readdirSync(args.images).filter((f) => /\.(png|jpe?g|bmp|tiff?|webp)$/i.test(f)).sort();
+const files = readdirSync(args.images)
+  .filter((f) => /\.(png|jpe?g|bmp|tiff?|webp)$/i.test(f))
+  .sort();
 const nHeld = Number(args.heldout);
 if (files.length <= nHeld) throw new Error(`${args.images}: need more than ${nHeld} images, found ${files.length}`);
 const images: RGBImage[] = [];
@@ -81,7 +97,14 @@ interface RunResult {
 async function trainRun(name: string, withDeepSSIM: boolean, batches: Float32Array[]): Promise<RunResult> {
   const model = buildModel();
   const optimizer = tf.train.adam(Number(args.lr));
-  const loss = withDeepSSIM ? await createLoss({ variant: 'lite', backbone: args.backbone, weights, threads: args.threads ? Number(args.threads) : undefined }) : undefined;
+  const loss = withDeepSSIM
+    ? await createLoss({
+        variant: 'lite',
+        backbone: args.backbone,
+        weights,
+        threads: args.threads ? Number(args.threads) : undefined,
+      })
+    : undefined;
   const curve: RunResult['curve'] = [];
   const t0 = performance.now();
   let acc = { l1: 0, ds: 0, n: 0 };
@@ -90,7 +113,15 @@ async function trainRun(name: string, withDeepSSIM: boolean, batches: Float32Arr
     const lrUp = degrade(hr);
     const predict = () => model.apply(lrUp);
     if (loss) {
-      const r = await deepssimStep({ optimizer, loss, predict, target: hr, lambda, pixelLoss: l1(hr), varList: model.vars });
+      const r = await deepssimStep({
+        optimizer,
+        loss,
+        predict,
+        target: hr,
+        lambda,
+        pixelLoss: l1(hr),
+        varList: model.vars,
+      });
       acc = { l1: acc.l1 + r.pixel, ds: acc.ds + r.deepssim, n: acc.n + 1 };
     } else {
       const cost = optimizer.minimize(() => l1(hr)(predict()), true, model.vars)!;
@@ -101,7 +132,9 @@ async function trainRun(name: string, withDeepSSIM: boolean, batches: Float32Arr
     lrUp.dispose();
     if ((s + 1) % 25 === 0 || s === steps - 1) {
       curve.push({ step: s + 1, l1: acc.l1 / acc.n, ...(loss ? { deepssim: acc.ds / acc.n } : {}) });
-      log(`${name} step ${s + 1}/${steps}: L1 ${(acc.l1 / acc.n).toFixed(5)}${loss ? `, DeepSSIM-Lite ${(acc.ds / acc.n).toFixed(5)}` : ''}`);
+      log(
+        `${name} step ${s + 1}/${steps}: L1 ${(acc.l1 / acc.n).toFixed(5)}${loss ? `, DeepSSIM-Lite ${(acc.ds / acc.n).toFixed(5)}` : ''}`,
+      );
       acc = { l1: 0, ds: 0, n: 0 };
     }
   }
@@ -111,7 +144,9 @@ async function trainRun(name: string, withDeepSSIM: boolean, batches: Float32Arr
 }
 
 const batches = cropBatches();
-log(`${steps} steps × batch ${batch} × ${crop}² crops, λ = ${lambda}, lr ${args.lr}, seed ${seed}, backbone ${args.backbone}`);
+log(
+  `${steps} steps × batch ${batch} × ${crop}² crops, λ = ${lambda}, lr ${args.lr}, seed ${seed}, backbone ${args.backbone}`,
+);
 const runs: RunResult[] = [];
 if (args.only !== 'b') runs.push(await trainRun('(a) L1', false, batches));
 if (args.only !== 'a') runs.push(await trainRun(`(b) L1 + ${lambda}·DeepSSIM-Lite`, true, batches));
@@ -159,7 +194,10 @@ const lines = [
     return `| ${name} | ${mean(r.psnr).toFixed(3)} | ${mean(r.ssim).toFixed(4)} | ${mean(r.dsFull).toFixed(4)} | ${mean(r.dsLite).toFixed(4)} | ${run ? run.seconds.toFixed(0) : '—'} |`;
   }),
 ];
-const perImage = heldNames.map((f, i) => `| ${f} | ${[...table].map(([, r]) => `${r.psnr[i].toFixed(2)} / ${r.ssim[i].toFixed(4)} / ${r.dsFull[i].toFixed(4)}`).join(' | ')} |`);
+const perImage = heldNames.map(
+  (f, i) =>
+    `| ${f} | ${[...table].map(([, r]) => `${r.psnr[i].toFixed(2)} / ${r.ssim[i].toFixed(4)} / ${r.dsFull[i].toFixed(4)}`).join(' | ')} |`,
+);
 const md = [
   `# ×2 SR demo: (a) L1 vs (b) L1 + λ·DeepSSIM-Lite`,
   '',
@@ -178,11 +216,26 @@ const md = [
   '',
   'Training curves (mean over the last 25 steps):',
   '',
-  ...runs.map((r) => `- ${r.name}: ${r.curve.map((c) => `${c.step}: L1 ${c.l1.toFixed(4)}${c.deepssim !== undefined ? ` DS ${c.deepssim.toFixed(4)}` : ''}`).join('; ')}`),
+  ...runs.map(
+    (r) =>
+      `- ${r.name}: ${r.curve.map((c) => `${c.step}: L1 ${c.l1.toFixed(4)}${c.deepssim !== undefined ? ` DS ${c.deepssim.toFixed(4)}` : ''}`).join('; ')}`,
+  ),
   '',
 ];
 writeFileSync(join(args.out, 'results.md'), md.join('\n'));
-writeFileSync(join(args.out, 'results.json'), JSON.stringify({ args, heldout: heldNames, table: Object.fromEntries(table), curves: runs.map((r) => ({ name: r.name, seconds: r.seconds, curve: r.curve })) }, null, 1));
+writeFileSync(
+  join(args.out, 'results.json'),
+  JSON.stringify(
+    {
+      args,
+      heldout: heldNames,
+      table: Object.fromEntries(table),
+      curves: runs.map((r) => ({ name: r.name, seconds: r.seconds, curve: r.curve })),
+    },
+    null,
+    1,
+  ),
+);
 
 // Side by side: the central 160×160 patch of each held-out image, columns [bilinear, (a), (b), original], 1:1.
 const patch = 160;

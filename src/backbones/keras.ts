@@ -59,10 +59,18 @@ function activationOf(layer: KerasLayer): Activation {
  */
 export function parseConvStack(layers: readonly KerasLayer[], stopAt: string): KerasConvOp[] {
   const first = layers[0];
-  if (!first || first.className !== 'InputLayer') throw new WeightsError('the topology does not start with an InputLayer');
+  if (!first || first.className !== 'InputLayer')
+    throw new WeightsError('the topology does not start with an InputLayer');
   const shape = first.config.batch_input_shape;
-  if (!Array.isArray(shape) || shape.length !== 4 || shape[3] !== 3 || (first.config.data_format ?? 'channels_last') !== 'channels_last') {
-    throw new WeightsError(`input layer ${first.name}: expected a channels-last RGB input [N,H,W,3], got ${JSON.stringify(shape)}`);
+  if (
+    !Array.isArray(shape) ||
+    shape.length !== 4 ||
+    shape[3] !== 3 ||
+    (first.config.data_format ?? 'channels_last') !== 'channels_last'
+  ) {
+    throw new WeightsError(
+      `input layer ${first.name}: expected a channels-last RGB input [N,H,W,3], got ${JSON.stringify(shape)}`,
+    );
   }
   const ops: KerasConvOp[] = [];
   let channels = 3;
@@ -70,7 +78,9 @@ export function parseConvStack(layers: readonly KerasLayer[], stopAt: string): K
   let current: { -readonly [K in keyof KerasConvOp]: KerasConvOp[K] } | undefined;
   for (const layer of layers.slice(1)) {
     if (layer.inbound.length > 0 && (layer.inbound.length !== 1 || layer.inbound[0] !== previous)) {
-      throw new WeightsError(`layer ${layer.name}: expected a chain fed by ${previous}, found inputs [${layer.inbound.join(', ')}]`);
+      throw new WeightsError(
+        `layer ${layer.name}: expected a chain fed by ${previous}, found inputs [${layer.inbound.join(', ')}]`,
+      );
     }
     const c = layer.config;
     switch (layer.className) {
@@ -78,12 +88,17 @@ export function parseConvStack(layers: readonly KerasLayer[], stopAt: string): K
       case 'DepthwiseConv2D': {
         if (current) ops.push(current);
         const depthwise = layer.className === 'DepthwiseConv2D';
-        if ((c.data_format ?? 'channels_last') !== 'channels_last') throw new WeightsError(`layer ${layer.name}: only channels_last is supported`);
-        if (pair(c.dilation_rate ?? [1, 1], 'dilation_rate', layer.name).some((d) => d !== 1)) throw new WeightsError(`layer ${layer.name}: dilation is not supported`);
-        if (c.padding !== 'same' && c.padding !== 'valid') throw new WeightsError(`layer ${layer.name}: unsupported padding ${JSON.stringify(c.padding)}`);
-        if (depthwise && (c.depth_multiplier ?? 1) !== 1) throw new WeightsError(`layer ${layer.name}: depth_multiplier ≠ 1 is not supported`);
+        if ((c.data_format ?? 'channels_last') !== 'channels_last')
+          throw new WeightsError(`layer ${layer.name}: only channels_last is supported`);
+        if (pair(c.dilation_rate ?? [1, 1], 'dilation_rate', layer.name).some((d) => d !== 1))
+          throw new WeightsError(`layer ${layer.name}: dilation is not supported`);
+        if (c.padding !== 'same' && c.padding !== 'valid')
+          throw new WeightsError(`layer ${layer.name}: unsupported padding ${JSON.stringify(c.padding)}`);
+        if (depthwise && (c.depth_multiplier ?? 1) !== 1)
+          throw new WeightsError(`layer ${layer.name}: depth_multiplier ≠ 1 is not supported`);
         const out = depthwise ? channels : Number(c.filters);
-        if (!Number.isInteger(out) || out <= 0) throw new WeightsError(`layer ${layer.name}: invalid filters ${JSON.stringify(c.filters)}`);
+        if (!Number.isInteger(out) || out <= 0)
+          throw new WeightsError(`layer ${layer.name}: invalid filters ${JSON.stringify(c.filters)}`);
         current = {
           kind: depthwise ? 'depthwise' : 'conv',
           name: layer.name,
@@ -104,18 +119,26 @@ export function parseConvStack(layers: readonly KerasLayer[], stopAt: string): K
           throw new WeightsError(`layer ${layer.name}: BatchNormalization must directly follow a linear convolution`);
         }
         const axis = c.axis;
-        if (!(axis === -1 || axis === 3 || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3)))) {
-          throw new WeightsError(`layer ${layer.name}: BatchNormalization over axis ${JSON.stringify(axis)} is not supported`);
+        if (!(
+          axis === -1 ||
+          axis === 3 ||
+          (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3))
+        )) {
+          throw new WeightsError(
+            `layer ${layer.name}: BatchNormalization over axis ${JSON.stringify(axis)} is not supported`,
+          );
         }
         const epsilon = Number(c.epsilon ?? 1e-3);
-        if (!(epsilon >= 0)) throw new WeightsError(`layer ${layer.name}: invalid epsilon ${JSON.stringify(c.epsilon)}`);
+        if (!(epsilon >= 0))
+          throw new WeightsError(`layer ${layer.name}: invalid epsilon ${JSON.stringify(c.epsilon)}`);
         current.bn = { name: layer.name, epsilon, center: c.center !== false, scale: c.scale !== false };
         current.output = layer.name;
         break;
       }
       case 'Activation':
       case 'ReLU': {
-        if (!current || current.activation !== 'linear') throw new WeightsError(`layer ${layer.name}: activation must follow a linear convolution`);
+        if (!current || current.activation !== 'linear')
+          throw new WeightsError(`layer ${layer.name}: activation must follow a linear convolution`);
         current.activation = activationOf(layer);
         current.output = layer.name;
         break;
@@ -152,9 +175,10 @@ export function foldConvStack(ops: readonly KerasConvOp[], raw: WeightMap, sourc
     const [kh, kw] = op.kernel;
     const cout = op.outChannels;
     const cin = op.kind === 'depthwise' ? 1 : op.inChannels;
-    const kernel = op.kind === 'depthwise'
-      ? need(raw, `${op.name}/depthwise_kernel`, [kh, kw, op.inChannels, 1], source)
-      : need(raw, `${op.name}/kernel`, [kh, kw, op.inChannels, cout], source);
+    const kernel =
+      op.kind === 'depthwise'
+        ? need(raw, `${op.name}/depthwise_kernel`, [kh, kw, op.inChannels, 1], source)
+        : need(raw, `${op.name}/kernel`, [kh, kw, op.inChannels, cout], source);
     const bias = op.useBias ? need(raw, `${op.name}/bias`, [cout], source) : undefined;
     const s = new Float64Array(cout).fill(1);
     const b = new Float64Array(cout);
@@ -176,7 +200,8 @@ export function foldConvStack(ops: readonly KerasConvOp[], raw: WeightMap, sourc
       for (let x = 0; x < kw; x++) {
         for (let i = 0; i < cin; i++) {
           for (let o = 0; o < cout; o++) {
-            const v = op.kind === 'depthwise' ? kernel[(y * kw + x) * cout + o] : kernel[((y * kw + x) * cin + i) * cout + o];
+            const v =
+              op.kind === 'depthwise' ? kernel[(y * kw + x) * cout + o] : kernel[((y * kw + x) * cin + i) * cout + o];
             w[((o * cin + i) * kh + y) * kw + x] = v * s[o];
           }
         }
@@ -214,13 +239,37 @@ export function kerasStackLayers(ops: readonly KerasConvOp[]): LayerSpec[] {
 }
 
 /** Structural equality of a parsed stack with an expected one (epsilons may differ: they are folded). */
-export function checkKerasStack(ops: readonly KerasConvOp[], want: readonly KerasConvOp[], what: string, source: string): void {
+export function checkKerasStack(
+  ops: readonly KerasConvOp[],
+  want: readonly KerasConvOp[],
+  what: string,
+  source: string,
+): void {
   const key = (o: KerasConvOp) =>
-    JSON.stringify([o.kind, o.name, o.kernel, o.strides, o.padding, o.inChannels, o.outChannels, o.useBias, o.bn?.name, o.bn?.center, o.bn?.scale, o.activation]);
+    JSON.stringify([
+      o.kind,
+      o.name,
+      o.kernel,
+      o.strides,
+      o.padding,
+      o.inChannels,
+      o.outChannels,
+      o.useBias,
+      o.bn?.name,
+      o.bn?.center,
+      o.bn?.scale,
+      o.activation,
+    ]);
   if (ops.length !== want.length) {
-    throw new WeightsError(`${source}: expected ${want.length} convolutions up to ${want[want.length - 1]?.output}, found ${ops.length} (is this ${what}?)`, { code: 'WEIGHTS_WRONG_MODEL' });
+    throw new WeightsError(
+      `${source}: expected ${want.length} convolutions up to ${want[want.length - 1]?.output}, found ${ops.length} (is this ${what}?)`,
+      { code: 'WEIGHTS_WRONG_MODEL' },
+    );
   }
   ops.forEach((o, i) => {
-    if (key(o) !== key(want[i])) throw new WeightsError(`${source}: layer ${o.name} differs from ${what} (${key(o)} vs ${key(want[i])})`, { code: 'WEIGHTS_WRONG_MODEL' });
+    if (key(o) !== key(want[i]))
+      throw new WeightsError(`${source}: layer ${o.name} differs from ${what} (${key(o)} vs ${key(want[i])})`, {
+        code: 'WEIGHTS_WRONG_MODEL',
+      });
   });
 }

@@ -25,13 +25,41 @@ export const MOBILENET_CHANNELS = 384;
 /** The canonical MobileNet v1 α = 0.75 stack up to conv_pw_11_relu (what the topology must match). */
 function canonicalStack(): KerasConvOp[] {
   const bn = (name: string) => ({ name: `${name}_bn`, epsilon: 1e-3, center: true, scale: true });
-  const conv = (kind: KerasConvOp['kind'], name: string, k: number, s: number, cin: number, cout: number): KerasConvOp => ({
-    kind, name, kernel: [k, k], strides: [s, s], padding: 'same', inChannels: cin, outChannels: cout,
-    useBias: false, bn: bn(name), activation: 'relu6', output: `${name}_relu`,
+  const conv = (
+    kind: KerasConvOp['kind'],
+    name: string,
+    k: number,
+    s: number,
+    cin: number,
+    cout: number,
+  ): KerasConvOp => ({
+    kind,
+    name,
+    kernel: [k, k],
+    strides: [s, s],
+    padding: 'same',
+    inChannels: cin,
+    outChannels: cout,
+    useBias: false,
+    bn: bn(name),
+    activation: 'relu6',
+    output: `${name}_relu`,
   });
   const ops = [conv('conv', 'conv1', 3, 2, 3, 24)];
   // (depthwise stride, pointwise filters) of blocks 1..11 at α = 0.75 (64·0.75 = 48, …, 512·0.75 = 384).
-  const blocks: [number, number][] = [[1, 48], [2, 96], [1, 96], [2, 192], [1, 192], [2, 384], [1, 384], [1, 384], [1, 384], [1, 384], [1, 384]];
+  const blocks: [number, number][] = [
+    [1, 48],
+    [2, 96],
+    [1, 96],
+    [2, 192],
+    [1, 192],
+    [2, 384],
+    [1, 384],
+    [1, 384],
+    [1, 384],
+    [1, 384],
+    [1, 384],
+  ];
   let c = 24;
   blocks.forEach(([s, f], i) => {
     ops.push(conv('depthwise', `conv_dw_${i + 1}`, 3, s, c, c));
@@ -115,12 +143,16 @@ export const MOBILENET_V1_075_WEIGHTS: WeightsDeclaration = Object.freeze({
   storage: 'tfjs-layers',
   title: "Google's ImageNet MobileNet v1 0.75",
   envVar: 'DEEPSSIM_MOBILENET_WEIGHTS',
-  official: MOBILENET_FILES.map(([name, sha256, bytes]) => ({ name, url: `${MOBILENET_BASE_URL}/${name}`, sha256, bytes })),
+  official: MOBILENET_FILES.map(([name, sha256, bytes]) => ({
+    name,
+    url: `${MOBILENET_BASE_URL}/${name}`,
+    sha256,
+    bytes,
+  })),
   entry: 'model.json',
   cacheName: 'mobilenet_v1_0.75_224',
   unverifiedCacheName: 'mobilenet_v1_0.75_224.unverified',
 });
-
 
 /** Manifest weights the feature stack needs (to skip decoding conv_pw_12 … conv_preds). */
 export const isMobileNetFeatureWeight = (name: string): boolean => {
@@ -129,7 +161,12 @@ export const isMobileNetFeatureWeight = (name: string): boolean => {
 };
 
 /** Topology check and BN folding of a read model: the WeightMap the spec's layers name. */
-export function mobilenetWeightsFromModel(model: { source: string; layers?: readonly import('../weights/tfjs-layers.js').KerasLayer[]; tensors?: WeightMap; weights?: WeightMap }): WeightMap {
+export function mobilenetWeightsFromModel(model: {
+  source: string;
+  layers?: readonly import('../weights/tfjs-layers.js').KerasLayer[];
+  tensors?: WeightMap;
+  weights?: WeightMap;
+}): WeightMap {
   const tensors = model.tensors ?? model.weights;
   if (!model.layers || !tensors) throw new Error('mobilenetWeightsFromModel needs the Keras topology and tensors');
   const ops = parseConvStack(model.layers, MOBILENET_FEATURE_LAYER);
@@ -141,12 +178,20 @@ export const mobilenetV1: BackboneSpec = {
   name: 'mobilenet_v1_0.75',
   description: 'MobileNet v1 α=0.75 conv_pw_11 ReLU6',
   // Keras MobileNet preprocessing x/127.5 − 1 for x in [0,255]; our pixels are x/255: (p − 0.5)/0.5 = 2p − 1 exactly.
-  layers: [{ kind: 'normalize', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }, ...kerasStackLayers(MOBILENET_V1_075_STACK)],
+  layers: [
+    { kind: 'normalize', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
+    ...kerasStackLayers(MOBILENET_V1_075_STACK),
+  ],
   featureLayer: MOBILENET_FEATURE_LAYER,
   channels: MOBILENET_CHANNELS,
   minSide: 16,
   saliency: { after: 'conv1_relu' },
-  weights: { storage: 'tfjs-layers', select: isMobileNetFeatureWeight, adapt: mobilenetWeightsFromModel, declaration: MOBILENET_V1_075_WEIGHTS },
+  weights: {
+    storage: 'tfjs-layers',
+    select: isMobileNetFeatureWeight,
+    adapt: mobilenetWeightsFromModel,
+    declaration: MOBILENET_V1_075_WEIGHTS,
+  },
 };
 
 /** Multiply-accumulates to conv_pw_11 for an H×W input. */

@@ -50,12 +50,18 @@ function bind(spec: BackboneSpec): BackboneWeights {
     select: spec.weights.select,
     fromRead(read: WeightsRead, source: string): WeightMap {
       if (read.storage !== storage) {
-        throw new WeightsError(`${source}: expected ${storage === 'state-dict' ? 'a state dict' : 'a TensorFlow.js layers model'}`, {
-          code: 'WEIGHTS_WRONG_MODEL',
-          path: source,
-        });
+        throw new WeightsError(
+          `${source}: expected ${storage === 'state-dict' ? 'a state dict' : 'a TensorFlow.js layers model'}`,
+          {
+            code: 'WEIGHTS_WRONG_MODEL',
+            path: source,
+          },
+        );
       }
-      const raw: RawWeights = read.storage === 'state-dict' ? { tensors: read.tensors, source } : { tensors: read.model.weights, layers: read.model.layers, source };
+      const raw: RawWeights =
+        read.storage === 'state-dict'
+          ? { tensors: read.tensors, source }
+          : { tensors: read.model.weights, layers: read.model.layers, source };
       return adaptWeights(spec, raw);
     },
   };
@@ -69,9 +75,16 @@ export function registerBackbone(spec: BackboneSpec): void {
   checkSpec(spec);
   const existing = entries.get(spec.name);
   if (existing?.spec === spec) return;
-  if (existing) throw new UsageError(`a backbone named '${spec.name}' is already registered`, { code: 'INVALID_OPTION', option: 'name' });
+  if (existing)
+    throw new UsageError(`a backbone named '${spec.name}' is already registered`, {
+      code: 'INVALID_OPTION',
+      option: 'name',
+    });
   if (spec.weights.declaration && spec.weights.declaration.storage !== spec.weights.storage) {
-    throw new UsageError(`backbone spec ${spec.name}: weights.storage and weights.declaration.storage differ`, { code: 'INVALID_OPTION', option: 'spec' });
+    throw new UsageError(`backbone spec ${spec.name}: weights.storage and weights.declaration.storage differ`, {
+      code: 'INVALID_OPTION',
+      option: 'spec',
+    });
   }
   entries.set(spec.name, { spec, weights: bind(spec) });
 }
@@ -83,10 +96,13 @@ export function backboneNames(): string[] {
 export function getBackbone(name: string): RegisteredBackbone {
   const entry = entries.get(name);
   if (!entry) {
-    throw new UsageError(`unknown backbone '${String(name).slice(0, 100)}' (choose one of: ${backboneNames().join(', ')})`, {
-      code: 'UNKNOWN_BACKBONE',
-      option: 'backbone',
-    });
+    throw new UsageError(
+      `unknown backbone '${String(name).slice(0, 100)}' (choose one of: ${backboneNames().join(', ')})`,
+      {
+        code: 'UNKNOWN_BACKBONE',
+        option: 'backbone',
+      },
+    );
   }
   return entry;
 }

@@ -8,7 +8,12 @@ import { IMAGENET_NORMALIZE, type BackboneSpec, type LayerSpec } from '../graph/
 import type { WeightsDeclaration } from '../weights/official.js';
 
 /** torchvision `features.<index>` of each conv layer up to conv5_1, with its (out, in) channels. */
-export const VGG16_RELU51_CONVS: readonly { readonly index: number; readonly name: string; readonly out: number; readonly in: number }[] = [
+export const VGG16_RELU51_CONVS: readonly {
+  readonly index: number;
+  readonly name: string;
+  readonly out: number;
+  readonly in: number;
+}[] = [
   { index: 0, name: 'conv1_1', out: 64, in: 3 },
   { index: 2, name: 'conv1_2', out: 64, in: 64 },
   { index: 5, name: 'conv2_1', out: 128, in: 64 },
@@ -71,7 +76,9 @@ export const VGG16_WEIGHTS: WeightsDeclaration = Object.freeze({
   storage: 'state-dict',
   title: "torchvision's ImageNet VGG16",
   envVar: 'DEEPSSIM_WEIGHTS',
-  official: [{ name: VGG16_OFFICIAL_FILENAME, url: VGG16_OFFICIAL_URL, sha256: VGG16_OFFICIAL_SHA256, bytes: 553_433_881 }],
+  official: [
+    { name: VGG16_OFFICIAL_FILENAME, url: VGG16_OFFICIAL_URL, sha256: VGG16_OFFICIAL_SHA256, bytes: 553_433_881 },
+  ],
   entry: VGG16_OFFICIAL_FILENAME,
   cacheName: VGG16_COMPACT_FILENAME,
   unverifiedCacheName: 'vgg16-relu5_1.unverified.safetensors',

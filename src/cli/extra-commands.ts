@@ -13,6 +13,7 @@ export function registerExtraCommands(program: Command): void {
   registerEvalCommand(program);
   registerMergeCommand(program);
   registerRobustnessCommand(program, {
-    createMetric: async (name, options) => (await createMetrics([name], { ...metricOptions(options), platform: nodePlatform }))[0],
+    createMetric: async (name, options) =>
+      (await createMetrics([name], { ...metricOptions(options), platform: nodePlatform }))[0],
   });
 }

@@ -9,7 +9,12 @@ export interface Progress {
 export function createProgress(total: number, label: string, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY || total <= 1) return { tick() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {value}/{total} {percentage}% | eta {eta_formatted}`, stream, hideCursor: true, clearOnComplete: false },
+    {
+      format: `${label} [{bar}] {value}/{total} {percentage}% | eta {eta_formatted}`,
+      stream,
+      hideCursor: true,
+      clearOnComplete: false,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0);

@@ -49,12 +49,21 @@ export class GramEngine {
     readonly hasMask: boolean,
   ) {}
 
-  static async create(onnx: OnnxRuntime, model: Uint8Array, channels: number, hasMask: boolean, options: EngineOptions): Promise<GramEngine> {
+  static async create(
+    onnx: OnnxRuntime,
+    model: Uint8Array,
+    channels: number,
+    hasMask: boolean,
+    options: EngineOptions,
+  ): Promise<GramEngine> {
     let session: InferenceSession;
     try {
       session = await onnx.createSession(model, { threads: options.threads });
     } catch (err) {
-      throw new ComputeError(`the inference backend could not load the graph: ${(err as Error).message}`, { code: 'BACKEND_FAILED', cause: err });
+      throw new ComputeError(`the inference backend could not load the graph: ${(err as Error).message}`, {
+        code: 'BACKEND_FAILED',
+        cause: err,
+      });
     }
     return new GramEngine(onnx, session, channels, hasMask);
   }
@@ -71,7 +80,11 @@ export class GramEngine {
   ): Promise<GramResult> {
     const feeds: Record<string, Tensor> = {
       pixels: this.onnx.tensor('float32', chw, [1, 3, height, width]),
-      crop: this.onnx.tensor('int64', BigInt64Array.from((options.crop ?? [0, ALL, 0, ALL]).map((v) => BigInt(v))), [4]),
+      crop: this.onnx.tensor(
+        'int64',
+        BigInt64Array.from((options.crop ?? [0, ALL, 0, ALL]).map((v) => BigInt(v))),
+        [4],
+      ),
     };
     if (this.hasMask) {
       // Internal invariant (the metric always passes a mask to a masked engine), not something a caller can cause.
@@ -117,7 +130,10 @@ export class GraphSession {
     try {
       session = await onnx.createSession(model, { threads: options.threads });
     } catch (err) {
-      throw new ComputeError(`the inference backend could not load the graph: ${(err as Error).message}`, { code: 'BACKEND_FAILED', cause: err });
+      throw new ComputeError(`the inference backend could not load the graph: ${(err as Error).message}`, {
+        code: 'BACKEND_FAILED',
+        cause: err,
+      });
     }
     return new GraphSession(onnx, session);
   }
@@ -127,7 +143,10 @@ export class GraphSession {
   ): Promise<Record<string, Float32Array>> {
     const tensors: Record<string, Tensor> = {};
     for (const [name, f] of Object.entries(feeds)) {
-      tensors[name] = f.type === 'float32' ? this.onnx.tensor('float32', f.data as Float32Array, f.dims) : this.onnx.tensor('int64', f.data as BigInt64Array, f.dims);
+      tensors[name] =
+        f.type === 'float32'
+          ? this.onnx.tensor('float32', f.data as Float32Array, f.dims)
+          : this.onnx.tensor('int64', f.data as BigInt64Array, f.dims);
     }
     const run = this.queue.then(() => this.session.run(tensors));
     this.queue = run.catch(() => undefined);

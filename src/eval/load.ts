@@ -27,8 +27,7 @@ export interface ScoreDirection {
 }
 
 export type EvalInput =
-  | { kind: 'mos'; manifest: Manifest; direction: ScoreDirection }
-  | { kind: 'votes'; data: VotesData };
+  { kind: 'mos'; manifest: Manifest; direction: ScoreDirection } | { kind: 'votes'; data: VotesData };
 
 export interface LoadEvalOptions {
   /** The caller's statement of the score direction (CLI: --lower-better / --higher-better); undefined = not given. */
@@ -46,7 +45,11 @@ function checkExists(paths: Iterable<{ path: string; where: string }>, name: str
   for (const { path, where } of paths) {
     if (seen.has(path)) continue;
     seen.add(path);
-    if (!isFile(path)) throw new DataError(`${quote(name)}, ${where}: no such image file ${quote(path)}`, { code: 'DATA_NOT_FOUND', path });
+    if (!isFile(path))
+      throw new DataError(`${quote(name)}, ${where}: no such image file ${quote(path)}`, {
+        code: 'DATA_NOT_FOUND',
+        path,
+      });
   }
 }
 
@@ -60,7 +63,12 @@ async function loadCsv(source: CsvSource, options: LoadEvalOptions): Promise<Eva
     const data = votesFromTable(table);
     if (options.checkFiles !== false) {
       checkExists(
-        data.votes.flatMap((v) => [v.reference, v.a, v.b].map((path) => ({ path, where: `vote ${v.index + 1} (line ${table.rows[v.index].line})` }))),
+        data.votes.flatMap((v) =>
+          [v.reference, v.a, v.b].map((path) => ({
+            path,
+            where: `vote ${v.index + 1} (line ${table.rows[v.index].line})`,
+          })),
+        ),
         name,
       );
     }
@@ -69,7 +77,11 @@ async function loadCsv(source: CsvSource, options: LoadEvalOptions): Promise<Eva
   const scores = parseScoresTable(table);
   let direction: ScoreDirection;
   if (options.higherIsBetter !== undefined) {
-    direction = { higherIsBetter: options.higherIsBetter, source: 'option', description: `${word(options.higherIsBetter)}, as the command line says` };
+    direction = {
+      higherIsBetter: options.higherIsBetter,
+      source: 'option',
+      description: `${word(options.higherIsBetter)}, as the command line says`,
+    };
     if (scores.impliedHigherIsBetter !== undefined && scores.impliedHigherIsBetter !== options.higherIsBetter) {
       throw new DataError(
         `manifest ${quote(name)} has a ${scores.scoreColumn} column, which is ${word(scores.impliedHigherIsBetter)}, but the score direction given is ${word(options.higherIsBetter)}`,
@@ -77,20 +89,34 @@ async function loadCsv(source: CsvSource, options: LoadEvalOptions): Promise<Eva
       );
     }
   } else if (scores.impliedHigherIsBetter !== undefined) {
-    direction = { higherIsBetter: scores.impliedHigherIsBetter, source: 'column', description: `${word(scores.impliedHigherIsBetter)}, from the ${scores.scoreColumn} column` };
+    direction = {
+      higherIsBetter: scores.impliedHigherIsBetter,
+      source: 'column',
+      description: `${word(scores.impliedHigherIsBetter)}, from the ${scores.scoreColumn} column`,
+    };
   } else {
-    direction = { higherIsBetter: true, source: 'assumed', description: `${word(true)}, assumed: the ${scores.scoreColumn} column does not say (name it mos or dmos, or state the direction)` };
+    direction = {
+      higherIsBetter: true,
+      source: 'assumed',
+      description: `${word(true)}, assumed: the ${scores.scoreColumn} column does not say (name it mos or dmos, or state the direction)`,
+    };
   }
   if (options.checkFiles !== false) {
     checkExists(
-      scores.rows.flatMap((r) => [r.reference, r.distorted].map((path) => ({ path, where: `line ${r.line} (pair ${r.index + 1})` }))),
+      scores.rows.flatMap((r) =>
+        [r.reference, r.distorted].map((path) => ({ path, where: `line ${r.line} (pair ${r.index + 1})` })),
+      ),
       name,
     );
   }
   const manifest: Manifest = {
     layout: 'manifest-csv',
     root: baseDir,
-    entries: scores.rows.map((r) => (r.type === undefined ? { reference: r.reference, distorted: r.distorted, score: r.score } : { reference: r.reference, distorted: r.distorted, score: r.score, type: r.type })),
+    entries: scores.rows.map((r) =>
+      r.type === undefined
+        ? { reference: r.reference, distorted: r.distorted, score: r.score }
+        : { reference: r.reference, distorted: r.distorted, score: r.score, type: r.type },
+    ),
     higherIsBetter: direction.higherIsBetter,
   };
   return { kind: 'mos', manifest, direction };
@@ -99,7 +125,11 @@ async function loadCsv(source: CsvSource, options: LoadEvalOptions): Promise<Eva
 /** Load whatever `eval` was given (see the module comment). */
 export async function loadEvalInput(path: string, options: LoadEvalOptions = {}): Promise<EvalInput> {
   if (path === '-' || isFile(path)) return loadCsv({ path, stdin: options.stdin }, options);
-  if (!isDir(path)) throw new DataError(`no such manifest, votes file or dataset folder: ${quote(path)}`, { code: 'DATA_NOT_FOUND', path });
+  if (!isDir(path))
+    throw new DataError(`no such manifest, votes file or dataset folder: ${quote(path)}`, {
+      code: 'DATA_NOT_FOUND',
+      path,
+    });
   if (await isBappsLayout(path)) return { kind: 'votes', data: await loadBapps(path) };
   const layout = detectLayout(path);
   if (layout === 'manifest-csv') return loadCsv({ path: join(path, 'manifest.csv') }, options);
@@ -114,6 +144,10 @@ export async function loadEvalInput(path: string, options: LoadEvalOptions = {})
   return {
     kind: 'mos',
     manifest,
-    direction: { higherIsBetter: manifest.higherIsBetter, source: 'dataset', description: `${word(manifest.higherIsBetter)}, the ${label} convention` },
+    direction: {
+      higherIsBetter: manifest.higherIsBetter,
+      source: 'dataset',
+      description: `${word(manifest.higherIsBetter)}, the ${label} convention`,
+    },
   };
 }

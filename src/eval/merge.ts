@@ -24,10 +24,12 @@ export type MergedEval =
 /** Check that the shard labels of `n` inputs form exactly 1/n … n/n (or a single unsharded input). */
 function checkShardSet(labels: Array<string | null>, names: string[]): void {
   if (labels.length === 1 && labels[0] === null) return;
-  if (labels.some((l) => l === null)) throw new DataError(`cannot merge an unsharded output with shards (${names.map((n) => quote(n)).join(', ')})`);
+  if (labels.some((l) => l === null))
+    throw new DataError(`cannot merge an unsharded output with shards (${names.map((n) => quote(n)).join(', ')})`);
   const shards = labels.map((l) => parseShard(l!));
   const n = shards[0].count;
-  if (shards.some((s) => s.count !== n)) throw new DataError(`the inputs come from different shard counts (${labels.join(', ')})`);
+  if (shards.some((s) => s.count !== n))
+    throw new DataError(`the inputs come from different shard counts (${labels.join(', ')})`);
   const seen = new Set<number>();
   shards.forEach((s, k) => {
     if (seen.has(s.index)) throw new DataError(`shard ${s.index}/${n} is given twice (${quote(names[k])})`);
@@ -48,17 +50,22 @@ export function mergeEvalScores(files: ScoresFileContent[], names: string[]): Me
   files.forEach((f, k) => {
     const g = f.header;
     for (const key of ['kind', 'layout', 'root', 'pairs', 'votes', 'metrics', 'options', 'direction'] as const) {
-      if (!same(g[key], h[key])) throw new DataError(`${quote(names[k])} differs from ${quote(names[0])} in ${key}: not shards of one run`);
+      if (!same(g[key], h[key]))
+        throw new DataError(`${quote(names[k])} differs from ${quote(names[0])} in ${key}: not shards of one run`);
     }
   });
-  checkShardSet(files.map((f) => f.header.shard), names);
+  checkShardSet(
+    files.map((f) => f.header.shard),
+    names,
+  );
   const records = files.flatMap((f) => f.pairs);
   const seen = new Set<number>();
   for (const r of records) {
     if (seen.has(r.pair)) throw new DataError(`pair ${r.pair + 1} appears in more than one input`);
     seen.add(r.pair);
   }
-  if (seen.size !== h.pairs) throw new DataError(`the inputs hold ${seen.size} of ${h.pairs} pairs; a shard is incomplete`);
+  if (seen.size !== h.pairs)
+    throw new DataError(`the inputs hold ${seen.size} of ${h.pairs} pairs; a shard is incomplete`);
   records.sort((a, b) => a.pair - b.pair);
   const metrics = metricsFromRecords(h, records);
   if (h.kind === 'mos') {
@@ -78,7 +85,13 @@ export function mergeEvalScores(files: ScoresFileContent[], names: string[]): Me
     throw new DataError(`the inputs hold ${votes.length} of ${h.votes} votes, or a vote twice; a shard is incomplete`);
   }
   const items = records.map((r) => ({ reference: String(r.reference), test: String(r.test) }));
-  return { kind: 'votes', header: h, data: { layout: h.layout as VotesData['layout'], root: h.root, votes }, items, metrics };
+  return {
+    kind: 'votes',
+    header: h,
+    data: { layout: h.layout as VotesData['layout'], root: h.root, votes },
+    items,
+    metrics,
+  };
 }
 
 // ---- batch ------------------------------------------------------------------------------------------------------
@@ -102,32 +115,47 @@ export function mergeBatchOutputs(texts: string[], names: string[]): { text: str
   let columns: string[] | undefined;
   const labels: Array<string | null> = texts.map(() => null);
   for (const { t, k } of nonEmpty) {
-    if (t.trimStart().startsWith('{') !== jsonl) throw new DataError(`${quote(names[k])} is ${jsonl ? 'CSV' : 'JSONL'}, the others are not`);
+    if (t.trimStart().startsWith('{') !== jsonl)
+      throw new DataError(`${quote(names[k])} is ${jsonl ? 'CSV' : 'JSONL'}, the others are not`);
     let records: Record<string, unknown>[];
     try {
       records = jsonl
-        ? t.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>)
+        ? t
+            .split('\n')
+            .filter((l) => l.trim() !== '')
+            .map((l) => JSON.parse(l) as Record<string, unknown>)
         : (parse(t, { columns: true, bom: true, skip_empty_lines: true }) as Record<string, string>[]);
     } catch (err) {
-      throw new DataError(`cannot parse ${quote(names[k])}: ${quote((err as Error).message)}`, { path: names[k], cause: err });
+      throw new DataError(`cannot parse ${quote(names[k])}: ${quote((err as Error).message)}`, {
+        path: names[k],
+        cause: err,
+      });
     }
     if (!jsonl) {
       const header = parse(t, { to_line: 1, bom: true }) as string[][];
       const cols = header[0] ?? [];
       if (!cols.includes(BATCH_PAIR_COLUMN) || !cols.includes(BATCH_SHARD_COLUMN)) {
-        throw new DataError(`${quote(names[k])} has no ${BATCH_PAIR_COLUMN}/${BATCH_SHARD_COLUMN} columns: not the output of batch --shard`, { path: names[k] });
+        throw new DataError(
+          `${quote(names[k])} has no ${BATCH_PAIR_COLUMN}/${BATCH_SHARD_COLUMN} columns: not the output of batch --shard`,
+          { path: names[k] },
+        );
       }
       const kept = cols.filter((c) => c !== BATCH_PAIR_COLUMN && c !== BATCH_SHARD_COLUMN);
-      if (columns && !same(columns, kept)) throw new DataError(`${quote(names[k])} has other columns than ${quote(names[nonEmpty[0].k])}`);
+      if (columns && !same(columns, kept))
+        throw new DataError(`${quote(names[k])} has other columns than ${quote(names[nonEmpty[0].k])}`);
       columns = kept;
     }
     for (const r of records) {
       const pair = Number(r[BATCH_PAIR_COLUMN]);
       const shard = String(r[BATCH_SHARD_COLUMN] ?? '');
       if (!Number.isInteger(pair) || pair < 1 || shard === '') {
-        throw new DataError(`${quote(names[k])} has a row without a valid ${BATCH_PAIR_COLUMN}/${BATCH_SHARD_COLUMN}: not the output of batch --shard`, { path: names[k] });
+        throw new DataError(
+          `${quote(names[k])} has a row without a valid ${BATCH_PAIR_COLUMN}/${BATCH_SHARD_COLUMN}: not the output of batch --shard`,
+          { path: names[k] },
+        );
       }
-      if (labels[k] !== null && labels[k] !== shard) throw new DataError(`${quote(names[k])} mixes shards ${labels[k]} and ${shard}`);
+      if (labels[k] !== null && labels[k] !== shard)
+        throw new DataError(`${quote(names[k])} mixes shards ${labels[k]} and ${shard}`);
       labels[k] = shard;
       const { [BATCH_PAIR_COLUMN]: _p, [BATCH_SHARD_COLUMN]: _s, ...record } = r;
       rows.push({ pair, shard, record, from: k });
@@ -142,8 +170,15 @@ export function mergeBatchOutputs(texts: string[], names: string[]): { text: str
   if (texts.length !== n) throw new DataError(`${texts.length} inputs for ${n} shards`);
   rows.sort((a, b) => a.pair - b.pair);
   rows.forEach((r, i) => {
-    if (r.pair !== i + 1) throw new DataError(r.pair <= i ? `pair ${r.pair} appears twice` : `pair ${i + 1} is missing`);
+    if (r.pair !== i + 1)
+      throw new DataError(r.pair <= i ? `pair ${r.pair} appears twice` : `pair ${i + 1} is missing`);
   });
   if (jsonl) return { text: rows.map((r) => JSON.stringify(r.record)).join('\n') + '\n', format: 'jsonl' };
-  return { text: stringify(rows.map((r) => r.record), { header: true, columns }), format: 'csv' };
+  return {
+    text: stringify(
+      rows.map((r) => r.record),
+      { header: true, columns },
+    ),
+    format: 'csv',
+  };
 }

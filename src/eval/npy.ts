@@ -11,8 +11,10 @@ const MAX_HEADER = 65536;
 
 /** Values of a 0-d or 1-d float16/32/64 .npy array, as float64. */
 export function readNpyFloats(bytes: Uint8Array, name = '.npy file'): Float64Array {
-  const fail = (why: string) => new DataError(`${quote(name)} is not a 0-d or 1-d float .npy array: ${why}`, { path: name });
-  if (bytes.length < 10 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') throw fail('no NUMPY magic');
+  const fail = (why: string) =>
+    new DataError(`${quote(name)} is not a 0-d or 1-d float .npy array: ${why}`, { path: name });
+  if (bytes.length < 10 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY')
+    throw fail('no NUMPY magic');
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let headerLen: number;
@@ -25,7 +27,8 @@ export function readNpyFloats(bytes: Uint8Array, name = '.npy file'): Float64Arr
     headerLen = view.getUint32(8, true);
     start = 12;
   } else throw fail(`unknown version ${major}`);
-  if (headerLen > MAX_HEADER) throw new LimitError(`${quote(name)}: .npy header of ${headerLen} bytes`, { path: name, limit: 'MAX_HEADER' });
+  if (headerLen > MAX_HEADER)
+    throw new LimitError(`${quote(name)}: .npy header of ${headerLen} bytes`, { path: name, limit: 'MAX_HEADER' });
   if (start + headerLen > bytes.length) throw fail('truncated header');
   const header = new TextDecoder('latin1').decode(bytes.subarray(start, start + headerLen));
   const descr = /'descr'\s*:\s*'([<>=|])f([248])'/.exec(header);
@@ -36,10 +39,18 @@ export function readNpyFloats(bytes: Uint8Array, name = '.npy file'): Float64Arr
   }
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (shapeText === undefined) throw fail('no shape');
-  const dims = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (dims.length > 1 || !dims.every((d) => /^\d+$/.test(d))) throw fail(`shape (${quote(shapeText, 40)}) is not 0-d or 1-d`);
+  const dims = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (dims.length > 1 || !dims.every((d) => /^\d+$/.test(d)))
+    throw fail(`shape (${quote(shapeText, 40)}) is not 0-d or 1-d`);
   const count = dims.length === 0 ? 1 : Number(dims[0]);
-  if (count > MAX_NPY_ELEMENTS) throw new LimitError(`${quote(name)}: ${count} values, more than ${MAX_NPY_ELEMENTS}`, { path: name, limit: 'MAX_NPY_ELEMENTS' });
+  if (count > MAX_NPY_ELEMENTS)
+    throw new LimitError(`${quote(name)}: ${count} values, more than ${MAX_NPY_ELEMENTS}`, {
+      path: name,
+      limit: 'MAX_NPY_ELEMENTS',
+    });
   const size = Number(descr[2]);
   const little = descr[1] !== '>';
   const data = start + headerLen;
@@ -47,7 +58,12 @@ export function readNpyFloats(bytes: Uint8Array, name = '.npy file'): Float64Arr
   const out = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     const o = data + i * size;
-    out[i] = size === 8 ? view.getFloat64(o, little) : size === 4 ? view.getFloat32(o, little) : half(view.getUint16(o, little));
+    out[i] =
+      size === 8
+        ? view.getFloat64(o, little)
+        : size === 4
+          ? view.getFloat32(o, little)
+          : half(view.getUint16(o, little));
   }
   return out;
 }

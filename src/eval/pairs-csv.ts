@@ -53,14 +53,18 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
   for await (const chunk of stream) {
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     size += b.length;
-    if (size > MAX_CSV_BYTES) throw new LimitError(`standard input exceeds ${MAX_CSV_BYTES} bytes`, { limit: 'MAX_CSV_BYTES' });
+    if (size > MAX_CSV_BYTES)
+      throw new LimitError(`standard input exceeds ${MAX_CSV_BYTES} bytes`, { limit: 'MAX_CSV_BYTES' });
     chunks.push(b);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Read the text of a CSV file (or stdin for `-`) with clear messages for folders and missing files. */
-export async function readCsvText(source: CsvSource, what = 'CSV file'): Promise<{ text: string; name: string; baseDir: string }> {
+export async function readCsvText(
+  source: CsvSource,
+  what = 'CSV file',
+): Promise<{ text: string; name: string; baseDir: string }> {
   if (source.path === '-') {
     return { text: await readStream(source.stdin ?? process.stdin), name: 'standard input', baseDir: process.cwd() };
   }
@@ -70,19 +74,29 @@ export async function readCsvText(source: CsvSource, what = 'CSV file'): Promise
     info = await stat(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DataError(`no such ${what} ${quote(path)}${code === 'ENOENT' ? '' : ` (${code})`}`, { code: 'DATA_NOT_FOUND', path, cause: err });
+    throw new DataError(`no such ${what} ${quote(path)}${code === 'ENOENT' ? '' : ` (${code})`}`, {
+      code: 'DATA_NOT_FOUND',
+      path,
+      cause: err,
+    });
   }
   if (info.isDirectory()) {
     throw new DataError(`${quote(path)} is a folder; expected a ${what}`, { code: 'DATA_INVALID', path });
   }
   if (info.size > MAX_CSV_BYTES) {
-    throw new LimitError(`${what} ${quote(path)} is ${info.size} bytes, more than ${MAX_CSV_BYTES}`, { path, limit: 'MAX_CSV_BYTES' });
+    throw new LimitError(`${what} ${quote(path)} is ${info.size} bytes, more than ${MAX_CSV_BYTES}`, {
+      path,
+      limit: 'MAX_CSV_BYTES',
+    });
   }
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new DataError(`cannot read ${what} ${quote(path)}: ${(err as NodeJS.ErrnoException).code ?? 'read error'}`, { path, cause: err });
+    throw new DataError(`cannot read ${what} ${quote(path)}: ${(err as NodeJS.ErrnoException).code ?? 'read error'}`, {
+      path,
+      cause: err,
+    });
   }
   return { text, name: path, baseDir: dirname(resolve(path)) };
 }
@@ -130,11 +144,14 @@ export function parseCsvTable(text: string, name: string, baseDir: string, optio
     }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
   } catch (err) {
     const line = (err as { lines?: number }).lines;
-    throw new DataError(`cannot parse ${what} ${quote(name)}${line ? ` at line ${line}` : ''}: ${quote((err as Error).message)}`, {
-      path: name,
-      row: line,
-      cause: err,
-    });
+    throw new DataError(
+      `cannot parse ${what} ${quote(name)}${line ? ` at line ${line}` : ''}: ${quote((err as Error).message)}`,
+      {
+        path: name,
+        row: line,
+        cause: err,
+      },
+    );
   }
   if (records.length === 0) throw new DataError(`${what} ${quote(name)} is empty`, { path: name });
   const first = records[0].record.map((c) => c.trim());
@@ -144,7 +161,11 @@ export function parseCsvTable(text: string, name: string, baseDir: string, optio
   const keys = hasHeader ? firstKeys : columns;
   if (hasHeader) {
     const dup = keys.find((k, i) => k !== '' && keys.indexOf(k) !== i);
-    if (dup !== undefined) throw new DataError(`${what} ${quote(name)}: column ${quote(dup)} appears twice in the header`, { path: name, row: 1 });
+    if (dup !== undefined)
+      throw new DataError(`${what} ${quote(name)}: column ${quote(dup)} appears twice in the header`, {
+        path: name,
+        row: 1,
+      });
   }
   const rows: CsvRow[] = [];
   for (const { record, info } of hasHeader ? records.slice(1) : records) {
@@ -211,11 +232,15 @@ export async function readPairsFile(source: CsvSource): Promise<PairsFile> {
       { path: name, row: 1 },
     );
   }
-  if (table.rows.length === 0) throw new DataError(`pairs file ${quote(name)} has a header but no pairs`, { path: name });
+  if (table.rows.length === 0)
+    throw new DataError(`pairs file ${quote(name)} has a header but no pairs`, { path: name });
   const pairs = table.rows.map((r, index): PairRow => {
     const f = r.fields;
     if (!f.reference || !f[testCol]) {
-      throw new DataError(`pairs file ${quote(name)}, line ${r.line} (pair ${index + 1}): empty reference or ${testCol}`, { path: name, row: r.line });
+      throw new DataError(
+        `pairs file ${quote(name)}, line ${r.line} (pair ${index + 1}): empty reference or ${testCol}`,
+        { path: name, row: r.line },
+      );
     }
     return {
       index,
@@ -286,7 +311,13 @@ export function parseScoresTable(table: CsvTable): ScoresFile {
         { path: name, row: r.line },
       );
     }
-    const row: ScoreRow = { index, line: r.line, reference: resolveIn(table, f[refCol]), distorted: resolveIn(table, f[testCol!]), score };
+    const row: ScoreRow = {
+      index,
+      line: r.line,
+      reference: resolveIn(table, f[refCol]),
+      distorted: resolveIn(table, f[testCol!]),
+      score,
+    };
     const type = typeCol ? f[typeCol] : undefined;
     if (type) row.type = type;
     return row;
@@ -297,7 +328,11 @@ export function parseScoresTable(table: CsvTable): ScoresFile {
 
 /** True when lower-cased first-row cells look like an eval manifest header. */
 export function looksLikeScoresHeader(keys: string[]): boolean {
-  return keys.includes('reference') || TEST_COLUMNS.some((c) => keys.includes(c)) || SCORE_COLUMNS.some((s) => keys.includes(s.name));
+  return (
+    keys.includes('reference') ||
+    TEST_COLUMNS.some((c) => keys.includes(c)) ||
+    SCORE_COLUMNS.some((s) => keys.includes(s.name))
+  );
 }
 
 /** True when lower-cased header cells are those of a votes file (set,reference,a,b,winner in any order). */

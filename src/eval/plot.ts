@@ -12,7 +12,11 @@ export interface RenderedChart {
 
 /** Render a Vega-Lite spec headlessly to SVG (vega's own renderer) and PNG (resvg). */
 export async function renderChart(spec: TopLevelSpec, options: { scale?: number } = {}): Promise<RenderedChart> {
-  const [{ Resvg }, vega, { compile }] = await Promise.all([import('@resvg/resvg-js'), import('vega'), import('vega-lite')]);
+  const [{ Resvg }, vega, { compile }] = await Promise.all([
+    import('@resvg/resvg-js'),
+    import('vega'),
+    import('vega-lite'),
+  ]);
   const vgSpec = compile(spec).spec;
   const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
   const svg = await view.toSVG();

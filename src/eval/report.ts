@@ -74,7 +74,13 @@ export function formatMarkdown(ev: Evaluation, title = 'Evaluation'): string {
   const typed = ev.metrics.filter((m) => m.perType.length > 1);
   if (typed.length > 0) {
     const types = [...new Set(typed.flatMap((m) => m.perType.map((t) => t.type)))].sort();
-    lines.push('', '## SRCC per distortion type', '', `| type | ${typed.map((m) => m.name).join(' | ')} |`, `|---|${typed.map(() => '---:').join('|')}|`);
+    lines.push(
+      '',
+      '## SRCC per distortion type',
+      '',
+      `| type | ${typed.map((m) => m.name).join(' | ')} |`,
+      `|---|${typed.map(() => '---:').join('|')}|`,
+    );
     for (const t of types) {
       lines.push(`| ${t} | ${typed.map((m) => f4(m.perType.find((p) => p.type === t)?.srcc ?? NaN)).join(' | ')} |`);
     }
@@ -82,12 +88,20 @@ export function formatMarkdown(ev: Evaluation, title = 'Evaluation'): string {
   const scored = ev.metrics.filter((m) => m.stats);
   const allNegative = scored.length > 0 && scored.every((m) => m.stats!.srcc < -0.3);
   const notes = [
-    ...(allNegative ? ['- Every correlation is negative: the metrics disagree with the observers, or the subjective score runs the other way (check whether it is MOS-like or DMOS-like).'] : []),
+    ...(allNegative
+      ? [
+          '- Every correlation is negative: the metrics disagree with the observers, or the subjective score runs the other way (check whether it is MOS-like or DMOS-like).',
+        ]
+      : []),
     ...ev.metrics.flatMap((m) => [
-    ...(m.stats?.fit.fallbackReasons.length ? [`- ${m.name}: fit fell back to ${m.stats.fit.kind} (${m.stats.fit.fallbackReasons.join('; ')})`] : []),
-    ...(m.nonFinite ? [`- ${m.name}: ${m.nonFinite} non-finite scores excluded`] : []),
-    ...m.failures.slice(0, 5).map((f) => `- ${m.name}: pair ${f.index + 1} (${ev.distorted[f.index] ?? '?'}) failed: ${f.message}`),
-  ]),
+      ...(m.stats?.fit.fallbackReasons.length
+        ? [`- ${m.name}: fit fell back to ${m.stats.fit.kind} (${m.stats.fit.fallbackReasons.join('; ')})`]
+        : []),
+      ...(m.nonFinite ? [`- ${m.name}: ${m.nonFinite} non-finite scores excluded`] : []),
+      ...m.failures
+        .slice(0, 5)
+        .map((f) => `- ${m.name}: pair ${f.index + 1} (${ev.distorted[f.index] ?? '?'}) failed: ${f.message}`),
+    ]),
   ];
   if (notes.length) lines.push('', '## Notes', '', ...notes);
   lines.push('', `Wall time ${ev.seconds.toFixed(1)} s.`, '');
@@ -173,7 +187,11 @@ export function reportJson(ev: Evaluation): string {
 }
 
 /** Write eval.md, eval.json and eval-scatter.svg/.png into outDir (created if needed). */
-export async function writeReport(ev: Evaluation, outDir: string, options: { title?: string; plots?: boolean } = {}): Promise<ReportFiles> {
+export async function writeReport(
+  ev: Evaluation,
+  outDir: string,
+  options: { title?: string; plots?: boolean } = {},
+): Promise<ReportFiles> {
   await mkdir(outDir, { recursive: true });
   const files: ReportFiles = { markdown: join(outDir, 'eval.md'), json: join(outDir, 'eval.json') };
   await writeFileAtomic(files.markdown, formatMarkdown(ev, options.title));

@@ -163,7 +163,9 @@ export async function runRobustness(
         if (sameSize || !metric.requiresSameSize) {
           score = await metric.score(pair.reference, pair.test);
           if (typeof score !== 'number' || Number.isNaN(score)) {
-            throw new DeepSSIMError(`metric ${metric.name} returned ${score} on ${name} (${keyOf(job.transform, job.magnitude)})`);
+            throw new DeepSSIMError(
+              `metric ${metric.name} returned ${score} on ${name} (${keyOf(job.transform, job.magnitude)})`,
+            );
           }
         }
         scores.push({ image: name, metric: metric.name, transform: job.transform, magnitude: job.magnitude, score });
@@ -175,7 +177,11 @@ export async function runRobustness(
 
   const result: RobustnessResult = {
     images: images.map(({ name, image }) => ({ name, width: image.width, height: image.height })),
-    metrics: metrics.map((m) => ({ name: m.name, higherIsBetter: m.higherIsBetter, requiresSameSize: m.requiresSameSize })),
+    metrics: metrics.map((m) => ({
+      name: m.name,
+      higherIsBetter: m.higherIsBetter,
+      requiresSameSize: m.requiresSameSize,
+    })),
     transforms: selected.map((name) => ({
       name,
       kind: catalogue[name].kind,
@@ -239,7 +245,12 @@ function summarise(
 
 const emptyCount = (): RankCount => ({ consistent: 0, ties: 0, comparisons: 0, skipped: 0, rate: null });
 
-function addTo(target: RankCount, geometric: number | null | undefined, degraded: number | null | undefined, higher: boolean): void {
+function addTo(
+  target: RankCount,
+  geometric: number | null | undefined,
+  degraded: number | null | undefined,
+  higher: boolean,
+): void {
   if (geometric == null || degraded == null) {
     target.skipped++;
     return;
@@ -334,7 +345,10 @@ export function formatRobustnessMarkdown(result: RobustnessResult): string {
   );
   lines.push(
     `Metrics: ${result.metrics
-      .map((m) => `${m.name} (${m.higherIsBetter ? 'higher' : 'lower'} is better${m.requiresSameSize ? ', same size only' : ''})`)
+      .map(
+        (m) =>
+          `${m.name} (${m.higherIsBetter ? 'higher' : 'lower'} is better${m.requiresSameSize ? ', same size only' : ''})`,
+      )
       .join(', ')}. ` + 'n/a = metric requires equal sizes and the transform changed the size (never resized).',
     '',
   );
@@ -344,7 +358,9 @@ export function formatRobustnessMarkdown(result: RobustnessResult): string {
   for (const t of result.transforms) {
     for (const magnitude of t.magnitudes) {
       const cells = metricNames.map((metric) => {
-        const c = result.summary.find((s) => s.metric === metric && s.transform === t.name && s.magnitude === magnitude);
+        const c = result.summary.find(
+          (s) => s.metric === metric && s.transform === t.name && s.magnitude === magnitude,
+        );
         if (!c || c.mean === null) return 'n/a';
         const std = c.std === null ? '' : ` ± ${fmt(c.std, c.mean)}`;
         const na = c.nNA > 0 ? ` (${c.nNA} n/a)` : '';
@@ -356,7 +372,7 @@ export function formatRobustnessMarkdown(result: RobustnessResult): string {
   lines.push('', '## Rank consistency', '');
   lines.push(
     'Share of comparisons (images × clearly visible degradations) in which the mildest magnitude of a geometric ' +
-      'transform scores strictly better, in the metric\'s direction, than a clearly visible photometric degradation ' +
+      "transform scores strictly better, in the metric's direction, than a clearly visible photometric degradation " +
       `of the same image: ${result.clearlyVisible.map(levelName).join(', ')}. Ties count as inconsistent; n/a pairs ` +
       'are skipped.',
     '',
@@ -366,7 +382,10 @@ export function formatRobustnessMarkdown(result: RobustnessResult): string {
   const rows = [...new Set(result.rankConsistency.map((r) => r.transform))];
   for (const t of rows) {
     const sample = result.rankConsistency.find((r) => r.transform === t);
-    const label = t === 'overall' ? '**overall**' : `${t} ${sample?.magnitude ?? ''} ${result.transforms.find((x) => x.name === t)?.unit ?? ''}`.trim();
+    const label =
+      t === 'overall'
+        ? '**overall**'
+        : `${t} ${sample?.magnitude ?? ''} ${result.transforms.find((x) => x.name === t)?.unit ?? ''}`.trim();
     const cells = metricNames.map((metric) => {
       const r = result.rankConsistency.find((x) => x.metric === metric && x.transform === t);
       return r ? fmtRate(r) : 'n/a';
@@ -374,29 +393,54 @@ export function formatRobustnessMarkdown(result: RobustnessResult): string {
     lines.push(`| ${label} | ${cells.join(' | ')} |`);
   }
   lines.push('', '## Transforms', '');
-  for (const t of result.transforms) lines.push(`- **${t.name}** (${t.kind}, ${t.unit}: ${t.magnitudes.join(', ')}): ${t.description}`);
+  for (const t of result.transforms)
+    lines.push(`- **${t.name}** (${t.kind}, ${t.unit}: ${t.magnitudes.join(', ')}): ${t.description}`);
   lines.push('');
   return lines.join('\n');
 }
 
 /** Distinct colours for up to 12 transforms (category10 + black + grey-blue), in catalogue order. */
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#000000', '#5f7f9f'];
+const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+  '#000000',
+  '#5f7f9f',
+];
 
 /** Legend label of a transform: name plus its graded magnitudes, so the normalised x axis can be read back. */
-const transformLabel = (t: RobustnessResult['transforms'][number]): string => `${t.name} (${t.magnitudes.join(', ')} ${t.unit})`;
+const transformLabel = (t: RobustnessResult['transforms'][number]): string =>
+  `${t.name} (${t.magnitudes.join(', ')} ${t.unit})`;
 
 /** Vega-Lite spec: one panel per metric (independent y), lines per transform over magnitude level 1..k. */
 export function curvesSpec(result: RobustnessResult): TopLevelSpec {
   const labels = new Map(result.transforms.map((t) => [t.name, transformLabel(t)]));
-  const domain = [...result.transforms].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'geometric' ? -1 : 1)).map(transformLabel);
+  const domain = [...result.transforms]
+    .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'geometric' ? -1 : 1))
+    .map(transformLabel);
   const values = result.summary
     .filter((c) => c.mean !== null && Number.isFinite(c.mean))
-    .map((c) => ({ metric: c.metric, transform: labels.get(c.transform), kind: c.kind, level: c.level, magnitude: c.magnitude, mean: c.mean }));
+    .map((c) => ({
+      metric: c.metric,
+      transform: labels.get(c.transform),
+      kind: c.kind,
+      level: c.level,
+      magnitude: c.magnitude,
+      mean: c.mean,
+    }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: 'Mean score vs. transform magnitude',
-      subtitle: 'x: magnitude level, 1 = mildest (values in the legend); solid = geometric, dashed = photometric; n/a cells omitted',
+      subtitle:
+        'x: magnitude level, 1 = mildest (values in the legend); solid = geometric, dashed = photometric; n/a cells omitted',
     },
     data: { values },
     columns: Math.min(3, Math.max(1, result.metrics.length)),
@@ -419,7 +463,13 @@ export function curvesSpec(result: RobustnessResult): TopLevelSpec {
         strokeDash: {
           field: 'kind',
           type: 'nominal',
-          scale: { domain: ['geometric', 'photometric'], range: [[1, 0], [5, 3]] },
+          scale: {
+            domain: ['geometric', 'photometric'],
+            range: [
+              [1, 0],
+              [5, 3],
+            ],
+          },
           legend: null, // the subtitle explains solid/dashed; stroke-only legend symbols do not render headlessly
         },
       },

@@ -192,7 +192,12 @@ export function finishEvaluation(
     };
     r.stats = correlationStats(x, y, opts);
     if (idx.some((i) => types[i] !== undefined)) {
-      r.perType = perTypeStats(x, y, idx.map((i) => types[i]), opts);
+      r.perType = perTypeStats(
+        x,
+        y,
+        idx.map((i) => types[i]),
+        opts,
+      );
     }
   }
   return {
@@ -210,7 +215,11 @@ export function finishEvaluation(
   };
 }
 
-export async function evaluate(manifest: Manifest, metrics: FullReferenceMetric[], options: EvaluateOptions = {}): Promise<Evaluation> {
+export async function evaluate(
+  manifest: Manifest,
+  metrics: FullReferenceMetric[],
+  options: EvaluateOptions = {},
+): Promise<Evaluation> {
   const t0 = performance.now();
   const items = manifest.entries.map((e) => ({ reference: e.reference, test: e.distorted }));
   const scored = await scoreItems(items, metrics, options);

@@ -37,8 +37,20 @@ export interface ScoresHeader {
 
 type Scored = Pick<MetricEvaluation, 'name' | 'higherIsBetter' | 'scores' | 'notApplicable' | 'failures'>;
 
-const enc = (v: number | null): number | string | null => (v === null ? null : Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : String(v));
-const dec = (v: unknown): number | null => (v === null ? null : typeof v === 'number' ? v : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === 'NaN' ? NaN : null);
+const enc = (v: number | null): number | string | null =>
+  v === null ? null : Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : String(v);
+const dec = (v: unknown): number | null =>
+  v === null
+    ? null
+    : typeof v === 'number'
+      ? v
+      : v === 'Infinity'
+        ? Infinity
+        : v === '-Infinity'
+          ? -Infinity
+          : v === 'NaN'
+            ? NaN
+            : null;
 
 /** Per-pair status of every metric: score, "n/a" or a failure message. */
 function pairRecord(metrics: readonly Scored[], i: number, na: ReadonlyArray<Set<number>>): Record<string, unknown> {
@@ -51,7 +63,11 @@ function pairRecord(metrics: readonly Scored[], i: number, na: ReadonlyArray<Set
     const f = m.failures.find((x) => x.index === i);
     if (f) failed[m.name] = f.message;
   });
-  return { scores, ...(notApplicable.length ? { notApplicable } : {}), ...(Object.keys(failed).length ? { failed } : {}) };
+  return {
+    scores,
+    ...(notApplicable.length ? { notApplicable } : {}),
+    ...(Object.keys(failed).length ? { failed } : {}),
+  };
 }
 
 function headerLine(h: Omit<ScoresHeader, 'format' | 'version'>): string {
@@ -89,7 +105,16 @@ export function mosScoresText(
   ];
   for (const i of [...indices].sort((a, b) => a - b)) {
     const e = manifest.entries[i];
-    lines.push(JSON.stringify({ pair: i, reference: e.reference, distorted: e.distorted, score: e.score, ...(e.type !== undefined ? { type: e.type } : {}), ...pairRecord(metrics, i, na) }));
+    lines.push(
+      JSON.stringify({
+        pair: i,
+        reference: e.reference,
+        distorted: e.distorted,
+        score: e.score,
+        ...(e.type !== undefined ? { type: e.type } : {}),
+        ...pairRecord(metrics, i, na),
+      }),
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -116,9 +141,13 @@ export function votesScoresText(
       shard: shard ? formatShard(shard) : null,
     }),
   ];
-  for (const v of data.votes) if (refs.has(v.reference)) lines.push(JSON.stringify({ vote: v.index, set: v.set, reference: v.reference, a: v.a, b: v.b, pB: v.pB }));
+  for (const v of data.votes)
+    if (refs.has(v.reference))
+      lines.push(JSON.stringify({ vote: v.index, set: v.set, reference: v.reference, a: v.a, b: v.b, pB: v.pB }));
   for (const i of [...indices].sort((a, b) => a - b)) {
-    lines.push(JSON.stringify({ pair: i, reference: items[i].reference, test: items[i].test, ...pairRecord(metrics, i, na) }));
+    lines.push(
+      JSON.stringify({ pair: i, reference: items[i].reference, test: items[i].test, ...pairRecord(metrics, i, na) }),
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -134,12 +163,19 @@ export async function readScoresFile(path: string): Promise<ScoresFileContent> {
   let text: string;
   try {
     const buf = await readFile(path);
-    if (buf.length > MAX_SCORES_BYTES) throw new LimitError(`scores file ${quote(path)} exceeds ${MAX_SCORES_BYTES} bytes`, { path, limit: 'MAX_SCORES_BYTES' });
+    if (buf.length > MAX_SCORES_BYTES)
+      throw new LimitError(`scores file ${quote(path)} exceeds ${MAX_SCORES_BYTES} bytes`, {
+        path,
+        limit: 'MAX_SCORES_BYTES',
+      });
     text = buf.toString('utf8');
   } catch (err) {
     if (err instanceof LimitError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DataError(`cannot read ${quote(path)}: ${code === 'EISDIR' ? 'it is a folder' : (code ?? 'read error')}`, { code: code === 'ENOENT' ? 'DATA_NOT_FOUND' : 'DATA_INVALID', path, cause: err });
+    throw new DataError(
+      `cannot read ${quote(path)}: ${code === 'EISDIR' ? 'it is a folder' : (code ?? 'read error')}`,
+      { code: code === 'ENOENT' ? 'DATA_NOT_FOUND' : 'DATA_INVALID', path, cause: err },
+    );
   }
   return parseScoresText(text, path);
 }
@@ -157,15 +193,29 @@ export function parseScoresText(text: string, path: string): ScoresFileContent {
   };
   if (lines.length === 0) throw new DataError(`${quote(path)} is empty`, { path });
   const header = parseLine(lines[0], 1) as unknown as ScoresHeader;
-  if (header.format !== SCORES_FORMAT || header.version !== SCORES_VERSION || (header.kind !== 'mos' && header.kind !== 'votes')) {
-    throw new DataError(`${quote(path)} is not a deepssim eval scores file (version ${SCORES_VERSION})`, { path, row: 1 });
+  if (
+    header.format !== SCORES_FORMAT ||
+    header.version !== SCORES_VERSION ||
+    (header.kind !== 'mos' && header.kind !== 'votes')
+  ) {
+    throw new DataError(`${quote(path)} is not a deepssim eval scores file (version ${SCORES_VERSION})`, {
+      path,
+      row: 1,
+    });
   }
   const pairs: ScoresFileContent['pairs'] = [];
   const votes: Vote[] = [];
   lines.slice(1).forEach((l, k) => {
     const o = parseLine(l, k + 2);
     if (typeof o.vote === 'number') {
-      votes.push({ index: o.vote, set: String(o.set), reference: String(o.reference), a: String(o.a), b: String(o.b), pB: Number(o.pB) });
+      votes.push({
+        index: o.vote,
+        set: String(o.set),
+        reference: String(o.reference),
+        a: String(o.a),
+        b: String(o.b),
+        pB: Number(o.pB),
+      });
     } else if (typeof o.pair === 'number' && Number.isInteger(o.pair) && o.pair >= 0 && o.pair < header.pairs) {
       pairs.push(o as ScoresFileContent['pairs'][number]);
     } else throw new DataError(`${quote(path)}, line ${k + 2}: neither a pair nor a vote record`, { path, row: k + 2 });

@@ -14,7 +14,8 @@ type Vec = ArrayLike<number>;
 function checkPair(x: Vec, y: Vec, what: string): void {
   if (x.length !== y.length) throw new UsageError(`${what}: vectors differ in length (${x.length} vs ${y.length})`);
   for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) throw new UsageError(`${what}: non-finite value at index ${i}`);
+    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i]))
+      throw new UsageError(`${what}: non-finite value at index ${i}`);
   }
 }
 
@@ -213,7 +214,10 @@ const LOGISTIC4: Model = {
  * at infinity (β1 → ∞, β3 beyond the data: an exponential tail) the valley is straight in (u, β3) instead of
  * curved in (β1, β3, β5), so LM stops promptly instead of crawling along it for thousands of iterations.
  */
-function internalModel(k: 4 | 5, sigma: number): Model & { toTheta(b: number[]): number[]; toBeta(t: number[]): number[] } {
+function internalModel(
+  k: 4 | 5,
+  sigma: number,
+): Model & { toTheta(b: number[]): number[]; toBeta(t: number[]): number[] } {
   const last = k - 1;
   return {
     kind: k === 5 ? 'logistic5' : 'logistic4',
@@ -245,7 +249,8 @@ function internalModel(k: 4 | 5, sigma: number): Model & { toTheta(b: number[]):
 
 /** Evaluate a fitted mapping at x. */
 export function predict(fit: Pick<MappingFit, 'kind' | 'params' | 'internal'>, x: number): number {
-  if (fit.internal && fit.kind !== 'linear') return internalModel(fit.kind === 'logistic5' ? 5 : 4, fit.internal.sigma).f(fit.internal.theta, x);
+  if (fit.internal && fit.kind !== 'linear')
+    return internalModel(fit.kind === 'logistic5' ? 5 : 4, fit.internal.sigma).f(fit.internal.theta, x);
   const p = fit.params;
   if (fit.kind === 'linear') return p[0] * x + p[1];
   if (fit.kind === 'logistic4') return LOGISTIC4.f(p, x);
@@ -485,7 +490,12 @@ export interface PlccResult {
 }
 
 /** PLCC and RMSE after the logistic mapping of the metric scores x onto subjective scores y. */
-export function plccAfterFit(x: Vec, y: Vec, start?: number[], options: { kinds?: FitKind[]; maxIter?: number } = {}): PlccResult {
+export function plccAfterFit(
+  x: Vec,
+  y: Vec,
+  start?: number[],
+  options: { kinds?: FitKind[]; maxIter?: number } = {},
+): PlccResult {
   const fit = fitMapping(x, y, start, options);
   const q = new Float64Array(x.length);
   let s = 0;
@@ -549,7 +559,14 @@ export function correlationStats(metric: Vec, subjective: Vec, options: StatsOpt
     return { srcc: sign * srcc(x, y), krcc: sign * krcc(x, y), plcc: direction * pr.plcc, rmse: pr.rmse, fit: pr.fit };
   };
   const full = core(metric, subjective);
-  const out: CorrelationStats = { n, srcc: full.srcc, krcc: full.krcc, plcc: full.plcc, rmse: full.rmse, fit: full.fit };
+  const out: CorrelationStats = {
+    n,
+    srcc: full.srcc,
+    krcc: full.krcc,
+    plcc: full.plcc,
+    rmse: full.rmse,
+    fit: full.fit,
+  };
   const resamples = options.resamples ?? 1000;
   if (resamples > 0 && n >= 3) {
     const seed = options.seed ?? 1;
@@ -559,7 +576,12 @@ export function correlationStats(metric: Vec, subjective: Vec, options: StatsOpt
     const by = new Float64Array(n);
     // Every resample uses the model chosen on the full data, warm-started from its parameters (same minimum, far
     // fewer iterations; at most 500), falling back to a straight line only if it fails on that resample.
-    const start = full.fit.kind === 'logistic5' ? full.fit.params : full.fit.kind === 'logistic4' ? [full.fit.params[0], full.fit.params[1], full.fit.params[2], 0, full.fit.params[3]] : undefined;
+    const start =
+      full.fit.kind === 'logistic5'
+        ? full.fit.params
+        : full.fit.kind === 'logistic4'
+          ? [full.fit.params[0], full.fit.params[1], full.fit.params[2], 0, full.fit.params[3]]
+          : undefined;
     const fitOptions = { kinds: [full.fit.kind], maxIter: 500 };
     for (let b = 0; b < resamples; b++) {
       for (let i = 0; i < n; i++) {

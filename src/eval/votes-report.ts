@@ -26,7 +26,12 @@ export function summarizeVotes(ev: VotesEvaluation): Record<string, Record<strin
       higherIsBetter: m.higherIsBetter,
       pairwiseAccuracy: s.pairwiseAccuracy,
       kendallTau: s.kendallTau,
-      ci: { pairwiseAccuracy: s.ci?.pairwiseAccuracy ?? null, kendallTau: s.ci?.kendallTau ?? null, resamples: s.ci?.resamples ?? 0, seed: s.ci?.seed ?? null },
+      ci: {
+        pairwiseAccuracy: s.ci?.pairwiseAccuracy ?? null,
+        kendallTau: s.ci?.kendallTau ?? null,
+        resamples: s.ci?.resamples ?? 0,
+        seed: s.ci?.seed ?? null,
+      },
       votes: s.votes,
       setsWithTau: s.setsWithTau,
       notApplicable: m.notApplicable,
@@ -61,8 +66,12 @@ export function formatVotesMarkdown(ev: VotesEvaluation, title = 'Paired-compari
     );
   }
   const notes = ev.metrics.flatMap((m) => [
-    ...(m.notApplicable ? [`- ${m.name}: ${m.notApplicable} pairs not applicable (different sizes; votes on them are left out)`] : []),
-    ...m.failures.slice(0, 5).map((f) => `- ${m.name}: pair ${f.index + 1} (${ev.items[f.index]?.test ?? '?'}) failed: ${f.message}`),
+    ...(m.notApplicable
+      ? [`- ${m.name}: ${m.notApplicable} pairs not applicable (different sizes; votes on them are left out)`]
+      : []),
+    ...m.failures
+      .slice(0, 5)
+      .map((f) => `- ${m.name}: pair ${f.index + 1} (${ev.items[f.index]?.test ?? '?'}) failed: ${f.message}`),
   ]);
   if (notes.length) lines.push('', '## Notes', '', ...notes);
   lines.push('', `Wall time ${ev.seconds.toFixed(1)} s.`, '');
@@ -75,10 +84,24 @@ export function votesSpec(ev: VotesEvaluation): TopLevelSpec {
   for (const m of ev.metrics) {
     const s = m.stats;
     if (s.pairwiseAccuracy !== null) {
-      values.push({ metric: m.name, figure: 'pairwise accuracy', value: s.pairwiseAccuracy, lo: s.ci?.pairwiseAccuracy?.[0] ?? s.pairwiseAccuracy, hi: s.ci?.pairwiseAccuracy?.[1] ?? s.pairwiseAccuracy, ceiling: ev.ceiling });
+      values.push({
+        metric: m.name,
+        figure: 'pairwise accuracy',
+        value: s.pairwiseAccuracy,
+        lo: s.ci?.pairwiseAccuracy?.[0] ?? s.pairwiseAccuracy,
+        hi: s.ci?.pairwiseAccuracy?.[1] ?? s.pairwiseAccuracy,
+        ceiling: ev.ceiling,
+      });
     }
     if (s.kendallTau !== null) {
-      values.push({ metric: m.name, figure: 'mean Kendall τ', value: s.kendallTau, lo: s.ci?.kendallTau?.[0] ?? s.kendallTau, hi: s.ci?.kendallTau?.[1] ?? s.kendallTau, ceiling: null });
+      values.push({
+        metric: m.name,
+        figure: 'mean Kendall τ',
+        value: s.kendallTau,
+        lo: s.ci?.kendallTau?.[0] ?? s.kendallTau,
+        hi: s.ci?.kendallTau?.[1] ?? s.kendallTau,
+        ceiling: null,
+      });
     }
   }
   const x = { field: 'metric', type: 'nominal' as const, title: null, sort: null };
@@ -90,8 +113,14 @@ export function votesSpec(ev: VotesEvaluation): TopLevelSpec {
       width: Math.max(160, 40 * ev.metrics.length),
       height: 200,
       layer: [
-        { mark: { type: 'bar', opacity: 0.8 }, encoding: { x, y: { field: 'value', type: 'quantitative', title: null } } },
-        { mark: { type: 'rule', color: 'black' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
+        {
+          mark: { type: 'bar', opacity: 0.8 },
+          encoding: { x, y: { field: 'value', type: 'quantitative', title: null } },
+        },
+        {
+          mark: { type: 'rule', color: 'black' },
+          encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
+        },
         {
           transform: [{ filter: 'datum.ceiling !== null' }],
           mark: { type: 'rule', color: 'firebrick', strokeDash: [4, 3] },
@@ -127,11 +156,25 @@ export function votesReportJson(ev: VotesEvaluation): string {
 
 /** The compact object `eval --json` prints for a votes study. */
 export function votesJsonSummary(ev: VotesEvaluation, dataset: string): Record<string, unknown> {
-  return { dataset, kind: 'votes', layout: ev.layout, votes: ev.votes, sets: ev.sets, ceiling: ev.ceiling, settings: ev.settings ?? null, seconds: ev.seconds, metrics: summarizeVotes(ev) };
+  return {
+    dataset,
+    kind: 'votes',
+    layout: ev.layout,
+    votes: ev.votes,
+    sets: ev.sets,
+    ceiling: ev.ceiling,
+    settings: ev.settings ?? null,
+    seconds: ev.seconds,
+    metrics: summarizeVotes(ev),
+  };
 }
 
 /** Write eval.md, eval.json and eval-votes.svg/.png into outDir (created if needed). */
-export async function writeVotesReport(ev: VotesEvaluation, outDir: string, options: { title?: string; plots?: boolean } = {}): Promise<ReportFiles> {
+export async function writeVotesReport(
+  ev: VotesEvaluation,
+  outDir: string,
+  options: { title?: string; plots?: boolean } = {},
+): Promise<ReportFiles> {
   await mkdir(outDir, { recursive: true });
   const files: ReportFiles = { markdown: join(outDir, 'eval.md'), json: join(outDir, 'eval.json') };
   await writeFileAtomic(files.markdown, formatVotesMarkdown(ev, options.title));

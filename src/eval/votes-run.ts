@@ -4,7 +4,16 @@
  */
 import type { FullReferenceMetric } from '../metrics/types.js';
 import { scoreItems, type EvaluateOptions, type MetricEvaluation } from './run.js';
-import { countSets, itemKey, voteItems, votesCeiling, votesStatistics, type ItemKey, type VotesData, type VotesMetricStats } from './votes.js';
+import {
+  countSets,
+  itemKey,
+  voteItems,
+  votesCeiling,
+  votesStatistics,
+  type ItemKey,
+  type VotesData,
+  type VotesMetricStats,
+} from './votes.js';
 
 export interface VotesMetricEvaluation {
   name: string;
@@ -35,7 +44,9 @@ export interface VotesEvaluation {
 export function finishVotesEvaluation(
   data: VotesData,
   items: ItemKey[],
-  metrics: Array<Pick<MetricEvaluation, 'name' | 'higherIsBetter' | 'scores' | 'notApplicable' | 'failures' | 'scoringSeconds'>>,
+  metrics: Array<
+    Pick<MetricEvaluation, 'name' | 'higherIsBetter' | 'scores' | 'notApplicable' | 'failures' | 'scoringSeconds'>
+  >,
   options: Pick<EvaluateOptions, 'resamples' | 'seed'> & { seconds?: number } = {},
 ): VotesEvaluation {
   const pos = new Map(items.map((it, i) => [itemKey(it.reference, it.test), i]));
@@ -68,7 +79,11 @@ export function finishVotesEvaluation(
   };
 }
 
-export async function evaluateVotes(data: VotesData, metrics: FullReferenceMetric[], options: EvaluateOptions = {}): Promise<VotesEvaluation> {
+export async function evaluateVotes(
+  data: VotesData,
+  metrics: FullReferenceMetric[],
+  options: EvaluateOptions = {},
+): Promise<VotesEvaluation> {
   const t0 = performance.now();
   const items = voteItems(data.votes);
   const scored = await scoreItems(items, metrics, options);

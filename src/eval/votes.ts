@@ -77,16 +77,22 @@ export function votesFromTable(table: CsvTable): VotesData {
   const name = table.name;
   for (const k of ['set', 'reference', 'a', 'b', 'winner']) {
     if (findColumn(table, [k]) === undefined) {
-      throw new DataError(`votes file ${quote(name)} has no ${k} column (expected set,reference,a,b,winner)`, { path: name, row: 1 });
+      throw new DataError(`votes file ${quote(name)} has no ${k} column (expected set,reference,a,b,winner)`, {
+        path: name,
+        row: 1,
+      });
     }
   }
-  if (table.rows.length === 0) throw new DataError(`votes file ${quote(name)} has a header but no votes`, { path: name });
+  if (table.rows.length === 0)
+    throw new DataError(`votes file ${quote(name)} has a header but no votes`, { path: name });
   const votes = table.rows.map((r, index): Vote => {
     const f = r.fields;
     const at = `votes file ${quote(name)}, line ${r.line} (vote ${index + 1})`;
-    for (const k of ['set', 'reference', 'a', 'b']) if (!f[k]) throw new DataError(`${at}: empty ${k}`, { path: name, row: r.line });
+    for (const k of ['set', 'reference', 'a', 'b'])
+      if (!f[k]) throw new DataError(`${at}: empty ${k}`, { path: name, row: r.line });
     const w = f.winner.toLowerCase();
-    if (w !== 'a' && w !== 'b') throw new DataError(`${at}: winner must be a or b, got ${quote(f.winner, 40)}`, { path: name, row: r.line });
+    if (w !== 'a' && w !== 'b')
+      throw new DataError(`${at}: winner must be a or b, got ${quote(f.winner, 40)}`, { path: name, row: r.line });
     const a = resolveIn(table, f.a);
     const b = resolveIn(table, f.b);
     if (a === b) throw new DataError(`${at}: a and b are the same image`, { path: name, row: r.line });
@@ -119,7 +125,8 @@ export async function loadBapps(root: string): Promise<VotesData> {
   };
   const images = async (d: string) => {
     const m = new Map<string, string>();
-    for (const f of await list(d)) if (IMAGE_EXT.has(extname(f).toLowerCase())) m.set(basename(f, extname(f)), join(abs, d, f));
+    for (const f of await list(d))
+      if (IMAGE_EXT.has(extname(f).toLowerCase())) m.set(basename(f, extname(f)), join(abs, d, f));
     return m;
   };
   const [ref, p0, p1] = await Promise.all([images('ref'), images('p0'), images('p1')]);
@@ -130,12 +137,18 @@ export async function loadBapps(root: string): Promise<VotesData> {
     const id = basename(file, extname(file));
     const paths = [ref.get(id), p0.get(id), p1.get(id)];
     if (paths.some((p) => p === undefined)) {
-      throw new DataError(`BAPPS folder ${quote(root)}: judge/${quote(file, 80)} has no matching image in ref/, p0/ and p1/`, { path: abs });
+      throw new DataError(
+        `BAPPS folder ${quote(root)}: judge/${quote(file, 80)} has no matching image in ref/, p0/ and p1/`,
+        { path: abs },
+      );
     }
     const values = readNpyFloats(new Uint8Array(await readFile(join(abs, 'judge', file))), join(abs, 'judge', file));
     const j = values[0];
     if (values.length !== 1 || !(j >= 0 && j <= 1)) {
-      throw new DataError(`BAPPS judge ${quote(file, 80)} must hold one value in [0, 1], got ${values.length} value(s) starting ${j}`, { path: join(abs, 'judge', file) });
+      throw new DataError(
+        `BAPPS judge ${quote(file, 80)} must hold one value in [0, 1], got ${values.length} value(s) starting ${j}`,
+        { path: join(abs, 'judge', file) },
+      );
     }
     votes.push({ index: votes.length, set: id, reference: paths[0]!, a: paths[1]!, b: paths[2]!, pB: j });
   }
@@ -162,17 +175,21 @@ export interface VotesStatsOptions {
 /** Order two scores for a metric: +1 when `x` is the better one, −1 when `y` is, 0 on a tie. */
 function prefer(x: number, y: number, higherIsBetter: boolean): number {
   if (x === y) return 0;
-  return (x > y) === higherIsBetter ? 1 : -1;
+  return x > y === higherIsBetter ? 1 : -1;
 }
 
 /** Ceiling: leave-one-out majority of the other votes on the same unordered pair (BAPPS: p² + (1 − p)²). */
 export function votesCeiling(data: VotesData): number {
   const votes = data.votes;
   if (votes.length === 0) return NaN;
-  if (data.layout === 'bapps-2afc') return votes.reduce((s, v) => s + v.pB * v.pB + (1 - v.pB) * (1 - v.pB), 0) / votes.length;
+  if (data.layout === 'bapps-2afc')
+    return votes.reduce((s, v) => s + v.pB * v.pB + (1 - v.pB) * (1 - v.pB), 0) / votes.length;
   // Per pair: how many votes went to the lexicographically first image.
-  const key = (v: Vote) => (v.a < v.b ? `${v.set}\u0000${v.reference}\u0000${v.a}\u0000${v.b}` : `${v.set}\u0000${v.reference}\u0000${v.b}\u0000${v.a}`);
-  const firstWon = (v: Vote) => ((v.a < v.b) === (v.pB < 0.5) ? 1 : 0);
+  const key = (v: Vote) =>
+    v.a < v.b
+      ? `${v.set}\u0000${v.reference}\u0000${v.a}\u0000${v.b}`
+      : `${v.set}\u0000${v.reference}\u0000${v.b}\u0000${v.a}`;
+  const firstWon = (v: Vote) => (v.a < v.b === v.pB < 0.5 ? 1 : 0);
   const tally = new Map<string, { n: number; first: number }>();
   for (const v of votes) {
     const t = tally.get(key(v)) ?? { n: 0, first: 0 };
@@ -202,7 +219,7 @@ interface SetData {
 function ranks(x: readonly number[]): number[] {
   const idx = x.map((_, i) => i).sort((p, q) => (x[p] < x[q] ? -1 : x[p] > x[q] ? 1 : 0));
   const r = new Array<number>(x.length);
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && x[idx[j + 1]] === x[idx[i]]) j++;
     for (let k = i; k <= j; k++) r[idx[k]] = (i + j) / 2 + 1;
@@ -254,7 +271,10 @@ export function votesStatistics(
     let tau: number | null = null;
     if (items.length >= 2 && s.every((x) => x !== null && !Number.isNaN(x))) {
       const oriented = (s as number[]).map((x) => (higherIsBetter ? x : -x));
-      const t = krcc(ranks(oriented), items.map((e) => e.won / e.n));
+      const t = krcc(
+        ranks(oriented),
+        items.map((e) => e.won / e.n),
+      );
       tau = Number.isFinite(t) ? t : null;
     }
     sets.push({ credits, tau });
@@ -297,7 +317,12 @@ export function votesStatistics(
       v.sort((p, q) => p - q);
       return [percentile(v, 0.025), percentile(v, 0.975)];
     };
-    ci = { pairwiseAccuracy: full.acc === null ? null : interval(accs), kendallTau: full.tau === null ? null : interval(taus), resamples, seed };
+    ci = {
+      pairwiseAccuracy: full.acc === null ? null : interval(accs),
+      kendallTau: full.tau === null ? null : interval(taus),
+      resamples,
+      seed,
+    };
   }
   return { votes: full.n, setsWithTau: full.tauN, pairwiseAccuracy: full.acc, kendallTau: full.tau, ci };
 }

@@ -50,11 +50,16 @@ function tensor(weights: WeightMap, name: string): WeightTensor {
 }
 
 const scalar = (g: GraphBuilder, name: string, v: number): string => g.floatTensor(name, [], new Float32Array([v]));
-const channelConst = (g: GraphBuilder, name: string, v: readonly number[]): string => g.floatTensor(name, [1, v.length, 1, 1], Float32Array.from(v));
+const channelConst = (g: GraphBuilder, name: string, v: readonly number[]): string =>
+  g.floatTensor(name, [1, v.length, 1, 1], Float32Array.from(v));
 
 /** Conv attributes: explicit pads at a static size, else ONNX auto_pad SAME_UPPER for TF 'same' (per input size). */
 function convAttrs(layer: ConvLayer, inShape?: Shape3): Record<string, number | number[] | string> {
-  const attrs: Record<string, number | number[] | string> = { kernel_shape: [...layer.kernel], strides: [...layer.strides], group: layer.group };
+  const attrs: Record<string, number | number[] | string> = {
+    kernel_shape: [...layer.kernel],
+    strides: [...layer.strides],
+    group: layer.group,
+  };
   if (inShape) attrs.pads = [...resolvePads(layer, inShape[1], inShape[2])];
   else if (layer.pads !== 'same') attrs.pads = [...layer.pads];
   else if (isUnpadded(layer)) attrs.pads = [0, 0, 0, 0];
@@ -87,7 +92,13 @@ function maskToGrid(g: GraphBuilder, mask: string, layer: ConvLayer, inShape?: S
 }
 
 /** The spec's layers from `pixels` to the feature layer. */
-export function emitForward(g: GraphBuilder, spec: Pick<BackboneSpec, 'name' | 'layers' | 'saliency'>, weights: WeightMap, pixels: string, o: ForwardOptions = {}): Forward {
+export function emitForward(
+  g: GraphBuilder,
+  spec: Pick<BackboneSpec, 'name' | 'layers' | 'saliency'>,
+  weights: WeightMap,
+  pixels: string,
+  o: ForwardOptions = {},
+): Forward {
   if (o.tape && !o.size) throw new Error('emitForward: a tape needs a static size');
   const site = o.mask ? saliencySite(spec) : -1;
   if (o.mask && site < 0) throw new Error(`backbone ${spec.name} has no saliency site`);
@@ -101,7 +112,10 @@ export function emitForward(g: GraphBuilder, spec: Pick<BackboneSpec, 'name' | '
     let indices: string | undefined;
     switch (layer.kind) {
       case 'normalize':
-        y = g.op('Div', [g.op('Sub', [x, channelConst(g, `l${i}.mean`, layer.mean)]), channelConst(g, `l${i}.std`, layer.std)]);
+        y = g.op('Div', [
+          g.op('Sub', [x, channelConst(g, `l${i}.mean`, layer.mean)]),
+          channelConst(g, `l${i}.std`, layer.std),
+        ]);
         break;
       case 'conv': {
         const w = tensor(weights, layer.weight);
@@ -122,7 +136,12 @@ export function emitForward(g: GraphBuilder, spec: Pick<BackboneSpec, 'name' | '
         y = g.op('Clip', [x, ...relu6]);
         break;
       case 'maxpool':
-        [y, indices] = g.node('MaxPool', [x], { kernel_shape: [...layer.kernel], strides: [...layer.strides] }, o.tape ? 2 : 1);
+        [y, indices] = g.node(
+          'MaxPool',
+          [x],
+          { kernel_shape: [...layer.kernel], strides: [...layer.strides] },
+          o.tape ? 2 : 1,
+        );
         break;
     }
     if (o.tape) tape.push({ layer, input: x, output: y, indices, inShape: shape! });
@@ -139,7 +158,14 @@ export function emitForward(g: GraphBuilder, spec: Pick<BackboneSpec, 'name' | '
  * (ORT's fast NCHWc Conv path). Strided: ConvTranspose with the forward kernel, output_padding restoring the rows
  * the forward floor division dropped.
  */
-function convInputGrad(g: GraphBuilder, layer: ConvLayer, w: WeightTensor, d: string, inShape: Shape3, p: string): string {
+function convInputGrad(
+  g: GraphBuilder,
+  layer: ConvLayer,
+  w: WeightTensor,
+  d: string,
+  inShape: Shape3,
+  p: string,
+): string {
   const [o, ig, kh, kw] = w.shape;
   const pads: Pads = resolvePads(layer, inShape[1], inShape[2]);
   const [t, l, b, r] = pads;
@@ -155,7 +181,8 @@ function convInputGrad(g: GraphBuilder, layer: ConvLayer, w: WeightTensor, d: st
         for (let il = 0; il < ig; il++) {
           const from = ((gi * og + ol) * ig + il) * k;
           const to = ((gi * ig + il) * og + ol) * k;
-          for (let a = 0; a < kh; a++) for (let c = 0; c < kw; c++) dst[to + (kh - 1 - a) * kw + (kw - 1 - c)] = src[from + a * kw + c];
+          for (let a = 0; a < kh; a++)
+            for (let c = 0; c < kw; c++) dst[to + (kh - 1 - a) * kw + (kw - 1 - c)] = src[from + a * kw + c];
         }
       }
     }
@@ -165,7 +192,10 @@ function convInputGrad(g: GraphBuilder, layer: ConvLayer, w: WeightTensor, d: st
   const [, h, wIn] = inShape;
   const ho = Math.floor((h + t + b - kh) / layer.strides[0]) + 1;
   const wo = Math.floor((wIn + l + r - kw) / layer.strides[1]) + 1;
-  const outputPadding = [h - (layer.strides[0] * (ho - 1) + kh - t - b), wIn - (layer.strides[1] * (wo - 1) + kw - l - r)];
+  const outputPadding = [
+    h - (layer.strides[0] * (ho - 1) + kh - t - b),
+    wIn - (layer.strides[1] * (wo - 1) + kw - l - r),
+  ];
   const wf = g.floatTensor(`${p}.${layer.name}.weight`, w.shape, w.data);
   return g.op('ConvTranspose', [d, wf], {
     kernel_shape: [kh, kw],
@@ -177,7 +207,13 @@ function convInputGrad(g: GraphBuilder, layer: ConvLayer, w: WeightTensor, d: st
 }
 
 /** Backward pass of a taped forward: `grad` = ∂L/∂features → ∂L/∂pixels. */
-export function emitBackward(g: GraphBuilder, weights: WeightMap, forward: Forward, grad: string, prefix = 'b'): string {
+export function emitBackward(
+  g: GraphBuilder,
+  weights: WeightMap,
+  forward: Forward,
+  grad: string,
+  prefix = 'b',
+): string {
   const zero = scalar(g, `${prefix}.zero`, 0);
   let d = grad;
   for (let i = forward.tape.length - 1; i >= 0; i--) {
@@ -196,13 +232,19 @@ export function emitBackward(g: GraphBuilder, weights: WeightMap, forward: Forwa
         d = g.op('Where', [g.op('Greater', [e.output, zero]), d, zero]);
         break;
       case 'relu6': {
-        const inside = g.op('And', [g.op('Greater', [e.output, zero]), g.op('Less', [e.output, scalar(g, `${p}.max`, 6)])]);
+        const inside = g.op('And', [
+          g.op('Greater', [e.output, zero]),
+          g.op('Less', [e.output, scalar(g, `${p}.max`, 6)]),
+        ]);
         d = g.op('Where', [inside, d, zero]);
         break;
       }
       case 'maxpool':
         // Route each gradient to the arg-max PyTorch/ORT picked; output_shape restores the floor-mode cut-off rows.
-        d = g.op('MaxUnpool', [d, e.indices!, g.op('Shape', [e.input])], { kernel_shape: [...layer.kernel], strides: [...layer.strides] });
+        d = g.op('MaxUnpool', [d, e.indices!, g.op('Shape', [e.input])], {
+          kernel_shape: [...layer.kernel],
+          strides: [...layer.strides],
+        });
         break;
     }
   }
@@ -232,7 +274,12 @@ export function buildMetricGraph(spec: BackboneSpec, weights: WeightMap, o: Metr
   const crop = g.input('crop', 'int64', [4]);
   const starts = g.op('Gather', [crop, g.int64Tensor('crop_start_idx', [0, 2])], { axis: 0 });
   const ends = g.op('Gather', [crop, g.int64Tensor('crop_end_idx', [1, 3])], { axis: 0 });
-  const cropped = g.op('Slice', [features, starts, ends, g.int64Tensor('crop_axes', [2, 3])], {}, o.features ? 'features' : undefined);
+  const cropped = g.op(
+    'Slice',
+    [features, starts, ends, g.int64Tensor('crop_axes', [2, 3])],
+    {},
+    o.features ? 'features' : undefined,
+  );
   if (o.features) g.output('features', 'float32', ['N', C, 'h', 'w']);
   g.op('Slice', [g.op('Shape', [cropped]), g.int64Tensor('hw_start', [2]), g.int64Tensor('hw_end', [4])], {}, 'cells');
   g.output('cells', 'int64', [2]);
@@ -244,7 +291,9 @@ export function buildMetricGraph(spec: BackboneSpec, weights: WeightMap, o: Metr
 /** Loss, forward only: `pixels` [N,3,H,W] → `gram` [N,C,C] (unnormalised, float32) at a static size. */
 export function buildGramGraph(spec: BackboneSpec, weights: WeightMap, height: number, width: number): Uint8Array {
   const g = new GraphBuilder(`${spec.name}_loss_gram`);
-  const fwd = emitForward(g, spec, weights, g.input('pixels', 'float32', ['N', 3, height, width]), { size: [height, width] });
+  const fwd = emitForward(g, spec, weights, g.input('pixels', 'float32', ['N', 3, height, width]), {
+    size: [height, width],
+  });
   g.op('Identity', [emitGram(g, fwd.features, spec.channels).gram], {}, 'gram');
   g.output('gram', 'float32', ['N', spec.channels, spec.channels]);
   return g.build();
@@ -272,7 +321,9 @@ export function buildLossGraph(spec: BackboneSpec, weights: WeightMap, o: LossGr
   const C = spec.channels;
   const g = new GraphBuilder(`${spec.name}_loss_${o.variant}`);
   const test = g.input('test', 'float32', ['N', 3, o.height, o.width]);
-  const pixels = o.wrtReference ? g.op('Concat', [test, g.input('reference', 'float32', ['N', 3, o.height, o.width])], { axis: 0 }) : test;
+  const pixels = o.wrtReference
+    ? g.op('Concat', [test, g.input('reference', 'float32', ['N', 3, o.height, o.width])], { axis: 0 })
+    : test;
   const fwd = emitForward(g, spec, weights, pixels, { size: [o.height, o.width], tape: true });
   const [, h, w] = fwd.shape!;
   const { flat, gram } = emitGram(g, fwd.features, C);

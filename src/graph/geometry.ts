@@ -15,10 +15,18 @@ export function layerOutputShape(layer: LayerSpec, [c, h, w]: readonly [number, 
     case 'conv': {
       const [t, l, b, r] = resolvePads(layer, h, w);
       const [kh, kw] = layer.kernel;
-      return [layer.outChannels, Math.floor((h + t + b - kh) / layer.strides[0]) + 1, Math.floor((w + l + r - kw) / layer.strides[1]) + 1];
+      return [
+        layer.outChannels,
+        Math.floor((h + t + b - kh) / layer.strides[0]) + 1,
+        Math.floor((w + l + r - kw) / layer.strides[1]) + 1,
+      ];
     }
     case 'maxpool':
-      return [c, Math.floor((h - layer.kernel[0]) / layer.strides[0]) + 1, Math.floor((w - layer.kernel[1]) / layer.strides[1]) + 1];
+      return [
+        c,
+        Math.floor((h - layer.kernel[0]) / layer.strides[0]) + 1,
+        Math.floor((w - layer.kernel[1]) / layer.strides[1]) + 1,
+      ];
     default:
       return [c, h, w];
   }
@@ -46,7 +54,8 @@ function axisLayers(spec: Pick<BackboneSpec, 'layers'>, axis: 0 | 1) {
       const k = l.kernel[axis];
       const s = l.strides[axis];
       // The begin pad of 'same' depends on n mod s only: enumerate one period.
-      const begins = l.pads === 'same' ? Array.from({ length: s }, (_, n) => samePads(8 * s * k + n, k, s)[0]) : [l.pads[axis]];
+      const begins =
+        l.pads === 'same' ? Array.from({ length: s }, (_, n) => samePads(8 * s * k + n, k, s)[0]) : [l.pads[axis]];
       out.push({ kernel: k, stride: s, begins });
     } else if (l.kind === 'maxpool') out.push({ kernel: l.kernel[axis], stride: l.strides[axis], begins: [0] });
   }
@@ -100,14 +109,29 @@ export function checkWeights(spec: BackboneSpec, weights: WeightMap, source: str
   for (const [name, shape] of Object.entries(expectedShapes(spec))) {
     const t = weights.get(name);
     if (!t) {
-      throw new WeightsError(`weights ${source}: tensor ${name} is missing (expected shape [${shape.join(',')}]) for backbone ${spec.name}`, {
-        code: 'WEIGHTS_WRONG_MODEL', tensor: name, expected: shape,
-      });
+      throw new WeightsError(
+        `weights ${source}: tensor ${name} is missing (expected shape [${shape.join(',')}]) for backbone ${spec.name}`,
+        {
+          code: 'WEIGHTS_WRONG_MODEL',
+          tensor: name,
+          expected: shape,
+        },
+      );
     }
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]) || t.data.length !== shape.reduce((a, b) => a * b, 1)) {
-      throw new WeightsError(`weights ${source}: ${name} has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`, {
-        code: 'WEIGHTS_WRONG_MODEL', tensor: name, expected: shape, actual: [...t.shape],
-      });
+    if (
+      t.shape.length !== shape.length ||
+      t.shape.some((d, i) => d !== shape[i]) ||
+      t.data.length !== shape.reduce((a, b) => a * b, 1)
+    ) {
+      throw new WeightsError(
+        `weights ${source}: ${name} has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`,
+        {
+          code: 'WEIGHTS_WRONG_MODEL',
+          tensor: name,
+          expected: shape,
+          actual: [...t.shape],
+        },
+      );
     }
   }
 }
@@ -118,7 +142,8 @@ export function macs(spec: Pick<BackboneSpec, 'layers'>, height: number, width: 
   let total = 0;
   for (const l of spec.layers) {
     const next = layerOutputShape(l, shape);
-    if (l.kind === 'conv') total += next[1] * next[2] * l.outChannels * (l.inChannels / l.group) * l.kernel[0] * l.kernel[1];
+    if (l.kind === 'conv')
+      total += next[1] * next[2] * l.outChannels * (l.inChannels / l.group) * l.kernel[0] * l.kernel[1];
     shape = next;
   }
   return total;
@@ -131,11 +156,15 @@ export function saliencySite(spec: Pick<BackboneSpec, 'layers' | 'saliency'>): n
 }
 
 const bad = (spec: { name?: unknown }, what: string) =>
-  new UsageError(`backbone spec ${typeof spec.name === 'string' ? spec.name : '?'}: ${what}`, { code: 'INVALID_OPTION', option: 'spec' });
+  new UsageError(`backbone spec ${typeof spec.name === 'string' ? spec.name : '?'}: ${what}`, {
+    code: 'INVALID_OPTION',
+    option: 'spec',
+  });
 
 /** Check a spec's internal consistency (registration time); throws UsageError. */
 export function checkSpec(spec: BackboneSpec): void {
-  if (!spec || typeof spec.name !== 'string' || !/^[\w.-]+$/.test(spec.name)) throw bad(spec ?? {}, 'name must be a non-empty word ([A-Za-z0-9_.-])');
+  if (!spec || typeof spec.name !== 'string' || !/^[\w.-]+$/.test(spec.name))
+    throw bad(spec ?? {}, 'name must be a non-empty word ([A-Za-z0-9_.-])');
   if (!Array.isArray(spec.layers) || spec.layers.length < 2 || spec.layers[0].kind !== 'normalize') {
     throw bad(spec, 'layers must start with a normalize layer and contain at least one more layer');
   }
@@ -144,22 +173,29 @@ export function checkSpec(spec: BackboneSpec): void {
   spec.layers.forEach((l, i) => {
     if (l.kind === 'normalize') {
       if (i !== 0) throw bad(spec, 'only the first layer may be a normalize layer');
-      if (l.mean.length !== 3 || l.std.length !== 3 || l.std.some((v: number) => !(v > 0))) throw bad(spec, 'normalize needs 3 means and 3 positive stds');
+      if (l.mean.length !== 3 || l.std.length !== 3 || l.std.some((v: number) => !(v > 0)))
+        throw bad(spec, 'normalize needs 3 means and 3 positive stds');
     } else if (l.kind === 'conv') {
       const ints = [l.inChannels, l.outChannels, l.group, ...l.kernel, ...l.strides];
-      if (!ints.every((v) => Number.isInteger(v) && v >= 1)) throw bad(spec, `layer ${l.name}: channels, group, kernel and strides must be positive integers`);
-      if (l.inChannels !== channels) throw bad(spec, `layer ${l.name}: takes ${l.inChannels} channels, the previous layer gives ${channels}`);
-      if (l.inChannels % l.group !== 0 || l.outChannels % l.group !== 0) throw bad(spec, `layer ${l.name}: group ${l.group} does not divide the channels`);
+      if (!ints.every((v) => Number.isInteger(v) && v >= 1))
+        throw bad(spec, `layer ${l.name}: channels, group, kernel and strides must be positive integers`);
+      if (l.inChannels !== channels)
+        throw bad(spec, `layer ${l.name}: takes ${l.inChannels} channels, the previous layer gives ${channels}`);
+      if (l.inChannels % l.group !== 0 || l.outChannels % l.group !== 0)
+        throw bad(spec, `layer ${l.name}: group ${l.group} does not divide the channels`);
       const pads = l.pads;
-      if (pads !== 'same' && !(pads.length === 4 && pads.every((p: number) => Number.isInteger(p) && p >= 0))) throw bad(spec, `layer ${l.name}: pads must be 'same' or 4 non-negative integers`);
+      if (pads !== 'same' && !(pads.length === 4 && pads.every((p: number) => Number.isInteger(p) && p >= 0)))
+        throw bad(spec, `layer ${l.name}: pads must be 'same' or 4 non-negative integers`);
       if (names.has(l.name)) throw bad(spec, `layer name ${l.name} is used twice`);
       names.add(l.name);
       channels = l.outChannels;
     } else if (l.kind === 'maxpool') {
-      if (![...l.kernel, ...l.strides].every((v) => Number.isInteger(v) && v >= 1)) throw bad(spec, 'maxpool kernel and strides must be positive integers');
+      if (![...l.kernel, ...l.strides].every((v) => Number.isInteger(v) && v >= 1))
+        throw bad(spec, 'maxpool kernel and strides must be positive integers');
     }
   });
-  if (channels !== spec.channels) throw bad(spec, `channels is ${spec.channels} but the last convolution gives ${channels}`);
+  if (channels !== spec.channels)
+    throw bad(spec, `channels is ${spec.channels} but the last convolution gives ${channels}`);
   if (!(Number.isInteger(spec.minSide) && spec.minSide >= 1)) throw bad(spec, 'minSide must be a positive integer');
   const sr = axisLayers(spec, 0).map((l) => l.stride);
   const sc = axisLayers(spec, 1).map((l) => l.stride);
@@ -169,7 +205,8 @@ export function checkSpec(spec: BackboneSpec): void {
     if (site < 0) throw bad(spec, `saliency.after names no relu/relu6 layer '${spec.saliency.after}'`);
     for (const l of spec.layers.slice(0, site)) {
       if (l.kind === 'maxpool') throw bad(spec, 'the saliency site must come before any pooling layer');
-      if (l.kind === 'conv' && (l.kernel[0] % 2 === 0 || l.kernel[1] % 2 === 0)) throw bad(spec, `layer ${l.name} before the saliency site needs odd kernels (a centre)`);
+      if (l.kind === 'conv' && (l.kernel[0] % 2 === 0 || l.kernel[1] % 2 === 0))
+        throw bad(spec, `layer ${l.name} before the saliency site needs odd kernels (a centre)`);
     }
   }
   const w = spec.weights;

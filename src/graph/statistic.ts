@@ -17,9 +17,11 @@ export const LOSS_VARIANTS: readonly LossVariant[] = ['full', 'lite'];
 /** A float64 constant num/den computed in-graph from float32-exact integers (the builder has float32 initializers only). */
 export function doubleConst(g: GraphBuilder, name: string, num: number, den = 1): string {
   for (const v of [num, den]) {
-    if (!Number.isInteger(v) || Math.abs(v) > 2 ** 24) throw new Error(`doubleConst ${name}: ${v} is not float32-exact`);
+    if (!Number.isInteger(v) || Math.abs(v) > 2 ** 24)
+      throw new Error(`doubleConst ${name}: ${v} is not float32-exact`);
   }
-  const cast = (v: number, suffix: string) => g.op('Cast', [g.floatTensor(`${name}.${suffix}`, [], new Float32Array([v]))], { to: 11 });
+  const cast = (v: number, suffix: string) =>
+    g.op('Cast', [g.floatTensor(`${name}.${suffix}`, [], new Float32Array([v]))], { to: 11 });
   return den === 1 ? cast(num, 'num') : g.op('Div', [cast(num, 'num'), cast(den, 'den')]);
 }
 
@@ -36,7 +38,14 @@ export interface StatisticOutputs {
  * a: reference statistic matrix [Nr, C, C] (Nr = 1 broadcasts), b: test matrix [N, C, C]; both float64 and already
  * normalised for lite (G / (C·h·w)).
  */
-export function emitStatistic(g: GraphBuilder, variant: LossVariant, a: string, b: string, channels: number, wantGradA: boolean): StatisticOutputs {
+export function emitStatistic(
+  g: GraphBuilder,
+  variant: LossVariant,
+  a: string,
+  b: string,
+  channels: number,
+  wantGradA: boolean,
+): StatisticOutputs {
   const block = 4;
   const grid = channels / block;
   let axes: number[];
@@ -72,6 +81,7 @@ export function emitStatistic(g: GraphBuilder, variant: LossVariant, a: string, 
   const loss = g.op('Sub', [doubleConst(g, 'stat_one', 1), meanS]);
   // −2/(n·W)/Q, shared by both derivatives.
   const k = g.op('Div', [doubleConst(g, 'stat_k', -2, n * windows), q]);
-  const grad = (dx: string, dy: string) => g.op('Reshape', [g.op('Mul', [g.op('Sub', [dx, g.op('Mul', [s, dy])]), k]), shape3]);
+  const grad = (dx: string, dy: string) =>
+    g.op('Reshape', [g.op('Mul', [g.op('Sub', [dx, g.op('Mul', [s, dy])]), k]), shape3]);
   return { loss, gradB: grad(da, db), gradA: wantGradA ? grad(db, da) : undefined };
 }

@@ -26,7 +26,14 @@ const BI_RGB = 0;
 const BI_RLE8 = 1;
 const BI_RLE4 = 2;
 const BI_BITFIELDS = 3;
-const COMPRESSION_NAMES: Record<number, string> = { 4: 'JPEG', 5: 'PNG', 6: 'ALPHABITFIELDS', 11: 'CMYK', 12: 'CMYKRLE8', 13: 'CMYKRLE4' };
+const COMPRESSION_NAMES: Record<number, string> = {
+  4: 'JPEG',
+  5: 'PNG',
+  6: 'ALPHABITFIELDS',
+  11: 'CMYK',
+  12: 'CMYKRLE8',
+  13: 'CMYKRLE4',
+};
 
 interface BmpHeader {
   readonly headerSize: number;
@@ -78,8 +85,15 @@ function parseHeader(r: Reader): BmpHeader {
     // OS/2 1.x BITMAPCOREHEADER: unsigned 16-bit sizes, no compression, 3-byte palette entries.
     const bits = r.u16(h + 6);
     return {
-      headerSize, width: r.u16(h), height: r.u16(h + 2), topDown: false, bits, compression: BI_RGB,
-      colors: bits <= 8 ? 1 << bits : 0, paletteEntry: 3, afterHeader: 14 + 12,
+      headerSize,
+      width: r.u16(h),
+      height: r.u16(h + 2),
+      topDown: false,
+      bits,
+      compression: BI_RGB,
+      colors: bits <= 8 ? 1 << bits : 0,
+      paletteEntry: 3,
+      afterHeader: 14 + 12,
     };
   }
   if (![40, 52, 56, 64, 108, 124].includes(headerSize)) fail(`unsupported header size ${headerSize}`);
@@ -106,8 +120,16 @@ function parseHeader(r: Reader): BmpHeader {
     fail(`unsupported compression ${compression}${what ? ` (${what})` : ''}`);
   }
   return {
-    headerSize, width, height: Math.abs(rawHeight), topDown: rawHeight < 0, bits, compression, colors,
-    paletteEntry: 4, afterHeader, masks,
+    headerSize,
+    width,
+    height: Math.abs(rawHeight),
+    topDown: rawHeight < 0,
+    bits,
+    compression,
+    colors,
+    paletteEntry: 4,
+    afterHeader,
+    masks,
   };
 }
 
@@ -152,14 +174,25 @@ function outRow(hd: BmpHeader, fileRow: number): number {
   return hd.topDown ? fileRow : hd.height - 1 - fileRow;
 }
 
-function decodePaletted(b: Uint8Array, off: number, stride: number, hd: BmpHeader, pal: Uint8Array, out: Uint8Array): void {
+function decodePaletted(
+  b: Uint8Array,
+  off: number,
+  stride: number,
+  hd: BmpHeader,
+  pal: Uint8Array,
+  out: Uint8Array,
+): void {
   const { width: w, height: ht, bits } = hd;
   for (let fr = 0; fr < ht; fr++) {
     const p = off + fr * stride;
     let o = outRow(hd, fr) * w * 3;
     for (let x = 0; x < w; x++, o += 3) {
       const idx =
-        bits === 8 ? b[p + x] : bits === 4 ? (b[p + (x >> 1)] >> ((x & 1) === 0 ? 4 : 0)) & 15 : (b[p + (x >> 3)] >> (7 - (x & 7))) & 1;
+        bits === 8
+          ? b[p + x]
+          : bits === 4
+            ? (b[p + (x >> 1)] >> ((x & 1) === 0 ? 4 : 0)) & 15
+            : (b[p + (x >> 3)] >> (7 - (x & 7))) & 1;
       const q = idx * 3;
       out[o] = pal[q];
       out[o + 1] = pal[q + 1];
@@ -169,7 +202,16 @@ function decodePaletted(b: Uint8Array, off: number, stride: number, hd: BmpHeade
 }
 
 /** Byte-aligned 8-bit channels (BGR, BGRX, XBGR, ABGR, RGBA, BGRA): a byte shuffle. */
-function decodeBytes(b: Uint8Array, off: number, stride: number, hd: BmpHeader, ri: number, gi: number, bi: number, out: Uint8Array): void {
+function decodeBytes(
+  b: Uint8Array,
+  off: number,
+  stride: number,
+  hd: BmpHeader,
+  ri: number,
+  gi: number,
+  bi: number,
+  out: Uint8Array,
+): void {
   const { width: w, height: ht } = hd;
   const bpp = hd.bits >> 3;
   for (let fr = 0; fr < ht; fr++) {
@@ -183,7 +225,14 @@ function decodeBytes(b: Uint8Array, off: number, stride: number, hd: BmpHeader, 
   }
 }
 
-function decodeFields(b: Uint8Array, off: number, stride: number, hd: BmpHeader, ch: readonly Channel[], out: Uint8Array): void {
+function decodeFields(
+  b: Uint8Array,
+  off: number,
+  stride: number,
+  hd: BmpHeader,
+  ch: readonly Channel[],
+  out: Uint8Array,
+): void {
   const { width: w, height: ht, bits } = hd;
   const bpp = bits >> 3;
   const [cr, cg, cb] = ch;
@@ -297,7 +346,10 @@ export function decodeBmp(bytes: Uint8Array, name: string): RGBImage {
     // RLE can legitimately skip pixels (delta, end of line, early end of bitmap), so the data size does not bound
     // the image; a ratio far beyond what real RLE files reach keeps a tiny file from allocating a huge image.
     if (w * ht > (bytes.length - off) * BMP_MAX_RLE_RATIO) {
-      throw new LimitError(`cannot decode BMP ${name}: ${w}×${ht} pixels from ${bytes.length - off} bytes of RLE data exceeds ${BMP_MAX_RLE_RATIO} pixels per byte (BMP_MAX_RLE_RATIO)`, { limit: 'BMP_MAX_RLE_RATIO' });
+      throw new LimitError(
+        `cannot decode BMP ${name}: ${w}×${ht} pixels from ${bytes.length - off} bytes of RLE data exceeds ${BMP_MAX_RLE_RATIO} pixels per byte (BMP_MAX_RLE_RATIO)`,
+        { limit: 'BMP_MAX_RLE_RATIO' },
+      );
     }
     const out = new Uint8Array(w * ht * 3);
     const idx = expandRle(bytes, off, hd, fail);

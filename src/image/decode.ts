@@ -20,7 +20,13 @@ export function isRawImage(input: unknown): input is RawImage {
 }
 
 /** Expand 1–4 interleaved channels to RGB (alpha dropped, gray replicated). */
-export function toRGB(data: ArrayLike<number>, width: number, height: number, channels: number, name = 'image'): RGBImage {
+export function toRGB(
+  data: ArrayLike<number>,
+  width: number,
+  height: number,
+  channels: number,
+  name = 'image',
+): RGBImage {
   const n = width * height;
   if (data.length !== n * channels) {
     throw new ImageError(`${name}: ${data.length} bytes do not match ${width}×${height}×${channels}`, {
@@ -52,13 +58,19 @@ export function toRGB(data: ArrayLike<number>, width: number, height: number, ch
 export function rawToRGB(raw: RawImage): RGBImage {
   const { width, height, channels } = raw;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    throw new UsageError(`raw image: width and height must be positive integers, got ${width}×${height}`, { expected: 'positive integers', actual: [width, height] });
+    throw new UsageError(`raw image: width and height must be positive integers, got ${width}×${height}`, {
+      expected: 'positive integers',
+      actual: [width, height],
+    });
   }
   if (![1, 2, 3, 4].includes(channels)) throw invalidOption('raw image channels', '1, 2, 3 or 4', channels);
   if (!(raw.data instanceof Uint8Array || raw.data instanceof Uint8ClampedArray)) {
     throw invalidOption('raw image data', 'a Uint8Array or Uint8ClampedArray of 8-bit samples', raw.data);
   }
-  const data = raw.data instanceof Uint8ClampedArray ? new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length) : raw.data;
+  const data =
+    raw.data instanceof Uint8ClampedArray
+      ? new Uint8Array(raw.data.buffer, raw.data.byteOffset, raw.data.length)
+      : raw.data;
   return toRGB(data, width, height, channels, 'raw image');
 }
 
@@ -76,7 +88,8 @@ export interface ImageCodec {
 
 /** Decode encoded bytes (any supported format) to 8-bit RGB. */
 export async function decodeEncodedWith(codec: ImageCodec, bytes: Uint8Array, name = '<buffer>'): Promise<RGBImage> {
-  if (bytes.length === 0) throw new ImageError(`cannot decode image ${name}: the file is empty`, { code: 'IMAGE_UNREADABLE', path: name });
+  if (bytes.length === 0)
+    throw new ImageError(`cannot decode image ${name}: the file is empty`, { code: 'IMAGE_UNREADABLE', path: name });
   return isBmp(bytes) ? decodeBmp(bytes, name) : codec.decodeEncoded(bytes, name);
 }
 
@@ -91,7 +104,10 @@ export function checkImageInput(input: unknown, what = 'image'): asserts input i
 /** Decode any ImageInput with a platform codec: locations are read, bytes decoded, raw pixels converted. */
 export async function decodeWith(codec: ImageCodec, input: ImageInput, what = 'image'): Promise<RGBImage> {
   if (typeof input === 'string' || input instanceof URL) {
-    if (!codec.read) throw new UsageError(`this platform cannot read ${what} from a location; pass bytes or raw pixels`, { code: 'UNSUPPORTED' });
+    if (!codec.read)
+      throw new UsageError(`this platform cannot read ${what} from a location; pass bytes or raw pixels`, {
+        code: 'UNSUPPORTED',
+      });
     const bytes = await codec.read(input);
     return decodeEncodedWith(codec, bytes, String(input));
   }

@@ -26,7 +26,14 @@ export function toCHW(img: RGBImage, y0 = 0, y1 = img.height, x0 = 0, x1 = img.w
 }
 
 /** Crop a single-channel float plane (e.g. a saliency mask) to rows [y0,y1) × columns [x0,x1). */
-export function cropPlane(plane: Float32Array, width: number, y0: number, y1: number, x0: number, x1: number): Float32Array {
+export function cropPlane(
+  plane: Float32Array,
+  width: number,
+  y0: number,
+  y1: number,
+  x0: number,
+  x1: number,
+): Float32Array {
   const w = x1 - x0;
   const out = new Float32Array((y1 - y0) * w);
   for (let y = y0; y < y1; y++) out.set(plane.subarray(y * width + x0, y * width + x1), (y - y0) * w);

@@ -70,7 +70,8 @@ function checkBatch(b: ImageBatch, what: string): [number, number, number, numbe
   if (![n, h, w].every((v) => Number.isInteger(v) && v >= 1) || c !== 3) {
     throw new UsageError(`${what} has shape [${b.shape.join(', ')}], expected [N, 3, H, W]`);
   }
-  if (b.data.length !== n * c * h * w) throw new UsageError(`${what} has ${b.data.length} values for shape [${b.shape.join(', ')}]`);
+  if (b.data.length !== n * c * h * w)
+    throw new UsageError(`${what} has ${b.data.length} values for shape [${b.shape.join(', ')}]`);
   return [n, c, h, w];
 }
 
@@ -102,7 +103,11 @@ export class DeepSSIMLoss {
 
   private checkSize(h: number, w: number, what: string): number {
     const [fh, fw] = featureSize(this.spec, h, w);
-    if (fh < 1 || fw < 1) throw new ImageError(`${what} is ${w}×${h}, too small for the ${this.backbone} feature layer`, { code: 'IMAGE_TOO_SMALL', actual: [w, h] });
+    if (fh < 1 || fw < 1)
+      throw new ImageError(`${what} is ${w}×${h}, too small for the ${this.backbone} feature layer`, {
+        code: 'IMAGE_TOO_SMALL',
+        actual: [w, h],
+      });
     return fh * fw;
   }
 
@@ -112,10 +117,16 @@ export class DeepSSIMLoss {
     if (hit && hit.data === reference.data) return hit;
     const [n, , h, w] = checkBatch(reference, 'reference');
     const cells = this.checkSize(h, w, 'reference');
-    const session = await this.session(this.gramSessions, `${h}x${w}`, () => buildGramGraph(this.spec, this.weights, h, w));
+    const session = await this.session(this.gramSessions, `${h}x${w}`, () =>
+      buildGramGraph(this.spec, this.weights, h, w),
+    );
     const out = await session.run({ pixels: this.platform.onnx.tensor('float32', reference.data, [n, 3, h, w]) });
     this.stats.referenceGrams++;
-    const entry = { data: reference.data, gram: out.gram, cells: this.platform.onnx.tensor('float32', new Float32Array([cells]), [1]) };
+    const entry = {
+      data: reference.data,
+      gram: out.gram,
+      cells: this.platform.onnx.tensor('float32', new Float32Array([cells]), [1]),
+    };
     this.references.set(reference, entry);
     return entry;
   }
@@ -129,7 +140,9 @@ export class DeepSSIMLoss {
     if (wrt) {
       const r = checkBatch(reference, 'reference');
       if (r.some((v, i) => v !== test.shape[i])) {
-        throw new UsageError(`with wrtReference the reference must have the test's shape [${test.shape.join(', ')}], got [${r.join(', ')}]`);
+        throw new UsageError(
+          `with wrtReference the reference must have the test's shape [${test.shape.join(', ')}], got [${r.join(', ')}]`,
+        );
       }
       feeds.reference = this.platform.onnx.tensor('float32', reference.data, [n, 3, h, w]);
     } else {
@@ -164,16 +177,22 @@ export class DeepSSIMLoss {
 
 /** Load the backbone's weights and prepare the loss (graphs are built lazily, once per input size). */
 export async function createLossWith(platform: Platform, options: LossOptions = {}): Promise<DeepSSIMLoss> {
-  if (options === null || typeof options !== 'object') throw new UsageError(`Expected an options object for createLoss but received ${String(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new UsageError(`Expected an options object for createLoss but received ${String(options)}`);
   const variant = options.variant ?? 'full';
   if (variant !== 'lite' && variant !== 'full') {
     throw new UsageError(`variant must be 'lite' or 'full', got ${quote(variant)}`, { option: 'variant' });
   }
   const threads = options.threads ?? platform.defaultThreads();
-  if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) throw new UsageError(`threads must be an integer from 1 to 256, got ${threads}`);
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256))
+    throw new UsageError(`threads must be an integer from 1 to 256, got ${threads}`);
   const name = options.backbone ?? 'vgg16';
   const entry = getBackbone(name);
   const spec = entry.spec;
-  const { weights } = await platform.loadWeights(entry, { weights: options.weights, download: options.download, log: options.log });
+  const { weights } = await platform.loadWeights(entry, {
+    weights: options.weights,
+    download: options.download,
+    log: options.log,
+  });
   return new DeepSSIMLoss(variant, name, spec, weights, threads, platform);
 }

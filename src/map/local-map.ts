@@ -89,7 +89,10 @@ export interface LocalMap {
 function checkCells(name: string, v: number | undefined, min: number, fallback: number): number {
   if (v === undefined) return fallback;
   if (!Number.isInteger(v) || v < min || v > 64) {
-    throw new UsageError(`Expected an integer from ${min} to 64 for ${name} but received ${String(v)}`, { code: 'INVALID_OPTION', option: name });
+    throw new UsageError(`Expected an integer from ${min} to 64 for ${name} but received ${String(v)}`, {
+      code: 'INVALID_OPTION',
+      option: name,
+    });
   }
   return v;
 }
@@ -180,16 +183,25 @@ const BLOCK = 16;
  * the B cell is outside B.
  */
 async function bandedSquaredDots(
-  a: Float32Array, ha: number, wa: number,
-  b: Float32Array, hb: number, wb: number,
+  a: Float32Array,
+  ha: number,
+  wa: number,
+  b: Float32Array,
+  hb: number,
+  wb: number,
   c: number,
-  rowBase: readonly number[], rowLo: number, rows: number,
-  colBase: readonly number[], colLo: number, cols: number,
+  rowBase: readonly number[],
+  rowLo: number,
+  rows: number,
+  colBase: readonly number[],
+  colLo: number,
+  cols: number,
   pairDots: PairDots,
 ): Promise<Float64Array> {
   const blocksPerRow = Math.ceil(wa / BLOCK);
   let span = 0;
-  for (let x0 = 0; x0 < wa; x0 += BLOCK) span = Math.max(span, colBase[Math.min(wa, x0 + BLOCK) - 1] - colBase[x0] + cols);
+  for (let x0 = 0; x0 < wa; x0 += BLOCK)
+    span = Math.max(span, colBase[Math.min(wa, x0 + BLOCK) - 1] - colBase[x0] + cols);
   const n = rows * span;
   const result = new Float64Array(ha * wa * rows * cols);
   // Bound the gathered tensors (~8 M floats per request).
@@ -241,7 +253,15 @@ class SelfTerms {
     private readonly ow: number,
   ) {}
 
-  static async create(cm: Float32Array, h: number, w: number, c: number, maxH: number, maxW: number, pairDots: PairDots): Promise<SelfTerms> {
+  static async create(
+    cm: Float32Array,
+    h: number,
+    w: number,
+    c: number,
+    maxH: number,
+    maxW: number,
+    pairDots: PairDots,
+  ): Promise<SelfTerms> {
     const oh = Math.min(maxH, h);
     const ow = Math.min(maxW, w);
     const id = (len: number) => Array.from({ length: len }, (_, i) => i);
@@ -274,7 +294,16 @@ class SelfTerms {
 }
 
 /** DeepSSIM-Lite's statistic from window moments (each Gram divided by C·cells of its own window). */
-function liteFromMoments(sa: number, qa: number, na: number, sb: number, qb: number, nb: number, x: number, c: number): number {
+function liteFromMoments(
+  sa: number,
+  qa: number,
+  na: number,
+  sb: number,
+  qb: number,
+  nb: number,
+  x: number,
+  c: number,
+): number {
   const n = c * c;
   const ka = 1 / (c * na);
   const kb = 1 / (c * nb);
@@ -302,12 +331,19 @@ function mapRange(a: number, b: number, scale: number, cells: number): [number, 
  * (the last one flush with the border); each is compared with the test window at the same relative position and
  * every shift of it by up to `radius` cells (scaled to the test's cells), and keeps the best similarity.
  */
-export async function localMap(reference: FeatureMap, test: FeatureMap, options: LocalMapOptions = {}, pairDots: PairDots = jsPairDots): Promise<LocalMap> {
+export async function localMap(
+  reference: FeatureMap,
+  test: FeatureMap,
+  options: LocalMapOptions = {},
+  pairDots: PairDots = jsPairDots,
+): Promise<LocalMap> {
   const k = checkCells('window', options.window, 1, DEFAULT_WINDOW);
   const step = checkCells('step', options.step, 1, DEFAULT_STEP);
   const radius = checkCells('radius', options.radius, 0, DEFAULT_RADIUS);
   if (reference.channels !== test.channels) {
-    throw new UsageError(`feature maps have ${reference.channels} and ${test.channels} channels`, { code: 'INVALID_OPTION' });
+    throw new UsageError(`feature maps have ${reference.channels} and ${test.channels} channels`, {
+      code: 'INVALID_OPTION',
+    });
   }
   const border = checkCells('border', options.border, 0, DEFAULT_BORDER);
   const full = reference;
@@ -325,7 +361,10 @@ export async function localMap(reference: FeatureMap, test: FeatureMap, options:
     return { ...f, data, height: h, width: w, imageHeight: f.imageHeight - px, imageWidth: f.imageWidth - px };
   };
   // Only where both maps keep at least a window of cells.
-  const b = border > 0 && Math.min(reference.height, reference.width, test.height, test.width) >= 2 * border + Math.min(k, 2) ? border : 0;
+  const b =
+    border > 0 && Math.min(reference.height, reference.width, test.height, test.width) >= 2 * border + Math.min(k, 2)
+      ? border
+      : 0;
   if (b > 0) {
     reference = trim(reference);
     test = trim(test);
@@ -355,8 +394,8 @@ export async function localMap(reference: FeatureMap, test: FeatureMap, options:
   const colWins = cols.map((j) => shifts(mapRange(j, j + kw, sx, wt), rx, wt));
 
   // Base test cell of each reference row/column, and the band of test offsets any window needs.
-  const baseY = Array.from({ length: hr }, (_, y) => Math.min(ht - 1, Math.floor(((y + 0.5) * sy))));
-  const baseX = Array.from({ length: wr }, (_, x) => Math.min(wt - 1, Math.floor(((x + 0.5) * sx))));
+  const baseY = Array.from({ length: hr }, (_, y) => Math.min(ht - 1, Math.floor((y + 0.5) * sy)));
+  const baseX = Array.from({ length: wr }, (_, x) => Math.min(wt - 1, Math.floor((x + 0.5) * sx)));
   const band = (starts_: number[], size: number, wins: [number, number][][], base: number[]): [number, number] => {
     let lo = 0;
     let hi = 0;
@@ -458,8 +497,14 @@ export async function localMap(reference: FeatureMap, test: FeatureMap, options:
       stride,
       tops: rows.map((r) => span(r, kh, hr, full.imageHeight)[0]),
       lefts: cols.map((q) => span(q, kw, wr, full.imageWidth)[0]),
-      heights: rows.map((r) => { const [p0, p1] = span(r, kh, hr, full.imageHeight); return p1 - p0; }),
-      widths: cols.map((q) => { const [p0, p1] = span(q, kw, wr, full.imageWidth); return p1 - p0; }),
+      heights: rows.map((r) => {
+        const [p0, p1] = span(r, kh, hr, full.imageHeight);
+        return p1 - p0;
+      }),
+      widths: cols.map((q) => {
+        const [p0, p1] = span(q, kw, wr, full.imageWidth);
+        return p1 - p0;
+      }),
     },
   };
 }

@@ -23,7 +23,9 @@ export function buildPairDotsGraph(): Uint8Array {
 
 /** What a runtime must offer to run a graph with these inputs (the Node layer wraps ONNX Runtime). */
 export interface GraphRunner {
-  run(feeds: Record<string, { type: 'float32' | 'int64'; data: Float32Array | BigInt64Array; dims: readonly number[] }>): Promise<Record<string, Float32Array>>;
+  run(
+    feeds: Record<string, { type: 'float32' | 'int64'; data: Float32Array | BigInt64Array; dims: readonly number[] }>,
+  ): Promise<Record<string, Float32Array>>;
 }
 
 /** PairDots on a runner of `buildPairDotsGraph()`. */

@@ -23,7 +23,8 @@ export function mapToPixels(map: LocalMap, width: number, height: number): Float
     lefts.forEach((l, c) => {
       const v = map.grid.values[r][c];
       for (let y = Math.floor(t / stride); y < Math.min(ch, Math.ceil((t + heights[r]) / stride)); y++) {
-        for (let x = Math.floor(l / stride); x < Math.min(cw, Math.ceil((l + widths[c]) / stride)); x++) if (v < cell[y * cw + x]) cell[y * cw + x] = v;
+        for (let x = Math.floor(l / stride); x < Math.min(cw, Math.ceil((l + widths[c]) / stride)); x++)
+          if (v < cell[y * cw + x]) cell[y * cw + x] = v;
       }
     });
   });

@@ -60,7 +60,9 @@ export function configureDeepSSIM(next: EngineConfig): void {
 /** The worker's metric: created on first use, then reused by every assertion. */
 export function matcherMetric(): Promise<DeepSSIM> {
   const backbone = config.backbone ?? process.env.DEEPSSIM_BACKBONE ?? MATCHER_DEFAULTS.backbone;
-  const weights = config.weights ?? (backbone === 'mobilenet_v1_0.75' ? process.env.DEEPSSIM_MOBILENET_WEIGHTS : process.env.DEEPSSIM_WEIGHTS);
+  const weights =
+    config.weights ??
+    (backbone === 'mobilenet_v1_0.75' ? process.env.DEEPSSIM_MOBILENET_WEIGHTS : process.env.DEEPSSIM_WEIGHTS);
   const key = JSON.stringify([backbone, weights, config.threads]);
   if (engine?.key !== key) {
     const old = engine;
@@ -82,7 +84,10 @@ function thresholds(o: MatchOptions): { minScore: number; minLocal: number } {
     const v = o[name];
     if (v === undefined) return MATCHER_DEFAULTS[name];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < -1 || v > 1) {
-      throw new UsageError(`Expected a number from -1 to 1 for ${name} but received ${String(v)}`, { code: 'INVALID_OPTION', option: name });
+      throw new UsageError(`Expected a number from -1 to 1 for ${name} but received ${String(v)}`, {
+        code: 'INVALID_OPTION',
+        option: name,
+      });
     }
     return v;
   };
@@ -97,11 +102,22 @@ export interface MatchResult {
 }
 
 function describeInput(x: ImageInput): string {
-  return typeof x === 'string' ? x : x instanceof URL ? x.href : x instanceof Uint8Array ? `<${x.length}-byte buffer>` : `<raw ${x.width}×${x.height}>`;
+  return typeof x === 'string'
+    ? x
+    : x instanceof URL
+      ? x.href
+      : x instanceof Uint8Array
+        ? `<${x.length}-byte buffer>`
+        : `<raw ${x.width}×${x.height}>`;
 }
 
 /** Compare and (on failure) write the three-panel image. */
-export async function matchImages(received: ImageInput, reference: ImageInput, options: MatchOptions, defaultDiff: string | undefined): Promise<MatchResult> {
+export async function matchImages(
+  received: ImageInput,
+  reference: ImageInput,
+  options: MatchOptions,
+  defaultDiff: string | undefined,
+): Promise<MatchResult> {
   const { minScore, minLocal } = thresholds(options);
   const metric = await matcherMetric();
   const [ref, rec] = await Promise.all([decodeImage(reference), decodeImage(received)]);
@@ -147,22 +163,39 @@ export interface SnapshotContext {
   snapshotFile?: string;
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 export function snapshotName(ctx: SnapshotContext, name: string | undefined): string {
   const base = name ?? `${ctx.testName} ${ctx.counter}`;
-  return base.replace(/[^a-zA-Z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 120) || 'snapshot';
+  return (
+    base
+      .replace(/[^a-zA-Z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 120) || 'snapshot'
+  );
 }
 
 /** The snapshot flow. `received` is what the test produced. */
-export async function matchSnapshot(received: ImageInput, options: SnapshotOptions, ctx: SnapshotContext): Promise<MatchResult | { pass: boolean; message: string; written: string }> {
+export async function matchSnapshot(
+  received: ImageInput,
+  options: SnapshotOptions,
+  ctx: SnapshotContext,
+): Promise<MatchResult | { pass: boolean; message: string; written: string }> {
   const name = snapshotName(ctx, options.name);
   const file = ctx.snapshotFile ?? join(dirname(ctx.testPath), '__image_snapshots__', `${name}.png`);
   const dir = dirname(file);
   const present = await exists(file);
   if (!present || ctx.update) {
     if (!present && ctx.ci && !ctx.update) {
-      return { pass: false, message: `snapshot ${file} is missing and CI mode does not write snapshots (run the tests locally, or with -u / UPDATE_SNAPSHOTS=1, and commit it)`, written: '' };
+      return {
+        pass: false,
+        message: `snapshot ${file} is missing and CI mode does not write snapshots (run the tests locally, or with -u / UPDATE_SNAPSHOTS=1, and commit it)`,
+        written: '',
+      };
     }
     const img = await decodeImage(received);
     await mkdir(dir, { recursive: true });

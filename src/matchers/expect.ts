@@ -21,13 +21,23 @@ export interface MatcherResult {
 const counters = new Map<string, number>();
 
 export const deepssimMatchers = {
-  async toMatchDeepSSIM(this: MatcherContext, received: ImageInput, reference: ImageInput, options: MatchOptions = {}): Promise<MatcherResult> {
+  async toMatchDeepSSIM(
+    this: MatcherContext,
+    received: ImageInput,
+    reference: ImageInput,
+    options: MatchOptions = {},
+  ): Promise<MatcherResult> {
     const r = await matchImages(received, reference, options, diffPathFor(reference));
     return { pass: r.pass, message: () => r.message };
   },
 
-  async toMatchDeepSSIMSnapshot(this: MatcherContext, received: ImageInput, options: SnapshotOptions = {}): Promise<MatcherResult> {
-    if (!this.testPath) throw new Error('toMatchDeepSSIMSnapshot needs the test runner’s testPath (run it inside a Jest or Vitest test)');
+  async toMatchDeepSSIMSnapshot(
+    this: MatcherContext,
+    received: ImageInput,
+    options: SnapshotOptions = {},
+  ): Promise<MatcherResult> {
+    if (!this.testPath)
+      throw new Error('toMatchDeepSSIMSnapshot needs the test runner’s testPath (run it inside a Jest or Vitest test)');
     const testName = this.currentTestName ?? 'snapshot';
     const counter = (counters.get(`${this.testPath}\0${testName}`) ?? 0) + 1;
     counters.set(`${this.testPath}\0${testName}`, counter);

@@ -16,7 +16,10 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {
     interface Matchers<R> {
-      toMatchDeepSSIM(reference: string | Uint8Array | { data: Uint8Array; width: number; height: number; channels: 1 | 2 | 3 | 4 }, options?: MatchOptions): Promise<R>;
+      toMatchDeepSSIM(
+        reference: string | Uint8Array | { data: Uint8Array; width: number; height: number; channels: 1 | 2 | 3 | 4 },
+        options?: MatchOptions,
+      ): Promise<R>;
       toMatchDeepSSIMSnapshot(options?: SnapshotOptions): Promise<R>;
     }
   }

@@ -21,7 +21,12 @@ async function screenshot(target: Target): Promise<Buffer> {
 }
 
 export const deepssimPlaywrightMatchers = {
-  async toMatchDeepSSIM(this: { isNot?: boolean }, target: Target, reference: string | Uint8Array, options: MatchOptions = {}) {
+  async toMatchDeepSSIM(
+    this: { isNot?: boolean },
+    target: Target,
+    reference: string | Uint8Array,
+    options: MatchOptions = {},
+  ) {
     const r = await matchImages(await screenshot(target), reference, options, diffPathFor(reference));
     return { pass: r.pass, message: () => r.message, name: 'toMatchDeepSSIM' };
   },
@@ -30,16 +35,22 @@ export const deepssimPlaywrightMatchers = {
     const info = test.info();
     const name = options.name ?? `${info.titlePath.slice(1).join(' ')} ${info.snapshotSuffix}`.trim();
     const snapshotFile = info.snapshotPath(`${name}.png`);
-    const update = info.config.updateSnapshots === 'all' || info.config.updateSnapshots === 'changed' || envFlags().update;
-    const r = await matchSnapshot(await screenshot(target), { ...options, name }, {
-      testPath: info.file,
-      snapshotFile,
-      testName: name,
-      counter: 1,
-      update,
-      ci: envFlags().ci || info.config.updateSnapshots === 'none',
-    });
-    if ('diffPath' in r && r.diffPath) await info.attach('deepssim-diff', { path: r.diffPath, contentType: 'image/png' });
+    const update =
+      info.config.updateSnapshots === 'all' || info.config.updateSnapshots === 'changed' || envFlags().update;
+    const r = await matchSnapshot(
+      await screenshot(target),
+      { ...options, name },
+      {
+        testPath: info.file,
+        snapshotFile,
+        testName: name,
+        counter: 1,
+        update,
+        ci: envFlags().ci || info.config.updateSnapshots === 'none',
+      },
+    );
+    if ('diffPath' in r && r.diffPath)
+      await info.attach('deepssim-diff', { path: r.diffPath, contentType: 'image/png' });
     return { pass: r.pass, message: () => r.message, name: 'toMatchDeepSSIMSnapshot' };
   },
 };

@@ -15,7 +15,10 @@ export { configureDeepSSIM, disposeDeepSSIM, MATCHER_DEFAULTS } from './core.js'
 export type { MatchOptions, SnapshotOptions };
 
 interface DeepSSIMMatchers<R = unknown> {
-  toMatchDeepSSIM(reference: string | Uint8Array | { data: Uint8Array; width: number; height: number; channels: 1 | 2 | 3 | 4 }, options?: MatchOptions): Promise<R>;
+  toMatchDeepSSIM(
+    reference: string | Uint8Array | { data: Uint8Array; width: number; height: number; channels: 1 | 2 | 3 | 4 },
+    options?: MatchOptions,
+  ): Promise<R>;
   toMatchDeepSSIMSnapshot(options?: SnapshotOptions): Promise<R>;
 }
 

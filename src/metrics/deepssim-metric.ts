@@ -5,7 +5,13 @@
  * prepared images (keyed by image object), so each image goes through the backbone once per run, however many
  * DeepSSIM variants are evaluated on it.
  */
-import { createDeepSSIMWith, type DeepSSIM, type DeepSSIMOptions, type PreparedImage, type Variant } from '../deepssim.js';
+import {
+  createDeepSSIMWith,
+  type DeepSSIM,
+  type DeepSSIMOptions,
+  type PreparedImage,
+  type Variant,
+} from '../deepssim.js';
 import type { RGBImage } from '../image/types.js';
 import type { Platform } from '../platform.js';
 import type { FullReferenceMetric } from './types.js';
@@ -20,10 +26,21 @@ const shared = new Map<string, Promise<SharedFeatures>>();
 
 /** Everything that changes the Gram matrices (not the statistic). */
 function featureKey(platform: Platform, o: DeepSSIMOptions): string {
-  return JSON.stringify([platform.name, o.backbone ?? 'vgg16', o.weights ?? '', o.tile ?? 'auto', o.saliency ?? 'none', o.saliencyThreshold ?? 0, o.threads ?? 0]);
+  return JSON.stringify([
+    platform.name,
+    o.backbone ?? 'vgg16',
+    o.weights ?? '',
+    o.tile ?? 'auto',
+    o.saliency ?? 'none',
+    o.saliencyThreshold ?? 0,
+    o.threads ?? 0,
+  ]);
 }
 
-async function acquire(platform: Platform, options: DeepSSIMOptions): Promise<{ key: string; features: SharedFeatures }> {
+async function acquire(
+  platform: Platform,
+  options: DeepSSIMOptions,
+): Promise<{ key: string; features: SharedFeatures }> {
   const key = featureKey(platform, options);
   let entry = shared.get(key);
   if (!entry) {
@@ -36,7 +53,11 @@ async function acquire(platform: Platform, options: DeepSSIMOptions): Promise<{ 
   return { key, features };
 }
 
-export async function createDeepSSIMMetric(platform: Platform, options: DeepSSIMOptions, name = 'deepssim'): Promise<FullReferenceMetric> {
+export async function createDeepSSIMMetric(
+  platform: Platform,
+  options: DeepSSIMOptions,
+  name = 'deepssim',
+): Promise<FullReferenceMetric> {
   const variant: Variant = options.variant ?? 'full';
   const { key, features } = await acquire(platform, options);
   const prepare = (img: RGBImage): Promise<PreparedImage> => {

@@ -31,13 +31,19 @@ export interface MsSsimOptions {
 }
 
 /** Per-scale values (cs for scales 1–4, ssim for scale 5) and their weighted product. */
-export function msssimDetail(ref: RGBImage, test: RGBImage, options: MsSsimOptions = {}): { factors: number[]; value: number } {
+export function msssimDetail(
+  ref: RGBImage,
+  test: RGBImage,
+  options: MsSsimOptions = {},
+): { factors: number[]; value: number } {
   assertSameSize('ms-ssim', ref, test);
   const levels = MS_SSIM_WEIGHTS.length;
   const minSide = Math.min(ref.width, ref.height);
   // msssim.m: min(M,N)/2^(level−1) must be at least the window width.
   if (minSide / 2 ** (levels - 1) < 11) {
-    throw new ImageError(`ms-ssim: image is ${ref.width}×${ref.height}; the shorter side must be at least ${11 * 2 ** (levels - 1)} px`);
+    throw new ImageError(
+      `ms-ssim: image is ${ref.width}×${ref.height}; the shorter side must be at least ${11 * 2 ** (levels - 1)} px`,
+    );
   }
   let a: Plane = { data: rgb2gray(ref), width: ref.width, height: ref.height };
   let b: Plane = { data: rgb2gray(test), width: test.width, height: test.height };

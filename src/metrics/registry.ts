@@ -42,7 +42,10 @@ registerMetric('ms-ssim-wtdsum', async () => ({ ...createMsSsim({ method: 'wtd_s
 // ---- DeepSSIM ------------------------------------------------------------------------------------------------
 for (const [name, variant] of Object.entries(DEEPSSIM_METRIC_NAMES)) {
   registerMetric(name, async ({ platform, ...opts }) => {
-    if (!platform) throw new UsageError(`metric '${name}' runs a network: pass options.platform (e.g. nodePlatform)`, { option: 'platform' });
+    if (!platform)
+      throw new UsageError(`metric '${name}' runs a network: pass options.platform (e.g. nodePlatform)`, {
+        option: 'platform',
+      });
     return createDeepSSIMMetric(platform, { ...opts, variant: variant ?? opts.variant }, name);
   });
 }
@@ -53,12 +56,20 @@ export function metricNames(): string[] {
 
 export function getMetricFactory(name: string): MetricFactory {
   const f = registry.get(name);
-  if (!f) throw new UsageError(`unknown metric ${quote(name)} (available: ${metricNames().join(', ')})`, { option: 'metrics', actual: name, expected: metricNames() });
+  if (!f)
+    throw new UsageError(`unknown metric ${quote(name)} (available: ${metricNames().join(', ')})`, {
+      option: 'metrics',
+      actual: name,
+      expected: metricNames(),
+    });
   return f;
 }
 
 /** Instantiate metrics by name, in order. */
-export async function createMetrics(names: string[], options: MetricFactoryOptions = {}): Promise<FullReferenceMetric[]> {
+export async function createMetrics(
+  names: string[],
+  options: MetricFactoryOptions = {},
+): Promise<FullReferenceMetric[]> {
   const out: FullReferenceMetric[] = [];
   for (const n of names) out.push(await getMetricFactory(n)(options));
   return out;

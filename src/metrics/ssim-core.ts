@@ -91,7 +91,9 @@ const WINDOW = gaussianWindow(11, 1.5);
 /** Mean SSIM and mean cs over the 'valid' region, K = [0.01 0.03], L = 255. */
 export function ssimMeans(a: Plane, b: Plane, metric = 'ssim'): SsimMeans {
   if (a.width < 11 || a.height < 11) {
-    throw new ImageError(`${metric}: image (or a downsampled scale) is ${a.width}×${a.height}, smaller than the 11×11 window`);
+    throw new ImageError(
+      `${metric}: image (or a downsampled scale) is ${a.width}×${a.height}, smaller than the 11×11 window`,
+    );
   }
   const n = a.data.length;
   const aa = new Float64Array(n);

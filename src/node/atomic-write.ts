@@ -16,12 +16,17 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rm(tmp, { force: true });
     const code = (err as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? 'folder does not exist'
-      : code === 'ENOTDIR' ? 'a parent of it is not a folder'
-      : code === 'EISDIR' ? 'it is a folder'
-      : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : code === 'ENOSPC' ? 'no space left on the device'
-      : code ?? 'write failed';
+      code === 'ENOENT'
+        ? 'folder does not exist'
+        : code === 'ENOTDIR'
+          ? 'a parent of it is not a folder'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : code === 'EACCES' || code === 'EPERM'
+              ? 'permission denied'
+              : code === 'ENOSPC'
+                ? 'no space left on the device'
+                : (code ?? 'write failed');
     throw new DataError(`cannot write ${path}: ${why}`, { path, cause: err });
   }
 }

@@ -28,7 +28,10 @@ export interface BackboneWeightsResult {
   readonly note?: string;
 }
 
-export async function loadBackboneWeights(entry: RegisteredBackbone, request: BackboneWeightsRequest = {}): Promise<BackboneWeightsResult> {
+export async function loadBackboneWeights(
+  entry: RegisteredBackbone,
+  request: BackboneWeightsRequest = {},
+): Promise<BackboneWeightsResult> {
   const { spec } = entry;
   const given = request.weights;
   if (given instanceof Map) {
@@ -37,18 +40,34 @@ export async function loadBackboneWeights(entry: RegisteredBackbone, request: Ba
   }
   if (given instanceof Uint8Array) {
     if (spec.weights.storage !== 'state-dict') {
-      throw new UsageError(`weights of backbone ${spec.name} (a TensorFlow.js model) cannot be given as bytes: pass a path or a WeightMap`, {
-        code: 'INVALID_OPTION',
-        option: 'weights',
-      });
+      throw new UsageError(
+        `weights of backbone ${spec.name} (a TensorFlow.js model) cannot be given as bytes: pass a path or a WeightMap`,
+        {
+          code: 'INVALID_OPTION',
+          option: 'weights',
+        },
+      );
     }
     const source = 'weights bytes';
     const { tensors } = readWeightsBytes(given, source, { select: spec.weights.select });
-    return { weights: adaptWeights(spec, { tensors, source }), source: 'memory', verified: false, note: 'weights passed as bytes' };
+    return {
+      weights: adaptWeights(spec, { tensors, source }),
+      source: 'memory',
+      verified: false,
+      note: 'weights passed as bytes',
+    };
   }
   if (!spec.weights.declaration && (given === undefined || given === '')) {
-    throw new WeightsError(`backbone ${spec.name} has no official weights: pass a weights file, its bytes or a WeightMap`, { code: 'WEIGHTS_NOT_FOUND' });
+    throw new WeightsError(
+      `backbone ${spec.name} has no official weights: pass a weights file, its bytes or a WeightMap`,
+      { code: 'WEIGHTS_NOT_FOUND' },
+    );
   }
   const loaded = await loadWeights(entry.weights, { ...request, weights: given });
-  return { weights: loaded.weights, source: loaded.source, verified: loaded.verified, ...(loaded.note ? { note: loaded.note } : {}) };
+  return {
+    weights: loaded.weights,
+    source: loaded.source,
+    verified: loaded.verified,
+    ...(loaded.note ? { note: loaded.note } : {}),
+  };
 }

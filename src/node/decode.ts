@@ -58,12 +58,16 @@ async function readLocation(location: string | URL): Promise<Uint8Array> {
     // Regular files only, of bounded size (a device or FIFO would never end).
     const st = await stat(path);
     if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    if (!st.isFile()) throw new ImageError(`cannot read image ${path}: not a regular file`, { code: 'IMAGE_UNREADABLE', path });
+    if (!st.isFile())
+      throw new ImageError(`cannot read image ${path}: not a regular file`, { code: 'IMAGE_UNREADABLE', path });
     if (st.size > MAX_IMAGE_FILE_BYTES) {
-      throw new LimitError(`image ${path} is ${st.size} bytes, more than the limit of ${MAX_IMAGE_FILE_BYTES} (MAX_IMAGE_FILE_BYTES)`, {
-        limit: 'MAX_IMAGE_FILE_BYTES',
-        path,
-      });
+      throw new LimitError(
+        `image ${path} is ${st.size} bytes, more than the limit of ${MAX_IMAGE_FILE_BYTES} (MAX_IMAGE_FILE_BYTES)`,
+        {
+          limit: 'MAX_IMAGE_FILE_BYTES',
+          path,
+        },
+      );
     }
     return await readFile(path);
   } catch (err) {
@@ -98,14 +102,19 @@ export function decodeImage(input: ImageInput): Promise<RGBImage> {
 
 /** Encode 8-bit RGB pixels as PNG (for written maps and diff images). */
 export async function encodePng(img: RGBImage): Promise<Uint8Array> {
-  const png = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
+  const png = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .png()
+    .toBuffer();
   return new Uint8Array(png.buffer, png.byteOffset, png.length);
 }
 
 /** Encode 8-bit gray pixels as an 8-bit single-channel gray PNG (colour type 0). */
 export async function encodeGrayPng(data: Uint8Array, width: number, height: number): Promise<Uint8Array> {
   // Without an explicit b-w colourspace libvips may write a one-band image as RGB.
-  const png = await sharp(data, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+  const png = await sharp(data, { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer();
   return new Uint8Array(png.buffer, png.byteOffset, png.length);
 }
 

@@ -21,7 +21,9 @@ export class GbvsThread implements SaliencyRunner {
       ext === 'js'
         ? new Worker(new URL(url))
         : // A TypeScript worker must register tsx's loader in its own thread before importing the entry.
-          new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); });`, { eval: true });
+          new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); });`, {
+            eval: true,
+          });
     worker.unref(); // never keeps the process alive
     worker.on('message', (msg: { id: number; map?: SaliencyMap; error?: string }) => {
       const p = this.pending.get(msg.id);
@@ -31,7 +33,8 @@ export class GbvsThread implements SaliencyRunner {
       else p.reject(new ComputeError(`saliency: ${msg.error}`, { code: 'BACKEND_FAILED' }));
     });
     worker.on('error', (err) => {
-      for (const p of this.pending.values()) p.reject(new ComputeError(`saliency worker failed: ${err.message}`, { code: 'BACKEND_FAILED', cause: err }));
+      for (const p of this.pending.values())
+        p.reject(new ComputeError(`saliency worker failed: ${err.message}`, { code: 'BACKEND_FAILED', cause: err }));
       this.pending.clear();
       this.worker = undefined;
     });

@@ -15,7 +15,10 @@ export const nodePlatform: Platform = {
   onnx: nodeOnnx,
   // The backbone entries' loaders read files, the cache directory and downloads (src/node/weights-store.ts).
   loadWeights: (entry, { onProgress, ...request }) =>
-    loadBackboneWeights(entry, { ...request, onProgress: onProgress && ((p) => onProgress({ kind: 'download', ...p })) }),
+    loadBackboneWeights(entry, {
+      ...request,
+      onProgress: onProgress && ((p) => onProgress({ kind: 'download', ...p })),
+    }),
   createSaliencyRunner: () => new GbvsThread(),
   defaultThreads: () => availableParallelism(),
 };

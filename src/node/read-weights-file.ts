@@ -8,7 +8,13 @@ import { LimitError, WeightsError, quote } from '../errors.js';
 import { MAX_MODEL_JSON_BYTES, MAX_WEIGHTS_FILE_BYTES } from '../limits.js';
 import { nameOf } from '../util/names.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { asWeightsError, detectWeightsFormat, readWeightsBytes, type ReadWeightsOptions, type WeightsFile } from '../weights/read.js';
+import {
+  asWeightsError,
+  detectWeightsFormat,
+  readWeightsBytes,
+  type ReadWeightsOptions,
+  type WeightsFile,
+} from '../weights/read.js';
 import { encodeSafetensors, readSafetensorsBytes } from '../weights/safetensors.js';
 import { readTfjsLayers, type ReadTfjsOptions, type TfjsLayersModel } from '../weights/tfjs-layers.js';
 import type { WeightMap, WeightsFormat } from '../weights/types.js';
@@ -17,13 +23,19 @@ const label = (path: string): string => `weights file ${path}`;
 
 function fsError(e: unknown, path: string, what = label(path)): never {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') throw new WeightsError(`${what} does not exist`, { code: 'WEIGHTS_NOT_FOUND', path, cause: e });
+  if (code === 'ENOENT')
+    throw new WeightsError(`${what} does not exist`, { code: 'WEIGHTS_NOT_FOUND', path, cause: e });
   if (code === 'EISDIR') throw new WeightsError(`${what} is a directory`, { path, cause: e });
   throw new WeightsError(`cannot read ${what}: ${code ?? quote((e as Error).message)}`, { path, cause: e });
 }
 
 /** Read a whole file whose size must not exceed `max` bytes (checked before reading). */
-export async function readBoundedFile(path: string, max: number, what = label(path), limit = 'MAX_WEIGHTS_FILE_BYTES'): Promise<Uint8Array> {
+export async function readBoundedFile(
+  path: string,
+  max: number,
+  what = label(path),
+  limit = 'MAX_WEIGHTS_FILE_BYTES',
+): Promise<Uint8Array> {
   let size: number;
   try {
     const st = await stat(path);
@@ -35,10 +47,15 @@ export async function readBoundedFile(path: string, max: number, what = label(pa
     if (e instanceof WeightsError) throw e;
     return fsError(e, path, what);
   }
-  if (size > max) throw new LimitError(`${what} is ${size} bytes, more than the limit of ${max} (${limit})`, { path, limit });
+  if (size > max)
+    throw new LimitError(`${what} is ${size} bytes, more than the limit of ${max} (${limit})`, { path, limit });
   try {
     const bytes = await readFile(path);
-    if (bytes.length > max) throw new LimitError(`${what} is ${bytes.length} bytes, more than the limit of ${max} (${limit})`, { path, limit });
+    if (bytes.length > max)
+      throw new LimitError(`${what} is ${bytes.length} bytes, more than the limit of ${max} (${limit})`, {
+        path,
+        limit,
+      });
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
   } catch (e) {
     if (e instanceof LimitError) throw e;
@@ -72,7 +89,10 @@ export async function readWeightsFile(path: string, options: ReadWeightsOptions 
 }
 
 /** Read a safetensors file (only the tensors `select` accepts). */
-export async function readSafetensors(path: string, select?: (name: string) => boolean): Promise<{ tensors: WeightMap; metadata?: Record<string, string> }> {
+export async function readSafetensors(
+  path: string,
+  select?: (name: string) => boolean,
+): Promise<{ tensors: WeightMap; metadata?: Record<string, string> }> {
   const bytes = await readBoundedFile(path, MAX_WEIGHTS_FILE_BYTES);
   try {
     return readSafetensorsBytes(bytes, label(path), select);
@@ -82,7 +102,11 @@ export async function readSafetensors(path: string, select?: (name: string) => b
 }
 
 /** Write float32 tensors (in map order) as safetensors, atomically (temporary sibling + rename). */
-export async function writeSafetensors(path: string, tensors: WeightMap, metadata?: Record<string, string>): Promise<void> {
+export async function writeSafetensors(
+  path: string,
+  tensors: WeightMap,
+  metadata?: Record<string, string>,
+): Promise<void> {
   await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
@@ -93,7 +117,9 @@ export async function readTfjsLayersModel(modelJson: string, options: ReadTfjsOp
     text = await readBoundedFile(modelJson, MAX_MODEL_JSON_BYTES, label(modelJson), 'MAX_MODEL_JSON_BYTES');
   } catch (e) {
     if (e instanceof WeightsError && /is a directory$/.test(e.message)) {
-      throw new WeightsError(`${label(modelJson)} is a directory (pass the path of its model.json)`, { path: modelJson });
+      throw new WeightsError(`${label(modelJson)} is a directory (pass the path of its model.json)`, {
+        path: modelJson,
+      });
     }
     throw e;
   }
@@ -118,8 +144,12 @@ export async function readTfjsLayersModel(modelJson: string, options: ReadTfjsOp
         return new Uint8Array(b.buffer, b.byteOffset, b.length);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') throw new WeightsError(`${source}: weight shard ${nameOf(p)} is missing (expected at ${join(dir, p)})`);
-        throw new WeightsError(`${source}: cannot read weight shard ${join(dir, p)}: ${code ?? quote((e as Error).message)}`, { cause: e });
+        if (code === 'ENOENT')
+          throw new WeightsError(`${source}: weight shard ${nameOf(p)} is missing (expected at ${join(dir, p)})`);
+        throw new WeightsError(
+          `${source}: cannot read weight shard ${join(dir, p)}: ${code ?? quote((e as Error).message)}`,
+          { cause: e },
+        );
       }
     },
   });

@@ -69,12 +69,15 @@ export async function downloadVerified(url: string, dest: string, options: Downl
     if (total !== undefined && received !== total) throw failed(`received ${received} of ${total} bytes`);
     const actual = hash.digest('hex');
     if (actual !== expected) {
-      throw new WeightsError(`SHA-256 mismatch for ${url}: expected ${expected}, got ${actual} (the download was discarded)`, {
-        code: 'WEIGHTS_HASH_MISMATCH',
-        url,
-        sha256: expected,
-        actual,
-      });
+      throw new WeightsError(
+        `SHA-256 mismatch for ${url}: expected ${expected}, got ${actual} (the download was discarded)`,
+        {
+          code: 'WEIGHTS_HASH_MISMATCH',
+          url,
+          sha256: expected,
+          actual,
+        },
+      );
     }
     await rename(part, dest);
     ok = true;

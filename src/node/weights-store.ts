@@ -19,7 +19,13 @@ import envPaths from 'env-paths';
 import { UsageError, WeightsError, quote } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { canonicalSafetensors, checkFinite } from '../weights/canonical.js';
-import type { BackboneWeights, OfficialFile, WeightsDeclaration, WeightsRead, WeightsStorage } from '../weights/official.js';
+import type {
+  BackboneWeights,
+  OfficialFile,
+  WeightsDeclaration,
+  WeightsRead,
+  WeightsStorage,
+} from '../weights/official.js';
 import { LEGACY_MAGIC } from '../weights/torch-pth.js';
 import type { WeightMap } from '../weights/types.js';
 import { readTfjsLayersModel, readWeightsFile } from './read-weights-file.js';
@@ -91,14 +97,20 @@ async function sniff(path: string, what: string): Promise<Sniffed> {
   if (st.isDirectory()) {
     const modelJson = join(path, 'model.json');
     if (await isFile(modelJson)) return { storage: 'tfjs-layers', path: modelJson };
-    throw new WeightsError(`weights path ${quote(path)}${what} is a folder without a model.json; expected a weights file (or a TensorFlow.js model folder)`, {
-      code: 'WEIGHTS_NOT_FOUND',
-      path,
-    });
+    throw new WeightsError(
+      `weights path ${quote(path)}${what} is a folder without a model.json; expected a weights file (or a TensorFlow.js model folder)`,
+      {
+        code: 'WEIGHTS_NOT_FOUND',
+        path,
+      },
+    );
   }
   if (!st.isFile()) {
     // A device or FIFO never ends (and opening a FIFO blocks): only regular files are weights.
-    throw new WeightsError(`weights path ${quote(path)}${what} is not a regular file`, { code: 'WEIGHTS_NOT_FOUND', path });
+    throw new WeightsError(`weights path ${quote(path)}${what} is not a regular file`, {
+      code: 'WEIGHTS_NOT_FOUND',
+      path,
+    });
   }
   const head = new Uint8Array(16);
   const fh = await open(path, 'r');
@@ -110,11 +122,14 @@ async function sniff(path: string, what: string): Promise<Sniffed> {
   }
   const h = head.subarray(0, n);
   const declared = n >= 8 ? new DataView(h.buffer, h.byteOffset, 8).getBigUint64(0, true) : -1n;
-  if (n >= 4 && h[0] === 0x50 && h[1] === 0x4b && h[2] === 0x03 && h[3] === 0x04) return { storage: 'state-dict', path };
+  if (n >= 4 && h[0] === 0x50 && h[1] === 0x4b && h[2] === 0x03 && h[3] === 0x04)
+    return { storage: 'state-dict', path };
   if (n >= LEGACY_MAGIC.length && LEGACY_MAGIC.every((b, i) => h[i] === b)) return { storage: 'state-dict', path };
   // safetensors: u64 header length that fits the file, then the header's '{'.
   if (n >= 9 && h[8] === 0x7b && declared <= BigInt(st.size - 8)) return { storage: 'state-dict', path };
-  const first = h.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
+  const first = h.find(
+    (b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf,
+  );
   if (first === 0x7b /* '{': JSON */) return { storage: 'tfjs-layers', path };
   return { storage: 'unknown', path, head: h };
 }
@@ -132,18 +147,24 @@ async function locate(b: BackboneWeights, path: string, what: string): Promise<s
     // State-dict readers name truncation and the like precisely; anything else is not a weights file at all.
     if (want === 'state-dict') return s.path;
     const hex = Array.from(s.head.subarray(0, 8), (x) => x.toString(16).padStart(2, '0')).join('');
-    throw new WeightsError(`weights file ${quote(path)}${what} is not ${STORAGE_WORDS[want]} (starts with bytes ${hex || '(empty file)'})`, {
-      code: 'WEIGHTS_WRONG_MODEL',
-      path,
-    });
+    throw new WeightsError(
+      `weights file ${quote(path)}${what} is not ${STORAGE_WORDS[want]} (starts with bytes ${hex || '(empty file)'})`,
+      {
+        code: 'WEIGHTS_WRONG_MODEL',
+        path,
+      },
+    );
   }
   if (s.storage !== want) {
-    throw new WeightsError(`weights file ${quote(path)}${what} is ${STORAGE_WORDS[s.storage]}, but backbone '${b.backbone}' reads ${STORAGE_WORDS[want]}`, {
-      code: 'WEIGHTS_WRONG_MODEL',
-      path,
-      storage: s.storage,
-      backbone: b.backbone,
-    });
+    throw new WeightsError(
+      `weights file ${quote(path)}${what} is ${STORAGE_WORDS[s.storage]}, but backbone '${b.backbone}' reads ${STORAGE_WORDS[want]}`,
+      {
+        code: 'WEIGHTS_WRONG_MODEL',
+        path,
+        storage: s.storage,
+        backbone: b.backbone,
+      },
+    );
   }
   return s.path;
 }
@@ -184,7 +205,8 @@ async function sha256Remembered(path: string): Promise<string> {
     // no memo yet (or unreadable): hash
   }
   const hit = Object.hasOwn(memo, key) ? memo[key] : undefined;
-  if (hit && hit.bytes === st.size && hit.mtimeMs === st.mtimeMs && /^[0-9a-f]{64}$/.test(String(hit.sha256))) return hit.sha256;
+  if (hit && hit.bytes === st.size && hit.mtimeMs === st.mtimeMs && /^[0-9a-f]{64}$/.test(String(hit.sha256)))
+    return hit.sha256;
   const sha256 = await sha256File(key);
   memo[key] = { bytes: st.size, mtimeMs: st.mtimeMs, sha256 };
   await mkdir(cacheDir(), { recursive: true })
@@ -238,7 +260,9 @@ async function genuineTfjs(d: WeightsDeclaration, modelJson: string): Promise<Ge
 }
 
 function genuine(b: BackboneWeights, path: string): Promise<Genuineness> {
-  return b.declaration.storage === 'state-dict' ? genuineStateDict(b.declaration, path) : genuineTfjs(b.declaration, path);
+  return b.declaration.storage === 'state-dict'
+    ? genuineStateDict(b.declaration, path)
+    : genuineTfjs(b.declaration, path);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -281,8 +305,19 @@ async function readRecord(name: string): Promise<IntegrityRecord | undefined> {
   try {
     const r = JSON.parse(text) as IntegrityRecord;
     const okFile = (f: RecordFile): boolean =>
-      typeof f?.name === 'string' && !f.name.split(/[\\/]/).includes('..') && Number.isSafeInteger(f.bytes) && typeof f.mtimeMs === 'number' && /^[0-9a-f]{64}$/.test(f.sha256);
-    if (r?.version !== 1 || typeof r.verified !== 'boolean' || !Array.isArray(r.files) || r.files.length === 0 || !r.files.every(okFile)) return undefined;
+      typeof f?.name === 'string' &&
+      !f.name.split(/[\\/]/).includes('..') &&
+      Number.isSafeInteger(f.bytes) &&
+      typeof f.mtimeMs === 'number' &&
+      /^[0-9a-f]{64}$/.test(f.sha256);
+    if (
+      r?.version !== 1 ||
+      typeof r.verified !== 'boolean' ||
+      !Array.isArray(r.files) ||
+      r.files.length === 0 ||
+      !r.files.every(okFile)
+    )
+      return undefined;
     return r;
   } catch {
     return undefined;
@@ -299,12 +334,15 @@ async function writeRecord(entry: string, record: IntegrityRecord): Promise<void
 }
 
 function mismatch(path: string, expected: string, actual: string, why: string): WeightsError {
-  return new WeightsError(`cached weights ${quote(path)} were changed since they were written (${why}); delete the cache entry and fetch or import the weights again`, {
-    code: 'WEIGHTS_HASH_MISMATCH',
-    path,
-    sha256: expected,
-    actual,
-  });
+  return new WeightsError(
+    `cached weights ${quote(path)} were changed since they were written (${why}); delete the cache entry and fetch or import the weights again`,
+    {
+      code: 'WEIGHTS_HASH_MISMATCH',
+      path,
+      sha256: expected,
+      actual,
+    },
+  );
 }
 
 /** The pinned SHA-256 of a file of an official cache entry, when the declaration pins one. */
@@ -319,7 +357,11 @@ function pinFor(d: WeightsDeclaration, relName: string, entry: string): string |
  * Check a cache entry against its integrity record. Returns undefined when the entry is absent; throws
  * WEIGHTS_HASH_MISMATCH when a file differs from what was recorded (or pinned).
  */
-async function checkEntry(b: BackboneWeights, entry: string, mode: 'fast' | 'full'): Promise<ResolvedWeights | undefined> {
+async function checkEntry(
+  b: BackboneWeights,
+  entry: string,
+  mode: 'fast' | 'full',
+): Promise<ResolvedWeights | undefined> {
   const d = b.declaration;
   const main = entryFile(d, entry);
   if (!(await isFile(main))) return undefined;
@@ -332,25 +374,34 @@ async function checkEntry(b: BackboneWeights, entry: string, mode: 'fast' | 'ful
     const st = await stat(path).catch(() => undefined);
     if (!st?.isFile()) throw mismatch(path, f.sha256, 'missing', 'a file listed in its integrity record is missing');
     const pin = pinFor(d, f.name, entry);
-    if (pin !== undefined && pin !== f.sha256) throw mismatch(path, pin, f.sha256, 'its integrity record does not match the pinned official hash');
+    if (pin !== undefined && pin !== f.sha256)
+      throw mismatch(path, pin, f.sha256, 'its integrity record does not match the pinned official hash');
     if (mode === 'fast' && st.size === f.bytes && st.mtimeMs === f.mtimeMs) {
       files.push(f);
       continue;
     }
     const actual = await sha256File(path);
-    if (actual !== f.sha256) throw mismatch(path, f.sha256, actual, 'SHA-256 differs from the one recorded when it was written');
+    if (actual !== f.sha256)
+      throw mismatch(path, f.sha256, actual, 'SHA-256 differs from the one recorded when it was written');
     refreshed ||= st.mtimeMs !== f.mtimeMs || st.size !== f.bytes;
     files.push({ ...f, bytes: st.size, mtimeMs: st.mtimeMs });
   }
   // The record must cover the file that is read (and, for a model folder, every official file).
   const rel = (p: string): string => p.slice(cacheDir().length + 1);
-  const needed = d.storage === 'tfjs-layers' && entry === d.cacheName ? d.official.map((f) => `${entry}/${f.name}`) : [rel(main)];
+  const needed =
+    d.storage === 'tfjs-layers' && entry === d.cacheName ? d.official.map((f) => `${entry}/${f.name}`) : [rel(main)];
   for (const n of needed) {
-    if (!files.some((f) => f.name === n)) throw mismatch(join(cacheDir(), n), 'recorded', 'unrecorded', 'its integrity record does not cover this file');
+    if (!files.some((f) => f.name === n))
+      throw mismatch(join(cacheDir(), n), 'recorded', 'unrecorded', 'its integrity record does not cover this file');
   }
   // Same content, new mtime (copied, touched): remember the new mtime so the fast path applies again.
   if (refreshed) await writeRecord(entry, { ...record, files }).catch(() => undefined);
-  return { path: main, origin: 'cache', verified: record.verified && entry === d.cacheName, ...(record.note ? { note: record.note } : {}) };
+  return {
+    path: main,
+    origin: 'cache',
+    verified: record.verified && entry === d.cacheName,
+    ...(record.note ? { note: record.note } : {}),
+  };
 }
 
 /**
@@ -364,23 +415,45 @@ async function adopt(b: BackboneWeights, entry: string): Promise<ResolvedWeights
     const dir = dirname(main);
     const g = entry === d.cacheName ? await genuineTfjs(d, main) : { verified: false };
     if (entry === d.cacheName && !g.verified) {
-      throw new WeightsError(`cached weights ${quote(dir)} are not the official files (${g.note}); delete the folder and fetch the weights again`, {
-        code: 'WEIGHTS_HASH_MISMATCH',
-        path: dir,
-      });
+      throw new WeightsError(
+        `cached weights ${quote(dir)} are not the official files (${g.note}); delete the folder and fetch the weights again`,
+        {
+          code: 'WEIGHTS_HASH_MISMATCH',
+          path: dir,
+        },
+      );
     }
     const names = entry === d.cacheName ? d.official.map((f) => f.name) : ['model.json'];
-    const files = await Promise.all(names.map(async (n) => recordFile(`${entry}/${n}`, await sha256File(join(dir, n)))));
+    const files = await Promise.all(
+      names.map(async (n) => recordFile(`${entry}/${n}`, await sha256File(join(dir, n)))),
+    );
     const note = g.verified ? undefined : 'imported from files that are not the official ones';
-    await writeRecord(entry, { version: 1, backbone: b.backbone, verified: g.verified, origin: 'adopted', ...(note ? { note } : {}), files });
+    await writeRecord(entry, {
+      version: 1,
+      backbone: b.backbone,
+      verified: g.verified,
+      origin: 'adopted',
+      ...(note ? { note } : {}),
+      files,
+    });
     return { path: main, origin: 'cache', verified: g.verified, ...(note ? { note } : {}) };
   }
   const sha256 = await sha256File(main);
   const pinned = entry === d.cacheName && d.compact?.sha256 !== undefined;
-  if (pinned && sha256 !== d.compact!.sha256) throw mismatch(main, d.compact!.sha256!, sha256, 'it is not the canonical export of the official file');
+  if (pinned && sha256 !== d.compact!.sha256)
+    throw mismatch(main, d.compact!.sha256!, sha256, 'it is not the canonical export of the official file');
   const verified = pinned;
-  const note = verified ? undefined : 'cached without an integrity record (older deepssim): its origin cannot be checked';
-  await writeRecord(entry, { version: 1, backbone: b.backbone, verified, origin: 'adopted', ...(note ? { note } : {}), files: [await recordFile(entry, sha256)] });
+  const note = verified
+    ? undefined
+    : 'cached without an integrity record (older deepssim): its origin cannot be checked';
+  await writeRecord(entry, {
+    version: 1,
+    backbone: b.backbone,
+    verified,
+    origin: 'adopted',
+    ...(note ? { note } : {}),
+    files: [await recordFile(entry, sha256)],
+  });
   return { path: main, origin: 'cache', verified, ...(note ? { note } : {}) };
 }
 
@@ -392,7 +465,8 @@ function progressReporter(b: BackboneWeights, request: WeightsRequest, files: re
   let before = 0;
   return {
     file(f: OfficialFile) {
-      return (received: number) => request.onProgress?.({ backbone: b.backbone, file: f.name, bytesDone: before + received, bytesTotal: total });
+      return (received: number) =>
+        request.onProgress?.({ backbone: b.backbone, file: f.name, bytesDone: before + received, bytesTotal: total });
     },
     done(f: OfficialFile) {
       before += f.bytes;
@@ -416,7 +490,12 @@ async function download(b: BackboneWeights, request: WeightsRequest): Promise<Re
     progress.done(official);
     try {
       log(`extracting the ${Object.keys(d.compact!.shapes).length} tensors the backbone needs`);
-      await writeCompact(b, big, d.cacheName, { verified: true, origin: 'download', source: official.url, sourceSha256: official.sha256 });
+      await writeCompact(b, big, d.cacheName, {
+        verified: true,
+        origin: 'download',
+        source: official.url,
+        sourceSha256: official.sha256,
+      });
     } finally {
       await unlink(big).catch(() => undefined);
     }
@@ -436,7 +515,14 @@ async function download(b: BackboneWeights, request: WeightsRequest): Promise<Re
     progress.done(f);
     files.push(await recordFile(`${d.cacheName}/${f.name}`, f.sha256));
   }
-  await writeRecord(d.cacheName, { version: 1, backbone: b.backbone, verified: true, origin: 'download', source: dirname(d.official[0].url), files });
+  await writeRecord(d.cacheName, {
+    version: 1,
+    backbone: b.backbone,
+    verified: true,
+    origin: 'download',
+    source: dirname(d.official[0].url),
+    files,
+  });
   log(`cached ${folder}`);
   return { path: join(folder, d.entry), origin: 'download', verified: true };
 }
@@ -499,7 +585,10 @@ export async function resolveWeights(b: BackboneWeights, request: WeightsRequest
 }
 
 /** Make sure the official weights are in the cache (checked, or downloaded); explicit paths and env are ignored. */
-export async function fetchWeights(b: BackboneWeights, request: Omit<WeightsRequest, 'weights'> = {}): Promise<ResolvedWeights> {
+export async function fetchWeights(
+  b: BackboneWeights,
+  request: Omit<WeightsRequest, 'weights'> = {},
+): Promise<ResolvedWeights> {
   const cached = await checkEntry(b, b.declaration.cacheName, request.verifyCache ?? 'full');
   return cached ?? download(b, request);
 }
@@ -543,13 +632,23 @@ export interface ImportResult {
  * files go to the official cache entry; anything else to the backbone's unverified entry (never the official name),
  * and later runs that use it report `verified: false`.
  */
-export async function importWeights(b: BackboneWeights, file: string, request: Pick<WeightsRequest, 'log'> = {}): Promise<ImportResult> {
+export async function importWeights(
+  b: BackboneWeights,
+  file: string,
+  request: Pick<WeightsRequest, 'log'> = {},
+): Promise<ImportResult> {
   const d = b.declaration;
   const path = await locate(b, file, '');
   const g = await genuine(b, path);
   const entry = g.verified ? d.cacheName : d.unverifiedCacheName;
   const note = g.verified ? undefined : `imported from ${quote(path)}: ${g.note}`;
-  const how = { verified: g.verified, origin: 'import' as const, source: path, ...(g.sha256 ? { sourceSha256: g.sha256 } : {}), ...(note ? { note } : {}) };
+  const how = {
+    verified: g.verified,
+    origin: 'import' as const,
+    source: path,
+    ...(g.sha256 ? { sourceSha256: g.sha256 } : {}),
+    ...(note ? { note } : {}),
+  };
   if (d.storage === 'state-dict') {
     const r = await writeCompact(b, path, entry, how);
     request.log?.(`imported ${path} into ${r.path}`);
@@ -600,10 +699,17 @@ export interface ExportResult {
  * Write the canonical compact subset of a state-dict backbone's weights (sorted keys, fixed metadata, fixed
  * alignment: the bytes depend only on the tensors) to `out`, atomically. The source is resolved as for scoring.
  */
-export async function exportWeights(b: BackboneWeights, out: string, request: WeightsRequest = {}): Promise<ExportResult> {
+export async function exportWeights(
+  b: BackboneWeights,
+  out: string,
+  request: WeightsRequest = {},
+): Promise<ExportResult> {
   const d = b.declaration;
   if (d.storage !== 'state-dict' || !d.compact) {
-    throw new UsageError(`backbone '${b.backbone}' has nothing to export: its weights (${d.title}) are used as published`, { code: 'UNSUPPORTED', backbone: b.backbone });
+    throw new UsageError(
+      `backbone '${b.backbone}' has nothing to export: its weights (${d.title}) are used as published`,
+      { code: 'UNSUPPORTED', backbone: b.backbone },
+    );
   }
   const source = await resolveWeights(b, request);
   const bytes = await canonicalBytes(b, source.path);
@@ -611,7 +717,10 @@ export async function exportWeights(b: BackboneWeights, out: string, request: We
     await writeFileAtomic(out, bytes);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new WeightsError(`cannot write ${quote(out)}${code === 'ENOENT' ? ': its folder does not exist' : `: ${quote((e as Error).message)}`}`, { code: 'WEIGHTS_NOT_FOUND', path: out, cause: e });
+    throw new WeightsError(
+      `cannot write ${quote(out)}${code === 'ENOENT' ? ': its folder does not exist' : `: ${quote((e as Error).message)}`}`,
+      { code: 'WEIGHTS_NOT_FOUND', path: out, cause: e },
+    );
   }
   const sha256 = sha256Bytes(bytes);
   return { path: out, bytes: bytes.length, sha256, source, matchesPinned: d.compact.sha256 === sha256 };
@@ -644,7 +753,10 @@ export async function cacheInfo(backbones: readonly BackboneWeights[]): Promise<
   const entries: CacheEntryInfo[] = [];
   if (!exists) return { dir, exists, entries };
   for (const b of backbones) {
-    for (const [kind, name] of [['official', b.declaration.cacheName], ['unverified', b.declaration.unverifiedCacheName]] as const) {
+    for (const [kind, name] of [
+      ['official', b.declaration.cacheName],
+      ['unverified', b.declaration.unverifiedCacheName],
+    ] as const) {
       const main = entryFile(b.declaration, name);
       if (!(await isFile(main))) continue;
       const path = join(dir, name);
@@ -661,7 +773,16 @@ export async function cacheInfo(backbones: readonly BackboneWeights[]): Promise<
       const record = await readRecord(name);
       const bytes = record ? record.files.reduce((s, f) => s + f.bytes, 0) : (await stat(main)).size;
       const sha256 = b.declaration.storage === 'state-dict' ? record?.files[0]?.sha256 : undefined;
-      entries.push({ backbone: b.backbone, kind, path, bytes, integrity, verified, ...(note ? { note } : {}), ...(sha256 ? { sha256 } : {}) });
+      entries.push({
+        backbone: b.backbone,
+        kind,
+        path,
+        bytes,
+        integrity,
+        verified,
+        ...(note ? { note } : {}),
+        ...(sha256 ? { sha256 } : {}),
+      });
     }
   }
   return { dir, exists, entries };

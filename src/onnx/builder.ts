@@ -19,8 +19,14 @@ const ELEM: Record<ElemType, number> = {
 
 /** Attribute values: plain numbers and number arrays are INT(S); wrap floats with `float()`/`floats()`. */
 export type AttrValue = number | number[] | string | FloatAttr | FloatsAttr;
-interface FloatAttr { readonly kind: 'float'; readonly value: number }
-interface FloatsAttr { readonly kind: 'floats'; readonly value: number[] }
+interface FloatAttr {
+  readonly kind: 'float';
+  readonly value: number;
+}
+interface FloatsAttr {
+  readonly kind: 'floats';
+  readonly value: number[];
+}
 export const float = (value: number): FloatAttr => ({ kind: 'float', value });
 export const floats = (value: number[]): FloatsAttr => ({ kind: 'floats', value });
 
@@ -95,8 +101,14 @@ export class GraphBuilder {
   }
 
   /** Add a node; returns its output names (a single name when `outputs` is a number 1 or a single string). */
-  node(op: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputs: number | string[] = 1): string[] {
-    const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(op.toLowerCase())) : outputs;
+  node(
+    op: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttrValue> = {},
+    outputs: number | string[] = 1,
+  ): string[] {
+    const outs =
+      typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(op.toLowerCase())) : outputs;
     this.nodes.push({
       opType: op,
       input: [...inputs],

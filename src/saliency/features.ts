@@ -94,7 +94,12 @@ function colorOpponency(pyr: Pyramid, li: number, type: 0 | 1): Map2D {
  * antialiasing) to the lattice size [lh lw] — the reference's getFeatureMaps with its channel functions,
  * channels in its (alphabetical file) order C, D, I, O.
  */
-export function featureMaps(img: RGBImage, p: GbvsParams, lh: number, lw: number): { channels: ChannelMaps[]; levels: number[] } {
+export function featureMaps(
+  img: RGBImage,
+  p: GbvsParams,
+  lh: number,
+  lw: number,
+): { channels: ChannelMaps[]; levels: number[] } {
   const color = p.channels.includes('C') || p.channels.includes('D');
   const { pyr, maxLevel } = buildPyramid(img, Math.max(...p.levels), color);
   // Levels past a truncated pyramid do not exist; the reference would fail there, we drop them.
@@ -103,14 +108,19 @@ export function featureMaps(img: RGBImage, p: GbvsParams, lh: number, lw: number
   const channels: ChannelMaps[] = [];
   if (p.channels.includes('C')) {
     const maps: Map2D[] = [];
-    for (const type of [0, 1] as const) for (const lev of levels) maps.push(toLattice(colorOpponency(pyr, lev - 1, type)));
+    for (const type of [0, 1] as const)
+      for (const lev of levels) maps.push(toLattice(colorOpponency(pyr, lev - 1, type)));
     channels.push({ letter: 'C', weight: p.featureWeights.color, maps });
   }
   if (p.channels.includes('D')) {
     const perLevel = levels.map((lev) => {
       const L = pyr.L[lev - 1];
       const n = L.h * L.w;
-      const out: [Float64Array, Float64Array, Float64Array] = [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+      const out: [Float64Array, Float64Array, Float64Array] = [
+        new Float64Array(n),
+        new Float64Array(n),
+        new Float64Array(n),
+      ];
       rgbToDkl(toMap(pyr.R[lev - 1]).data, toMap(pyr.G[lev - 1]).data, toMap(pyr.B[lev - 1]).data, out);
       return out.map((data) => toLattice({ data, h: L.h, w: L.w }));
     });
@@ -119,12 +129,17 @@ export function featureMaps(img: RGBImage, p: GbvsParams, lh: number, lw: number
     channels.push({ letter: 'D', weight: p.featureWeights.dklcolor, maps });
   }
   if (p.channels.includes('I')) {
-    channels.push({ letter: 'I', weight: p.featureWeights.intensity, maps: levels.map((lev) => toLattice(toMap(pyr.L[lev - 1]))) });
+    channels.push({
+      letter: 'I',
+      weight: p.featureWeights.intensity,
+      maps: levels.map((lev) => toLattice(toMap(pyr.L[lev - 1]))),
+    });
   }
   if (p.channels.includes('O')) {
     const perLevel = levels.map((lev) => gaborEnergies(toMap(pyr.L[lev - 1]), p.gaborangles).map(toLattice));
     const maps: Map2D[] = [];
-    for (let type = 0; type < p.gaborangles.length; type++) for (let li = 0; li < levels.length; li++) maps.push(perLevel[li][type]);
+    for (let type = 0; type < p.gaborangles.length; type++)
+      for (let li = 0; li < levels.length; li++) maps.push(perLevel[li][type]);
     channels.push({ letter: 'O', weight: p.featureWeights.orientation, maps });
   }
   return { channels, levels };

@@ -111,7 +111,12 @@ function matVec(A: Float64Array, P: number, u: Float64Array, out: Float64Array):
  * Mirrors principalEigenvectorRaw: stop when ||v_old - v||₂ <= tol; on a non-finite or negative total,
  * fall back to the previous vector. Returns v / sum(v).
  */
-function powerIterate(P: number, colsum: Float64Array, tol: number, apply: (u: Float64Array, out: Float64Array) => void): { v: Float64Array; iterations: number } {
+function powerIterate(
+  P: number,
+  colsum: Float64Array,
+  tol: number,
+  apply: (u: Float64Array, out: Float64Array) => void,
+): { v: Float64Array; iterations: number } {
   let v = new Float64Array(P).fill(1 / P);
   let next = new Float64Array(P);
   const u = new Float64Array(P);
@@ -151,7 +156,13 @@ function uniform(h: number, w: number): ChainResult {
  * where the map differs from its surroundings. A constant map (no edges) gives the uniform distribution,
  * which is what the reference ends up with too (its 0/0 column makes the first iterate NaN and it falls back).
  */
-export function activationChain(map: Map2D, sigmaFrac: number, cyclic: 1 | 2, tol: number, ws: ChainWorkspace): ChainResult {
+export function activationChain(
+  map: Map2D,
+  sigmaFrac: number,
+  cyclic: 1 | 2,
+  tol: number,
+  ws: ChainWorkspace,
+): ChainResult {
   const { h, w } = map;
   const a = map.data;
   if (isConstant(a)) return uniform(h, w);

@@ -24,7 +24,8 @@ export function quantizeSaliency(map: SaliencyMap): Uint8Array {
  * Pass `{ quantize: false }` to threshold the float map directly.
  */
 export function saliencyToMask(map: SaliencyMap, threshold = 0, options: { quantize?: boolean } = {}): Uint8Array {
-  if (!(threshold >= 0 && threshold < 1)) throw new UsageError(`saliency threshold must be in [0, 1), got ${threshold}`);
+  if (!(threshold >= 0 && threshold < 1))
+    throw new UsageError(`saliency threshold must be in [0, 1), got ${threshold}`);
   const out = new Uint8Array(map.data.length);
   if (options.quantize === false) {
     for (let i = 0; i < out.length; i++) out[i] = map.data[i] > threshold ? 1 : 0;

@@ -102,7 +102,8 @@ export function resolveGbvsParams(options: Partial<GbvsParams> = {}): GbvsParams
   if (!Number.isInteger(p.salmapmaxsize) || p.salmapmaxsize < 2 || p.salmapmaxsize > 128) {
     throw new UsageError(`gbvs: salmapmaxsize must be an integer in [2, 128], got ${p.salmapmaxsize}`);
   }
-  if (!Number.isFinite(p.blurfrac) || p.blurfrac < 0) throw new UsageError(`gbvs: blurfrac must be >= 0, got ${p.blurfrac}`);
+  if (!Number.isFinite(p.blurfrac) || p.blurfrac < 0)
+    throw new UsageError(`gbvs: blurfrac must be >= 0, got ${p.blurfrac}`);
   positive('sigma_frac_act', p.sigma_frac_act);
   positive('sigma_frac_norm', p.sigma_frac_norm);
   positive('tol', p.tol);

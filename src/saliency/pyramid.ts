@@ -31,7 +31,15 @@ export function subsample(src: Plane32): Plane32 {
 }
 
 /** Filter + decimate one line of n >= 4 samples at s[s0 + i·ss], writing floor(n/2) samples at d[d0 + k·ds]. */
-function lowPass6Dec(s: Float32Array, s0: number, ss: number, n: number, d: Float32Array, d0: number, ds: number): void {
+function lowPass6Dec(
+  s: Float32Array,
+  s0: number,
+  ss: number,
+  n: number,
+  d: Float32Array,
+  d0: number,
+  ds: number,
+): void {
   const f = Math.fround;
   d[d0] = (f(s[s0] + s[s0 + ss]) * 10 + s[s0 + 2 * ss] * 5 + s[s0 + 3 * ss]) / 26;
   let k = d0 + ds;

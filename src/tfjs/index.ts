@@ -45,7 +45,8 @@ function toBatch(t: tf.Tensor4D, layout: TfLayout, what: string): ImageBatch {
   const nchw = layout === 'NHWC' ? tf.transpose(t, [0, 3, 1, 2]) : t;
   try {
     const [n, c, h, w] = nchw.shape;
-    if (c !== 3) throw new UsageError(`${what} must have 3 channels in ${layout} layout, got shape [${t.shape.join(', ')}]`);
+    if (c !== 3)
+      throw new UsageError(`${what} must have 3 channels in ${layout} layout, got shape [${t.shape.join(', ')}]`);
     const data = nchw.dataSync();
     return { data: data instanceof Float32Array ? data : Float32Array.from(data), shape: [n, c, h, w] };
   } finally {
@@ -86,7 +87,9 @@ export async function deepssimLossTf(
     gradient,
     attach(p: tf.Tensor4D): tf.Scalar {
       if (p.shape.some((d, i) => d !== gradient.shape[i])) {
-        throw new UsageError(`attach: prediction shape [${p.shape.join(', ')}] differs from [${gradient.shape.join(', ')}]`);
+        throw new UsageError(
+          `attach: prediction shape [${p.shape.join(', ')}] differs from [${gradient.shape.join(', ')}]`,
+        );
       }
       return surrogate(p) as tf.Scalar;
     },
@@ -109,7 +112,9 @@ export interface DeepSSIMStepOptions {
 }
 
 /** One optimizer step on pixelLoss(ŷ) + λ·DeepSSIM(ŷ, target). Returns the loss values of this step. */
-export async function deepssimStep(o: DeepSSIMStepOptions): Promise<{ total: number; deepssim: number; pixel: number }> {
+export async function deepssimStep(
+  o: DeepSSIMStepOptions,
+): Promise<{ total: number; deepssim: number; pixel: number }> {
   const lambda = o.lambda ?? 1;
   const prediction = tf.tidy(o.predict);
   let term: DeepSSIMTfTerm;
@@ -120,14 +125,18 @@ export async function deepssimStep(o: DeepSSIMStepOptions): Promise<{ total: num
   }
   let pixel = 0;
   try {
-    const cost = o.optimizer.minimize(() => {
-      const y = o.predict();
-      const d = tf.mul(term.attach(y), lambda) as tf.Scalar;
-      if (!o.pixelLoss) return d;
-      const p = o.pixelLoss(y);
-      pixel = p.dataSync()[0];
-      return tf.add(p, d) as tf.Scalar;
-    }, true, o.varList);
+    const cost = o.optimizer.minimize(
+      () => {
+        const y = o.predict();
+        const d = tf.mul(term.attach(y), lambda) as tf.Scalar;
+        if (!o.pixelLoss) return d;
+        const p = o.pixelLoss(y);
+        pixel = p.dataSync()[0];
+        return tf.add(p, d) as tf.Scalar;
+      },
+      true,
+      o.varList,
+    );
     const total = cost!.dataSync()[0];
     cost!.dispose();
     return { total, deepssim: term.value, pixel };

@@ -8,7 +8,10 @@ import { Inflate, Unzlib } from 'fflate';
 
 /** Raised by `inflateCapped`; callers map it to their own error class (WeightsError, DataError, LimitError…). */
 export class InflateFailure extends Error {
-  constructor(readonly kind: 'limit' | 'corrupt', message: string) {
+  constructor(
+    readonly kind: 'limit' | 'corrupt',
+    message: string,
+  ) {
     super(message);
     this.name = 'InflateFailure';
   }
@@ -28,7 +31,8 @@ export interface InflateOptions {
 /** Inflate `data`; throws InflateFailure('limit') past the cap, InflateFailure('corrupt') on a malformed stream. */
 export function inflateCapped(data: Uint8Array, options: InflateOptions): Uint8Array {
   const { cap, exact } = options;
-  if (exact !== undefined && exact > cap) throw new InflateFailure('limit', `declared size ${exact} exceeds the limit of ${cap} bytes`);
+  if (exact !== undefined && exact > cap)
+    throw new InflateFailure('limit', `declared size ${exact} exceeds the limit of ${cap} bytes`);
   const out = exact !== undefined ? new Uint8Array(exact) : undefined;
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -57,7 +61,10 @@ export function inflateCapped(data: Uint8Array, options: InflateOptions): Uint8A
     }
   } catch (e) {
     if (e instanceof InflateFailure) throw e;
-    throw new InflateFailure('corrupt', `corrupt compressed data (${e instanceof Error ? e.message : 'unknown error'})`);
+    throw new InflateFailure(
+      'corrupt',
+      `corrupt compressed data (${e instanceof Error ? e.message : 'unknown error'})`,
+    );
   }
   if (!ended) throw new InflateFailure('corrupt', 'the compressed stream is truncated');
   if (out) {

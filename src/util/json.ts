@@ -6,7 +6,10 @@
 import { MAX_JSON_DEPTH } from '../limits.js';
 
 export class JsonFailure extends Error {
-  constructor(readonly kind: 'limit' | 'corrupt', message: string) {
+  constructor(
+    readonly kind: 'limit' | 'corrupt',
+    message: string,
+  ) {
     super(message);
     this.name = 'JsonFailure';
   }
@@ -20,7 +23,8 @@ export function jsonDepth(text: string, limit = Infinity): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -42,7 +46,13 @@ export function parseJsonLimited(text: string, maxDepth = MAX_JSON_DEPTH): unkno
     return JSON.parse(text);
   } catch (e) {
     // V8's messages quote a slice of the input; keep only the part before it.
-    const msg = e instanceof Error ? e.message.split(/[,\n]/)[0].slice(0, 80).replace(/[^\x20-\x7e]/g, '?') : 'syntax error';
+    const msg =
+      e instanceof Error
+        ? e.message
+            .split(/[,\n]/)[0]
+            .slice(0, 80)
+            .replace(/[^\x20-\x7e]/g, '?')
+        : 'syntax error';
     throw new JsonFailure('corrupt', `malformed JSON (${msg})`);
   }
 }
@@ -56,7 +66,8 @@ export function parseJsonLimited(text: string, maxDepth = MAX_JSON_DEPTH): unkno
  */
 export function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? null : String(value);
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView))
+    return Array.from(value as unknown as ArrayLike<number>);
   return value;
 }
 

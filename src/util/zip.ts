@@ -21,7 +21,10 @@ import { InflateFailure, inflateCapped } from './inflate.js';
 
 /** Raised by this module; callers map it to their own error classes. `kind` says which. */
 export class ZipFailure extends Error {
-  constructor(readonly kind: 'truncated' | 'corrupt' | 'limit' | 'unsupported', message: string) {
+  constructor(
+    readonly kind: 'truncated' | 'corrupt' | 'limit' | 'unsupported',
+    message: string,
+  ) {
     super(message);
     this.name = 'ZipFailure';
   }
@@ -84,16 +87,26 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
   let cdSize = u32(eocd + 12);
   let cdOffset = u32(eocd + 16);
   let cdLimit = eocd; // the central directory ends before this offset
-  if (disk === 0xffff || cdDisk === 0xffff || count === 0xffff || countThisDisk === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
+  if (
+    disk === 0xffff ||
+    cdDisk === 0xffff ||
+    count === 0xffff ||
+    countThisDisk === 0xffff ||
+    cdSize === 0xffffffff ||
+    cdOffset === 0xffffffff
+  ) {
     const loc = eocd - 20;
     if (loc < 0 || u32(loc) !== SIG_ZIP64_LOCATOR) corrupt('zip64 fields without a zip64 locator');
-    if (u32(loc + 4) !== 0 || u32(loc + 16) > 1) throw new ZipFailure('unsupported', 'multi-disk archives are not supported');
+    if (u32(loc + 4) !== 0 || u32(loc + 16) > 1)
+      throw new ZipFailure('unsupported', 'multi-disk archives are not supported');
     const rec = u64(loc + 8, 'zip64 record offset');
     if (rec + 56 > loc) corrupt(`zip64 record offset ${rec} is outside the archive`);
     if (u32(rec) !== SIG_ZIP64_EOCD) corrupt('no zip64 end-of-central-directory record where the locator points');
-    if (u32(rec + 16) !== 0 || u32(rec + 20) !== 0) throw new ZipFailure('unsupported', 'multi-disk archives are not supported');
+    if (u32(rec + 16) !== 0 || u32(rec + 20) !== 0)
+      throw new ZipFailure('unsupported', 'multi-disk archives are not supported');
     const count64 = u64(rec + 32, 'zip64 entry count');
-    if (u64(rec + 24, 'zip64 entry count') !== count64) throw new ZipFailure('unsupported', 'multi-disk archives are not supported');
+    if (u64(rec + 24, 'zip64 entry count') !== count64)
+      throw new ZipFailure('unsupported', 'multi-disk archives are not supported');
     count = count64;
     cdSize = u64(rec + 40, 'zip64 central directory size');
     cdOffset = u64(rec + 48, 'zip64 central directory offset');
@@ -102,7 +115,8 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
     throw new ZipFailure('unsupported', 'multi-disk archives are not supported');
   }
   if (cdOffset + cdSize > cdLimit) truncated(`central directory at ${cdOffset}+${cdSize} runs past byte ${cdLimit}`);
-  if (count > MAX_ZIP_ENTRIES) throw new ZipFailure('limit', `${count} entries exceed the limit of ${MAX_ZIP_ENTRIES} (MAX_ZIP_ENTRIES)`);
+  if (count > MAX_ZIP_ENTRIES)
+    throw new ZipFailure('limit', `${count} entries exceed the limit of ${MAX_ZIP_ENTRIES} (MAX_ZIP_ENTRIES)`);
   if (count * 46 > cdSize) corrupt(`${count} entries cannot fit in a ${cdSize}-byte central directory`);
 
   const entries: ZipEntry[] = [];
@@ -161,12 +175,19 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
     }
     if (disk64 !== 0) throw new ZipFailure('unsupported', 'multi-disk archives are not supported');
     if (flags & 0x41) throw new ZipFailure('unsupported', `entry ${nameOf(name)} is encrypted`);
-    if (method !== 0 && method !== 8) throw new ZipFailure('unsupported', `entry ${nameOf(name)} uses compression method ${method} (only stored and deflate are supported)`);
+    if (method !== 0 && method !== 8)
+      throw new ZipFailure(
+        'unsupported',
+        `entry ${nameOf(name)} uses compression method ${method} (only stored and deflate are supported)`,
+      );
     if (names.has(name)) corrupt(`duplicate entry ${nameOf(name)}`);
     names.add(name);
-    if (method === 0 && csize !== usize) corrupt(`stored entry ${nameOf(name)} declares ${csize} bytes stored but ${usize} bytes of content`);
+    if (method === 0 && csize !== usize)
+      corrupt(`stored entry ${nameOf(name)} declares ${csize} bytes stored but ${usize} bytes of content`);
     if (method === 8 && usize > csize * MAX_DEFLATE_RATIO + 1024) {
-      corrupt(`entry ${nameOf(name)} declares ${usize} bytes from ${csize} deflated bytes, beyond what DEFLATE can encode`);
+      corrupt(
+        `entry ${nameOf(name)} declares ${usize} bytes from ${csize} deflated bytes, beyond what DEFLATE can encode`,
+      );
     }
     // Local header: same name, data inside the file and before the central directory.
     if (local + 30 > cdOffset) corrupt(`entry ${nameOf(name)} has its local header outside the archive`);
@@ -184,7 +205,8 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
   }
   ranges.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < ranges.length; i++) {
-    if (ranges[i][0] < ranges[i - 1][1]) corrupt(`entries ${nameOf(ranges[i - 1][2])} and ${nameOf(ranges[i][2])} overlap`);
+    if (ranges[i][0] < ranges[i - 1][1])
+      corrupt(`entries ${nameOf(ranges[i - 1][2])} and ${nameOf(ranges[i][2])} overlap`);
   }
   return entries;
 }
@@ -199,7 +221,11 @@ function sameBytes(b: Uint8Array, x: number, y: number, len: number): boolean {
  * at the declared size; the CRC-32 is checked. Stored entries are returned as a view into `bytes` (no copy).
  */
 export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, cap: number): Uint8Array {
-  if (entry.size > cap) throw new ZipFailure('limit', `entry ${nameOf(entry.name)} declares ${entry.size} bytes, more than the ${cap} allowed`);
+  if (entry.size > cap)
+    throw new ZipFailure(
+      'limit',
+      `entry ${nameOf(entry.name)} declares ${entry.size} bytes, more than the ${cap} allowed`,
+    );
   const raw = bytes.subarray(entry.dataStart, entry.dataStart + entry.compressedSize);
   let data: Uint8Array;
   if (entry.method === 0) data = raw;
@@ -207,11 +233,13 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, cap: number): U
     try {
       data = inflateCapped(raw, { cap, exact: entry.size });
     } catch (e) {
-      if (e instanceof InflateFailure) throw new ZipFailure(e.kind === 'limit' ? 'limit' : 'corrupt', `entry ${nameOf(entry.name)}: ${e.message}`);
+      if (e instanceof InflateFailure)
+        throw new ZipFailure(e.kind === 'limit' ? 'limit' : 'corrupt', `entry ${nameOf(entry.name)}: ${e.message}`);
       throw e;
     }
   }
-  if (crc32(data) !== entry.crc32) throw new ZipFailure('corrupt', `entry ${nameOf(entry.name)} fails its CRC-32 check`);
+  if (crc32(data) !== entry.crc32)
+    throw new ZipFailure('corrupt', `entry ${nameOf(entry.name)} fails its CRC-32 check`);
   return data;
 }
 

@@ -56,12 +56,25 @@ export function canonicalSafetensors(
   for (const name of names) {
     const t = tensors.get(name);
     const shape = shapes[name];
-    if (!t) throw new WeightsError(`${source}: tensor ${quote(name)} is missing (expected shape [${shape.join(',')}])`, { code: 'WEIGHTS_WRONG_MODEL', tensor: name, path: source, expected: shape });
+    if (!t)
+      throw new WeightsError(`${source}: tensor ${quote(name)} is missing (expected shape [${shape.join(',')}])`, {
+        code: 'WEIGHTS_WRONG_MODEL',
+        tensor: name,
+        path: source,
+        expected: shape,
+      });
     const count = shape.reduce((a, b) => a * b, 1);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]) || t.data.length !== count) {
-      throw new WeightsError(`${source}: tensor ${quote(name)} has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`, {
-        code: 'WEIGHTS_WRONG_MODEL', tensor: name, path: source, expected: shape, actual: t.shape,
-      });
+      throw new WeightsError(
+        `${source}: tensor ${quote(name)} has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`,
+        {
+          code: 'WEIGHTS_WRONG_MODEL',
+          tensor: name,
+          path: source,
+          expected: shape,
+          actual: t.shape,
+        },
+      );
     }
     header[name] = { dtype: 'F32', shape: [...shape], data_offsets: [offset, offset + 4 * count] };
     offset += 4 * count;

@@ -5,10 +5,20 @@
 import { WeightsError } from '../errors.js';
 import { MAX_TENSOR_RANK } from '../limits.js';
 
-export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type DType =
+  'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
 export const DTYPE_SIZE: Readonly<Record<DType, number>> = {
-  float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
 };
 
 const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -25,15 +35,18 @@ export function numelOf(shape: readonly number[]): number {
  * integer, the rank exceeds MAX_TENSOR_RANK, or the product is not a safe integer (a zero dimension makes it 0).
  */
 export function checkedNumel(shape: readonly unknown[], where: string): number {
-  if (shape.length > MAX_TENSOR_RANK) throw new WeightsError(`${where}: rank ${shape.length} exceeds the limit of ${MAX_TENSOR_RANK} (MAX_TENSOR_RANK)`);
+  if (shape.length > MAX_TENSOR_RANK)
+    throw new WeightsError(`${where}: rank ${shape.length} exceeds the limit of ${MAX_TENSOR_RANK} (MAX_TENSOR_RANK)`);
   let n = 1;
   let overflow = false;
   for (const d of shape) {
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) throw new WeightsError(`${where}: invalid dimension in shape`);
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)
+      throw new WeightsError(`${where}: invalid dimension in shape`);
     n *= d;
     if (n > Number.MAX_SAFE_INTEGER) overflow = true;
   }
-  if (n !== 0 && overflow) throw new WeightsError(`${where}: shape [${shape.join(',')}] has more elements than can be addressed`);
+  if (n !== 0 && overflow)
+    throw new WeightsError(`${where}: shape [${shape.join(',')}] has more elements than can be addressed`);
   return n;
 }
 
@@ -66,8 +79,12 @@ export function toFloat32(bytes: Uint8Array, dtype: DType, start: number, count:
   if (HOST_LE && aligned) {
     const buf = bytes.buffer;
     switch (dtype) {
-      case 'float32': out.set(new Float32Array(buf, byteStart, count)); return out;
-      case 'float64': out.set(new Float64Array(buf, byteStart, count)); return out;
+      case 'float32':
+        out.set(new Float32Array(buf, byteStart, count));
+        return out;
+      case 'float64':
+        out.set(new Float64Array(buf, byteStart, count));
+        return out;
       case 'float16': {
         const src = new Uint16Array(buf, byteStart, count);
         const t = halfToFloatTable();
@@ -85,10 +102,18 @@ export function toFloat32(bytes: Uint8Array, dtype: DType, start: number, count:
         for (let i = 0; i < count; i++) out[i] = Number(src[i]);
         return out;
       }
-      case 'int32': out.set(new Int32Array(buf, byteStart, count)); return out;
-      case 'int16': out.set(new Int16Array(buf, byteStart, count)); return out;
-      case 'int8': out.set(new Int8Array(buf, byteStart, count)); return out;
-      case 'uint8': out.set(new Uint8Array(buf, byteStart, count)); return out;
+      case 'int32':
+        out.set(new Int32Array(buf, byteStart, count));
+        return out;
+      case 'int16':
+        out.set(new Int16Array(buf, byteStart, count));
+        return out;
+      case 'int8':
+        out.set(new Int8Array(buf, byteStart, count));
+        return out;
+      case 'uint8':
+        out.set(new Uint8Array(buf, byteStart, count));
+        return out;
       case 'bool': {
         // Any non-zero byte is True, as in PyTorch and NumPy; values are normalised to 0/1.
         const src = new Uint8Array(buf, byteStart, count);
@@ -103,16 +128,39 @@ export function toFloat32(bytes: Uint8Array, dtype: DType, start: number, count:
   for (let i = 0; i < count; i++) {
     const o = i * size;
     switch (dtype) {
-      case 'float32': out[i] = dv.getFloat32(o, true); break;
-      case 'float64': out[i] = dv.getFloat64(o, true); break;
-      case 'float16': out[i] = t![dv.getUint16(o, true)]; break;
-      case 'bfloat16': { const u = new Uint32Array(1); u[0] = dv.getUint16(o, true) << 16; out[i] = new Float32Array(u.buffer)[0]; break; }
-      case 'int64': out[i] = Number(dv.getBigInt64(o, true)); break;
-      case 'int32': out[i] = dv.getInt32(o, true); break;
-      case 'int16': out[i] = dv.getInt16(o, true); break;
-      case 'int8': out[i] = dv.getInt8(o); break;
-      case 'uint8': out[i] = dv.getUint8(o); break;
-      case 'bool': out[i] = dv.getUint8(o) !== 0 ? 1 : 0; break;
+      case 'float32':
+        out[i] = dv.getFloat32(o, true);
+        break;
+      case 'float64':
+        out[i] = dv.getFloat64(o, true);
+        break;
+      case 'float16':
+        out[i] = t![dv.getUint16(o, true)];
+        break;
+      case 'bfloat16': {
+        const u = new Uint32Array(1);
+        u[0] = dv.getUint16(o, true) << 16;
+        out[i] = new Float32Array(u.buffer)[0];
+        break;
+      }
+      case 'int64':
+        out[i] = Number(dv.getBigInt64(o, true));
+        break;
+      case 'int32':
+        out[i] = dv.getInt32(o, true);
+        break;
+      case 'int16':
+        out[i] = dv.getInt16(o, true);
+        break;
+      case 'int8':
+        out[i] = dv.getInt8(o);
+        break;
+      case 'uint8':
+        out[i] = dv.getUint8(o);
+        break;
+      case 'bool':
+        out[i] = dv.getUint8(o) !== 0 ? 1 : 0;
+        break;
     }
   }
   return out;
@@ -132,7 +180,12 @@ export function isContiguous(shape: readonly number[], stride: readonly number[]
  * Materialise a (possibly strided) view of a float32 storage as a contiguous row-major array.
  * Bounds were checked by the caller (`maxStorageIndex`).
  */
-export function gatherStrided(storage: Float32Array, offset: number, shape: readonly number[], stride: readonly number[]): Float32Array {
+export function gatherStrided(
+  storage: Float32Array,
+  offset: number,
+  shape: readonly number[],
+  stride: readonly number[],
+): Float32Array {
   const n = numelOf(shape);
   if (isContiguous(shape, stride)) return storage.slice(offset, offset + n);
   const out = new Float32Array(n);
@@ -166,8 +219,11 @@ export function maxStorageIndex(offset: number, shape: readonly number[], stride
 /** Check shape/stride/offset are non-negative safe integers of equal rank. */
 export function checkLayout(where: string, shape: readonly number[], stride: readonly number[], offset: number): void {
   const ok = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-  if (shape.length > MAX_TENSOR_RANK) throw new WeightsError(`${where}: rank ${shape.length} exceeds the limit of ${MAX_TENSOR_RANK} (MAX_TENSOR_RANK)`);
+  if (shape.length > MAX_TENSOR_RANK)
+    throw new WeightsError(`${where}: rank ${shape.length} exceeds the limit of ${MAX_TENSOR_RANK} (MAX_TENSOR_RANK)`);
   if (shape.length !== stride.length || !shape.every(ok) || !stride.every(ok) || !ok(offset)) {
-    throw new WeightsError(`${where}: invalid tensor layout (shape [${shape.join(',')}], stride [${stride.join(',')}], offset ${offset})`);
+    throw new WeightsError(
+      `${where}: invalid tensor layout (shape [${shape.join(',')}], stride [${stride.join(',')}], offset ${offset})`,
+    );
   }
 }

@@ -64,7 +64,10 @@ export { MOBILENET_BASE_URL, MOBILENET_V1_075_WEIGHTS } from '../backbones/mobil
 /** What the resolver read from a weights source, before the backbone turns it into its WeightMap. */
 export type WeightsRead =
   | { readonly storage: 'state-dict'; readonly tensors: WeightMap }
-  | { readonly storage: 'tfjs-layers'; readonly model: { readonly source: string; readonly layers: readonly KerasLayer[]; readonly weights: WeightMap } };
+  | {
+      readonly storage: 'tfjs-layers';
+      readonly model: { readonly source: string; readonly layers: readonly KerasLayer[]; readonly weights: WeightMap };
+    };
 
 /**
  * A backbone's weights as the resolver sees them: the declaration (data) plus the backbone's own step from what was

@@ -52,24 +52,84 @@ export interface UnpickleOptions {
 
 /** Thrown when the pickle runs past the end of the buffer: the caller may retry with more bytes, or report truncation. */
 export class PickleEOFError extends WeightsError {
-  constructor(source: string, readonly needed: number) {
+  constructor(
+    source: string,
+    readonly needed: number,
+  ) {
     super(`${source} is truncated: the pickle data ends unexpectedly`);
     this.name = 'PickleEOFError';
   }
 }
 
 const OPCODE_NAMES: Record<number, string> = {
-  0x28: 'MARK', 0x2e: 'STOP', 0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP', 0x46: 'FLOAT', 0x49: 'INT', 0x4a: 'BININT',
-  0x4b: 'BININT1', 0x4c: 'LONG', 0x4d: 'BININT2', 0x4e: 'NONE', 0x50: 'PERSID', 0x51: 'BINPERSID', 0x52: 'REDUCE',
-  0x53: 'STRING', 0x54: 'BINSTRING', 0x55: 'SHORT_BINSTRING', 0x56: 'UNICODE', 0x58: 'BINUNICODE', 0x61: 'APPEND',
-  0x62: 'BUILD', 0x63: 'GLOBAL', 0x64: 'DICT', 0x7d: 'EMPTY_DICT', 0x65: 'APPENDS', 0x67: 'GET', 0x68: 'BINGET',
-  0x69: 'INST', 0x6a: 'LONG_BINGET', 0x6c: 'LIST', 0x5d: 'EMPTY_LIST', 0x6f: 'OBJ', 0x70: 'PUT', 0x71: 'BINPUT',
-  0x72: 'LONG_BINPUT', 0x73: 'SETITEM', 0x74: 'TUPLE', 0x29: 'EMPTY_TUPLE', 0x75: 'SETITEMS', 0x47: 'BINFLOAT',
-  0x80: 'PROTO', 0x81: 'NEWOBJ', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x85: 'TUPLE1', 0x86: 'TUPLE2',
-  0x87: 'TUPLE3', 0x88: 'NEWTRUE', 0x89: 'NEWFALSE', 0x8a: 'LONG1', 0x8b: 'LONG4', 0x42: 'BINBYTES',
-  0x43: 'SHORT_BINBYTES', 0x8c: 'SHORT_BINUNICODE', 0x8d: 'BINUNICODE8', 0x8e: 'BINBYTES8', 0x8f: 'EMPTY_SET',
-  0x90: 'ADDITEMS', 0x91: 'FROZENSET', 0x92: 'NEWOBJ_EX', 0x93: 'STACK_GLOBAL', 0x94: 'MEMOIZE', 0x95: 'FRAME',
-  0x96: 'BYTEARRAY8', 0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
+  0x28: 'MARK',
+  0x2e: 'STOP',
+  0x30: 'POP',
+  0x31: 'POP_MARK',
+  0x32: 'DUP',
+  0x46: 'FLOAT',
+  0x49: 'INT',
+  0x4a: 'BININT',
+  0x4b: 'BININT1',
+  0x4c: 'LONG',
+  0x4d: 'BININT2',
+  0x4e: 'NONE',
+  0x50: 'PERSID',
+  0x51: 'BINPERSID',
+  0x52: 'REDUCE',
+  0x53: 'STRING',
+  0x54: 'BINSTRING',
+  0x55: 'SHORT_BINSTRING',
+  0x56: 'UNICODE',
+  0x58: 'BINUNICODE',
+  0x61: 'APPEND',
+  0x62: 'BUILD',
+  0x63: 'GLOBAL',
+  0x64: 'DICT',
+  0x7d: 'EMPTY_DICT',
+  0x65: 'APPENDS',
+  0x67: 'GET',
+  0x68: 'BINGET',
+  0x69: 'INST',
+  0x6a: 'LONG_BINGET',
+  0x6c: 'LIST',
+  0x5d: 'EMPTY_LIST',
+  0x6f: 'OBJ',
+  0x70: 'PUT',
+  0x71: 'BINPUT',
+  0x72: 'LONG_BINPUT',
+  0x73: 'SETITEM',
+  0x74: 'TUPLE',
+  0x29: 'EMPTY_TUPLE',
+  0x75: 'SETITEMS',
+  0x47: 'BINFLOAT',
+  0x80: 'PROTO',
+  0x81: 'NEWOBJ',
+  0x82: 'EXT1',
+  0x83: 'EXT2',
+  0x84: 'EXT4',
+  0x85: 'TUPLE1',
+  0x86: 'TUPLE2',
+  0x87: 'TUPLE3',
+  0x88: 'NEWTRUE',
+  0x89: 'NEWFALSE',
+  0x8a: 'LONG1',
+  0x8b: 'LONG4',
+  0x42: 'BINBYTES',
+  0x43: 'SHORT_BINBYTES',
+  0x8c: 'SHORT_BINUNICODE',
+  0x8d: 'BINUNICODE8',
+  0x8e: 'BINBYTES8',
+  0x8f: 'EMPTY_SET',
+  0x90: 'ADDITEMS',
+  0x91: 'FROZENSET',
+  0x92: 'NEWOBJ_EX',
+  0x93: 'STACK_GLOBAL',
+  0x94: 'MEMOIZE',
+  0x95: 'FRAME',
+  0x96: 'BYTEARRAY8',
+  0x97: 'NEXT_BUFFER',
+  0x98: 'READONLY_BUFFER',
 };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -102,7 +162,9 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
   /** Count one container/string built; refuse pickles that build more than any state dict needs. */
   const made = <T>(v: T): T => {
     if (++objects > MAX_PICKLE_OBJECTS) {
-      throw new LimitError(`${src}: the pickle builds more than ${MAX_PICKLE_OBJECTS} objects (MAX_PICKLE_OBJECTS)`, { limit: 'MAX_PICKLE_OBJECTS' });
+      throw new LimitError(`${src}: the pickle builds more than ${MAX_PICKLE_OBJECTS} objects (MAX_PICKLE_OBJECTS)`, {
+        limit: 'MAX_PICKLE_OBJECTS',
+      });
     }
     return v;
   };
@@ -145,7 +207,9 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
   const memo = new Map<number, unknown>();
   const memoSet = (i: number, v: unknown): void => {
     if (!memo.has(i) && memo.size >= MAX_PICKLE_MEMO) {
-      throw new LimitError(`${src}: the pickle memoises more than ${MAX_PICKLE_MEMO} values (MAX_PICKLE_MEMO)`, { limit: 'MAX_PICKLE_MEMO' });
+      throw new LimitError(`${src}: the pickle memoises more than ${MAX_PICKLE_MEMO} values (MAX_PICKLE_MEMO)`, {
+        limit: 'MAX_PICKLE_MEMO',
+      });
     }
     memo.set(i, v);
   };
@@ -172,7 +236,9 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
     const qualname = `${module}.${name}`;
     const g = opts.globals.get(qualname);
     if (!g) {
-      unsafe(`refusing to load global ${nameOf(qualname)}: not in the allow-list of tensor types (nothing was executed)`);
+      unsafe(
+        `refusing to load global ${nameOf(qualname)}: not in the allow-list of tensor types (nothing was executed)`,
+      );
     }
     stack.push(g);
   };
@@ -190,7 +256,8 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
     need(1);
     const op = buf[pos++];
     switch (op) {
-      case 0x80: { // PROTO
+      case 0x80: {
+        // PROTO
         need(1);
         const proto = buf[pos++];
         if (proto < 2 || proto > 5) fail(`unsupported pickle protocol ${proto}`);
@@ -207,22 +274,47 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         metastack.push(stack);
         stack = [];
         break;
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
-      case 0x4e: stack.push(null); break; // NONE
-      case 0x88: stack.push(true); break; // NEWTRUE
-      case 0x89: stack.push(false); break; // NEWFALSE
-      case 0x4a: need(4); stack.push(dv.getInt32(pos, true)); pos += 4; break; // BININT
-      case 0x4b: need(1); stack.push(buf[pos++]); break; // BININT1
-      case 0x4d: need(2); stack.push(dv.getUint16(pos, true)); pos += 2; break; // BININT2
-      case 0x8a: { // LONG1
+      case 0x30:
+        pop();
+        break; // POP
+      case 0x31:
+        popMark();
+        break; // POP_MARK
+      case 0x32:
+        stack.push(top());
+        break; // DUP
+      case 0x4e:
+        stack.push(null);
+        break; // NONE
+      case 0x88:
+        stack.push(true);
+        break; // NEWTRUE
+      case 0x89:
+        stack.push(false);
+        break; // NEWFALSE
+      case 0x4a:
+        need(4);
+        stack.push(dv.getInt32(pos, true));
+        pos += 4;
+        break; // BININT
+      case 0x4b:
+        need(1);
+        stack.push(buf[pos++]);
+        break; // BININT1
+      case 0x4d:
+        need(2);
+        stack.push(dv.getUint16(pos, true));
+        pos += 2;
+        break; // BININT2
+      case 0x8a: {
+        // LONG1
         need(1);
         const n = buf[pos++];
         stack.push(decodeLong(readBytes(n), src));
         break;
       }
-      case 0x8b: { // LONG4
+      case 0x8b: {
+        // LONG4
         need(4);
         const n = dv.getInt32(pos, true);
         pos += 4;
@@ -231,25 +323,100 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         stack.push(decodeLong(readBytes(n), src));
         break;
       }
-      case 0x47: need(8); stack.push(dv.getFloat64(pos, false)); pos += 8; break; // BINFLOAT (big-endian)
-      case 0x8c: { need(1); const n = buf[pos++]; stack.push(made(decodeText(readBytes(n)))); break; } // SHORT_BINUNICODE
-      case 0x58: { need(4); const n = dv.getUint32(pos, true); pos += 4; stack.push(made(decodeText(readBytes(n)))); break; } // BINUNICODE
-      case 0x8d: { const n = readU64(); stack.push(made(decodeText(readBytes(n)))); break; } // BINUNICODE8
+      case 0x47:
+        need(8);
+        stack.push(dv.getFloat64(pos, false));
+        pos += 8;
+        break; // BINFLOAT (big-endian)
+      case 0x8c: {
+        need(1);
+        const n = buf[pos++];
+        stack.push(made(decodeText(readBytes(n))));
+        break;
+      } // SHORT_BINUNICODE
+      case 0x58: {
+        need(4);
+        const n = dv.getUint32(pos, true);
+        pos += 4;
+        stack.push(made(decodeText(readBytes(n))));
+        break;
+      } // BINUNICODE
+      case 0x8d: {
+        const n = readU64();
+        stack.push(made(decodeText(readBytes(n))));
+        break;
+      } // BINUNICODE8
       // Python 2 `str` (old files): torch.load decodes these as UTF-8 too.
-      case 0x55: { need(1); const n = buf[pos++]; stack.push(made(decodeText(readBytes(n)))); break; } // SHORT_BINSTRING
-      case 0x54: { need(4); const n = dv.getInt32(pos, true); pos += 4; stack.push(made(decodeText(readBytes(n)))); break; } // BINSTRING
-      case 0x43: { need(1); const n = buf[pos++]; stack.push(made(readBytes(n).slice())); break; } // SHORT_BINBYTES
-      case 0x42: { need(4); const n = dv.getUint32(pos, true); pos += 4; stack.push(made(readBytes(n).slice())); break; } // BINBYTES
-      case 0x8e: { const n = readU64(); stack.push(made(readBytes(n).slice())); break; } // BINBYTES8
-      case 0x7d: stack.push(made(new PyDict())); break; // EMPTY_DICT
-      case 0x5d: stack.push(made([])); break; // EMPTY_LIST
-      case 0x29: stack.push(made(new PyTuple([]))); break; // EMPTY_TUPLE
-      case 0x74: { const items = popMark(); stack.push(made(new PyTuple(items))); break; } // TUPLE (popMark swaps `stack`: call it first)
-      case 0x85: { const a = pop(); stack.push(made(new PyTuple([a]))); break; } // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push(made(new PyTuple([a, b]))); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(made(new PyTuple([a, b, c]))); break; } // TUPLE3
-      case 0x6c: { const items = popMark(); stack.push(items); break; } // LIST
-      case 0x64: { // DICT
+      case 0x55: {
+        need(1);
+        const n = buf[pos++];
+        stack.push(made(decodeText(readBytes(n))));
+        break;
+      } // SHORT_BINSTRING
+      case 0x54: {
+        need(4);
+        const n = dv.getInt32(pos, true);
+        pos += 4;
+        stack.push(made(decodeText(readBytes(n))));
+        break;
+      } // BINSTRING
+      case 0x43: {
+        need(1);
+        const n = buf[pos++];
+        stack.push(made(readBytes(n).slice()));
+        break;
+      } // SHORT_BINBYTES
+      case 0x42: {
+        need(4);
+        const n = dv.getUint32(pos, true);
+        pos += 4;
+        stack.push(made(readBytes(n).slice()));
+        break;
+      } // BINBYTES
+      case 0x8e: {
+        const n = readU64();
+        stack.push(made(readBytes(n).slice()));
+        break;
+      } // BINBYTES8
+      case 0x7d:
+        stack.push(made(new PyDict()));
+        break; // EMPTY_DICT
+      case 0x5d:
+        stack.push(made([]));
+        break; // EMPTY_LIST
+      case 0x29:
+        stack.push(made(new PyTuple([])));
+        break; // EMPTY_TUPLE
+      case 0x74: {
+        const items = popMark();
+        stack.push(made(new PyTuple(items)));
+        break;
+      } // TUPLE (popMark swaps `stack`: call it first)
+      case 0x85: {
+        const a = pop();
+        stack.push(made(new PyTuple([a])));
+        break;
+      } // TUPLE1
+      case 0x86: {
+        const b = pop();
+        const a = pop();
+        stack.push(made(new PyTuple([a, b])));
+        break;
+      } // TUPLE2
+      case 0x87: {
+        const c = pop();
+        const b = pop();
+        const a = pop();
+        stack.push(made(new PyTuple([a, b, c])));
+        break;
+      } // TUPLE3
+      case 0x6c: {
+        const items = popMark();
+        stack.push(items);
+        break;
+      } // LIST
+      case 0x64: {
+        // DICT
         const items = popMark();
         const d = made(new PyDict());
         if (items.length % 2 !== 0) fail('malformed pickle (odd DICT)');
@@ -257,40 +424,76 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         stack.push(d);
         break;
       }
-      case 0x73: { // SETITEM
+      case 0x73: {
+        // SETITEM
         const v = pop();
         const k = pop();
         asDict(top(), 'SETITEM').map.set(k, v);
         break;
       }
-      case 0x75: { // SETITEMS
+      case 0x75: {
+        // SETITEMS
         const items = popMark();
         const d = asDict(top(), 'SETITEMS');
         if (items.length % 2 !== 0) fail('malformed pickle (odd SETITEMS)');
         for (let i = 0; i < items.length; i += 2) d.map.set(items[i], items[i + 1]);
         break;
       }
-      case 0x61: { const v = pop(); asList(top(), 'APPEND').push(v); break; } // APPEND
-      case 0x65: { const items = popMark(); const l = asList(top(), 'APPENDS'); for (const x of items) l.push(x); break; } // APPENDS
-      case 0x71: { need(1); memoSet(buf[pos++], top()); break; } // BINPUT
-      case 0x72: { need(4); memoSet(dv.getUint32(pos, true), top()); pos += 4; break; } // LONG_BINPUT
-      case 0x94: memoSet(memo.size, top()); break; // MEMOIZE
-      case 0x68: { need(1); memoGet(buf[pos++]); break; } // BINGET
-      case 0x6a: { need(4); const i = dv.getUint32(pos, true); pos += 4; memoGet(i); break; } // LONG_BINGET
-      case 0x63: { // GLOBAL
+      case 0x61: {
+        const v = pop();
+        asList(top(), 'APPEND').push(v);
+        break;
+      } // APPEND
+      case 0x65: {
+        const items = popMark();
+        const l = asList(top(), 'APPENDS');
+        for (const x of items) l.push(x);
+        break;
+      } // APPENDS
+      case 0x71: {
+        need(1);
+        memoSet(buf[pos++], top());
+        break;
+      } // BINPUT
+      case 0x72: {
+        need(4);
+        memoSet(dv.getUint32(pos, true), top());
+        pos += 4;
+        break;
+      } // LONG_BINPUT
+      case 0x94:
+        memoSet(memo.size, top());
+        break; // MEMOIZE
+      case 0x68: {
+        need(1);
+        memoGet(buf[pos++]);
+        break;
+      } // BINGET
+      case 0x6a: {
+        need(4);
+        const i = dv.getUint32(pos, true);
+        pos += 4;
+        memoGet(i);
+        break;
+      } // LONG_BINGET
+      case 0x63: {
+        // GLOBAL
         const module = readLine();
         const name = readLine();
         resolveGlobal(module, name);
         break;
       }
-      case 0x93: { // STACK_GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
         const name = pop();
         const module = pop();
-        if (typeof module !== 'string' || typeof name !== 'string') fail('malformed pickle (STACK_GLOBAL needs two strings)');
+        if (typeof module !== 'string' || typeof name !== 'string')
+          fail('malformed pickle (STACK_GLOBAL needs two strings)');
         resolveGlobal(module as string, name as string);
         break;
       }
-      case 0x52: { // REDUCE
+      case 0x52: {
+        // REDUCE
         const args = pop();
         const fn = pop();
         const g = fn as PickleGlobal | null;
@@ -301,7 +504,8 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         stack.push(made(g!.call!((args as PyTuple).items)));
         break;
       }
-      case 0x81: { // NEWOBJ
+      case 0x81: {
+        // NEWOBJ
         const args = pop();
         const cls = pop();
         const g = cls as PickleGlobal | null;
@@ -312,7 +516,8 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         stack.push(made(g!.construct!((args as PyTuple).items)));
         break;
       }
-      case 0x62: { // BUILD
+      case 0x62: {
+        // BUILD
         const state = pop();
         const obj = top();
         if (obj instanceof PyDict) {
@@ -324,7 +529,8 @@ export function unpickle(buf: Uint8Array, start: number, opts: UnpickleOptions):
         }
         break;
       }
-      case 0x51: { // BINPERSID
+      case 0x51: {
+        // BINPERSID
         const pid = pop();
         if (!opts.persistentLoad) unsafe('refusing persistent id: this pickle is not a PyTorch file');
         stack.push(opts.persistentLoad!(pid));
@@ -359,7 +565,10 @@ function buildDictAttrs(obj: PyDict, state: unknown, fail: (m: string) => never)
 function decodeLong(bytes: Uint8Array, src: string): number | bigint {
   if (bytes.length === 0) return 0;
   if (bytes.length > MAX_PICKLE_LONG_BYTES) {
-    throw new LimitError(`${src}: a ${bytes.length}-byte integer exceeds the limit of ${MAX_PICKLE_LONG_BYTES} bytes (MAX_PICKLE_LONG_BYTES)`, { limit: 'MAX_PICKLE_LONG_BYTES' });
+    throw new LimitError(
+      `${src}: a ${bytes.length}-byte integer exceeds the limit of ${MAX_PICKLE_LONG_BYTES} bytes (MAX_PICKLE_LONG_BYTES)`,
+      { limit: 'MAX_PICKLE_LONG_BYTES' },
+    );
   }
   let hex = '';
   for (let i = bytes.length - 1; i >= 0; i--) hex += bytes[i].toString(16).padStart(2, '0');

@@ -26,7 +26,11 @@ const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padSt
  * Detect the format of a weights file from its first bytes and its size (throws WeightsError for empty/unknown
  * files). `head` needs at most 16 bytes; `source` names the file in messages (e.g. `weights file x.pth`).
  */
-export function detectWeightsFormat(head: Uint8Array, size: number, source: string): Exclude<WeightsFormat, 'tfjs-layers'> {
+export function detectWeightsFormat(
+  head: Uint8Array,
+  size: number,
+  source: string,
+): Exclude<WeightsFormat, 'tfjs-layers'> {
   if (size === 0) throw new WeightsError(`${source} is empty`);
   const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
   if (head.length >= 4 && dv.getUint32(0, true) === 0x04034b50) return 'pth-zip';
@@ -74,25 +78,45 @@ export function asWeightsError(e: unknown, source: string): DeepSSIMError {
     return new LimitError(`${source}: nested too deeply to read`, { cause: e, internal: true });
   }
   if (e instanceof RangeError && /allocation|array length|buffer/i.test(e.message)) {
-    return new LimitError(`${source}: needs more memory than allowed (${quote(e.message, 80)})`, { cause: e, internal: true });
+    return new LimitError(`${source}: needs more memory than allowed (${quote(e.message, 80)})`, {
+      cause: e,
+      internal: true,
+    });
   }
-  return new WeightsError(`${source}: malformed weights file (internal error ${quote(e instanceof Error ? `${e.name}: ${e.message}` : e, 120)})`, { cause: e, internal: true });
+  return new WeightsError(
+    `${source}: malformed weights file (internal error ${quote(e instanceof Error ? `${e.name}: ${e.message}` : e, 120)})`,
+    { cause: e, internal: true },
+  );
 }
 
 /**
  * Throw a WeightsError (code WEIGHTS_WRONG_MODEL) naming the first tensor of `expected` that is missing from
  * `tensors` or has another shape. `file` names the source in the message.
  */
-export function validateShapes(tensors: WeightMap, expected: Readonly<Record<string, readonly number[]>>, file: string): void {
+export function validateShapes(
+  tensors: WeightMap,
+  expected: Readonly<Record<string, readonly number[]>>,
+  file: string,
+): void {
   const code = 'WEIGHTS_WRONG_MODEL';
   for (const [name, shape] of Object.entries(expected)) {
     const t = tensors.get(name);
-    if (!t) throw new WeightsError(`weights file ${file}: tensor ${name} is missing (expected shape [${shape.join(',')}])`, { code, tensor: name });
+    if (!t)
+      throw new WeightsError(`weights file ${file}: tensor ${name} is missing (expected shape [${shape.join(',')}])`, {
+        code,
+        tensor: name,
+      });
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new WeightsError(`weights file ${file}: ${name} has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`, { code, tensor: name });
+      throw new WeightsError(
+        `weights file ${file}: ${name} has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`,
+        { code, tensor: name },
+      );
     }
     if (t.data.length !== shape.reduce((a, b) => a * b, 1)) {
-      throw new WeightsError(`weights file ${file}: ${name} has ${t.data.length} values for shape [${shape.join(',')}]`, { code, tensor: name });
+      throw new WeightsError(
+        `weights file ${file}: ${name} has ${t.data.length} values for shape [${shape.join(',')}]`,
+        { code, tensor: name },
+      );
     }
   }
 }

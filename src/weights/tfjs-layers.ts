@@ -64,7 +64,8 @@ const STORED_SIZE = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2 } as
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isDim = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 /** A JSON value for a message: strings as they are (the caller quotes), anything else by its type. */
-const describe = (v: unknown): string => (typeof v === 'string' ? v : v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v);
+const describe = (v: unknown): string =>
+  typeof v === 'string' ? v : v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v;
 
 /**
  * True when a shard path stays inside the model's folder: relative, no `..` segment, no drive letter, backslash,
@@ -80,7 +81,8 @@ function parseWeightSpec(raw: unknown, where: string): TfjsWeightSpec {
   const { name, shape, dtype, quantization } = raw;
   if (typeof name !== 'string' || name === '') throw new WeightsError(`${where}: weight entry without a name`);
   const at = `${where}: weight ${nameOf(name)}`;
-  if (!Array.isArray(shape) || !shape.every(isDim)) throw new WeightsError(`${at}: invalid shape ${shapeOf(shape)} (expected a list of non-negative integers)`);
+  if (!Array.isArray(shape) || !shape.every(isDim))
+    throw new WeightsError(`${at}: invalid shape ${shapeOf(shape)} (expected a list of non-negative integers)`);
   checkedNumel(shape, at);
   if (dtype !== 'float32' && dtype !== 'int32') {
     throw new WeightsError(`${at}: unsupported dtype ${quote(describe(dtype))} (expected float32 or int32)`);
@@ -89,15 +91,23 @@ function parseWeightSpec(raw: unknown, where: string): TfjsWeightSpec {
   if (!isObject(quantization)) throw new WeightsError(`${at}: quantization is not an object`);
   const q = quantization;
   const out = q.original_dtype ?? dtype;
-  if (out !== 'float32' && out !== 'int32') throw new WeightsError(`${at}: unsupported original_dtype ${quote(describe(q.original_dtype))}`);
+  if (out !== 'float32' && out !== 'int32')
+    throw new WeightsError(`${at}: unsupported original_dtype ${quote(describe(q.original_dtype))}`);
   if (q.dtype === 'float16') {
     if (out !== 'float32') throw new WeightsError(`${at}: float16 quantisation is only defined for float32 weights`);
     return { name, shape: [...shape], dtype: out, stored: 'float16' };
   }
   if (q.dtype !== 'uint8' && q.dtype !== 'uint16') {
-    throw new WeightsError(`${at}: unknown quantization dtype ${quote(describe(q.dtype))} (expected uint8, uint16 or float16)`);
+    throw new WeightsError(
+      `${at}: unknown quantization dtype ${quote(describe(q.dtype))} (expected uint8, uint16 or float16)`,
+    );
   }
-  if (typeof q.scale !== 'number' || !Number.isFinite(q.scale) || typeof q.min !== 'number' || !Number.isFinite(q.min)) {
+  if (
+    typeof q.scale !== 'number' ||
+    !Number.isFinite(q.scale) ||
+    typeof q.min !== 'number' ||
+    !Number.isFinite(q.min)
+  ) {
     throw new WeightsError(`${at}: ${q.dtype} quantization needs finite numeric scale and min`);
   }
   return { name, shape: [...shape], dtype: out, stored: q.dtype, scale: q.scale, min: q.min };
@@ -127,29 +137,41 @@ function parseLayers(topology: Record<string, unknown>, source: string): KerasLa
 }
 
 /** Parse and validate the text of a model.json (no shard is read). */
-export function parseTfjsModelJson(text: string, source: string): { topology: Record<string, unknown>; layers: KerasLayer[]; groups: TfjsWeightGroup[] } {
+export function parseTfjsModelJson(
+  text: string,
+  source: string,
+): { topology: Record<string, unknown>; layers: KerasLayer[]; groups: TfjsWeightGroup[] } {
   let parsed: unknown;
   try {
     parsed = parseJsonLimited(text);
   } catch (e) {
-    if (e instanceof JsonFailure && e.kind === 'limit') throw new LimitError(`${source}: ${e.message}`, { limit: 'MAX_JSON_DEPTH' });
+    if (e instanceof JsonFailure && e.kind === 'limit')
+      throw new LimitError(`${source}: ${e.message}`, { limit: 'MAX_JSON_DEPTH' });
     throw new WeightsError(`${source}: ${e instanceof Error ? e.message : 'malformed JSON'}`);
   }
   if (!isObject(parsed)) throw new WeightsError(`${source}: model.json is not a JSON object`);
-  if (parsed.format === 'graph-model') throw new WeightsError(`${source} is a TensorFlow.js graph model; a layers model (Keras topology) is needed`);
+  if (parsed.format === 'graph-model')
+    throw new WeightsError(`${source} is a TensorFlow.js graph model; a layers model (Keras topology) is needed`);
   const { modelTopology, weightsManifest } = parsed;
-  if (!isObject(modelTopology)) throw new WeightsError(`${source}: modelTopology is missing (is this a TensorFlow.js layers model.json?)`);
+  if (!isObject(modelTopology))
+    throw new WeightsError(`${source}: modelTopology is missing (is this a TensorFlow.js layers model.json?)`);
   if (!Array.isArray(weightsManifest)) throw new WeightsError(`${source}: weightsManifest is missing or not an array`);
   const groups = weightsManifest.map((g, i): TfjsWeightGroup => {
     const where = `${source}: weightsManifest[${i}]`;
-    if (!isObject(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights)) throw new WeightsError(`${where} needs paths and weights arrays`);
+    if (!isObject(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights))
+      throw new WeightsError(`${where} needs paths and weights arrays`);
     const paths = g.paths.map((p) => {
-      if (typeof p !== 'string' || p === '') throw new WeightsError(`${where}: shard path ${quote(describe(p))} is not a file name`);
+      if (typeof p !== 'string' || p === '')
+        throw new WeightsError(`${where}: shard path ${quote(describe(p))} is not a file name`);
       // Shards live beside model.json; refuse paths that would read elsewhere.
-      if (!isSafeShardPath(p)) throw new WeightsError(`${where}: shard path ${nameOf(p)} leaves the model directory`, { code: 'WEIGHTS_UNSAFE' });
+      if (!isSafeShardPath(p))
+        throw new WeightsError(`${where}: shard path ${nameOf(p)} leaves the model directory`, {
+          code: 'WEIGHTS_UNSAFE',
+        });
       return p;
     });
-    if (g.weights.length > MAX_TENSORS) throw new LimitError(`${where}: more than ${MAX_TENSORS} weights (MAX_TENSORS)`, { limit: 'MAX_TENSORS' });
+    if (g.weights.length > MAX_TENSORS)
+      throw new LimitError(`${where}: more than ${MAX_TENSORS} weights (MAX_TENSORS)`, { limit: 'MAX_TENSORS' });
     if (paths.length === 0 && g.weights.length > 0) throw new WeightsError(`${where} lists weights but no shard files`);
     return { paths, weights: g.weights.map((w) => parseWeightSpec(w, where)) };
   });
@@ -157,14 +179,21 @@ export function parseTfjsModelJson(text: string, source: string): { topology: Re
 }
 
 /** Decode one group's concatenated shard bytes into float32 tensors. */
-export function decodeWeightGroup(group: TfjsWeightGroup, bytes: Uint8Array, source: string, select?: (name: string) => boolean): WeightMap {
+export function decodeWeightGroup(
+  group: TfjsWeightGroup,
+  bytes: Uint8Array,
+  source: string,
+  select?: (name: string) => boolean,
+): WeightMap {
   const out: WeightMap = new Map();
   let offset = 0;
   for (const w of group.weights) {
     const count = numelOf(w.shape);
     const nbytes = count * STORED_SIZE[w.stored];
     if (offset + nbytes > bytes.length) {
-      throw new WeightsError(`${source}: shards ${nameOf(group.paths.join(', '))} hold ${bytes.length} bytes, fewer than the manifest needs (weight ${nameOf(w.name)} ends at ${offset + nbytes})`);
+      throw new WeightsError(
+        `${source}: shards ${nameOf(group.paths.join(', '))} hold ${bytes.length} bytes, fewer than the manifest needs (weight ${nameOf(w.name)} ends at ${offset + nbytes})`,
+      );
     }
     if (!select || select(w.name)) {
       const slice = bytes.subarray(offset, offset + nbytes);
@@ -173,7 +202,9 @@ export function decodeWeightGroup(group: TfjsWeightGroup, bytes: Uint8Array, sou
     offset += nbytes;
   }
   if (offset !== bytes.length) {
-    throw new WeightsError(`${source}: shards ${nameOf(group.paths.join(', '))} hold ${bytes.length} bytes, the manifest describes ${offset}`);
+    throw new WeightsError(
+      `${source}: shards ${nameOf(group.paths.join(', '))} hold ${bytes.length} bytes, the manifest describes ${offset}`,
+    );
   }
   return out;
 }
@@ -216,7 +247,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * Read a TensorFlow.js layers model from the bytes of its model.json; shards come through `sources`. Each group's
  * shard sizes are checked against its manifest before any shard is read. `source` names the model in messages.
  */
-export async function readTfjsLayers(modelJson: Uint8Array, source: string, sources: ReadTfjsSources): Promise<TfjsLayersModel> {
+export async function readTfjsLayers(
+  modelJson: Uint8Array,
+  source: string,
+  sources: ReadTfjsSources,
+): Promise<TfjsLayersModel> {
   let text: string;
   try {
     text = utf8.decode(modelJson);
@@ -233,11 +268,17 @@ export async function readTfjsLayers(modelJson: Uint8Array, source: string, sour
     }
     const need = groupBytes(group);
     if (need > MAX_WEIGHTS_FILE_BYTES) {
-      throw new LimitError(`${source}: a weight group needs ${need} bytes, more than the limit of ${MAX_WEIGHTS_FILE_BYTES} (MAX_WEIGHTS_FILE_BYTES)`, { limit: 'MAX_WEIGHTS_FILE_BYTES' });
+      throw new LimitError(
+        `${source}: a weight group needs ${need} bytes, more than the limit of ${MAX_WEIGHTS_FILE_BYTES} (MAX_WEIGHTS_FILE_BYTES)`,
+        { limit: 'MAX_WEIGHTS_FILE_BYTES' },
+      );
     }
     let total = 0;
     for (const p of group.paths) total += await sources.shardSize(p);
-    if (total !== need) throw new WeightsError(`${source}: shards ${nameOf(group.paths.join(', '))} hold ${total} bytes, the manifest describes ${need}`);
+    if (total !== need)
+      throw new WeightsError(
+        `${source}: shards ${nameOf(group.paths.join(', '))} hold ${total} bytes, the manifest describes ${need}`,
+      );
     const wanted = !sources.select || group.weights.some((w) => sources.select!(w.name));
     if (!wanted) continue;
     const bytes = new Uint8Array(need);
@@ -245,11 +286,17 @@ export async function readTfjsLayers(modelJson: Uint8Array, source: string, sour
     for (const p of group.paths) {
       const part = await sources.readShard(p);
       // A shard that changed since its size was taken must not overflow the buffer.
-      if (at + part.length > need) throw new WeightsError(`${source}: shards ${nameOf(group.paths.join(', '))} hold more bytes than the manifest describes (${need})`);
+      if (at + part.length > need)
+        throw new WeightsError(
+          `${source}: shards ${nameOf(group.paths.join(', '))} hold more bytes than the manifest describes (${need})`,
+        );
       bytes.set(part, at);
       at += part.length;
     }
-    if (at !== need) throw new WeightsError(`${source}: shards ${nameOf(group.paths.join(', '))} hold ${at} bytes, the manifest describes ${need}`);
+    if (at !== need)
+      throw new WeightsError(
+        `${source}: shards ${nameOf(group.paths.join(', '))} hold ${at} bytes, the manifest describes ${need}`,
+      );
     for (const [k, v] of decodeWeightGroup(group, bytes, source, sources.select)) weights.set(k, v);
   }
   return { source: sources.modelPath, topology, layers, groups, weights };

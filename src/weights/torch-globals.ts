@@ -10,7 +10,10 @@ import { PyDict, PyTuple, describePyValue, type PickleGlobal } from './pickle.js
 
 /** A torch storage type (`torch.FloatStorage`, …) or dtype (`torch.float32`) referenced by the pickle. */
 export class TorchTypeRef implements PickleGlobal {
-  constructor(readonly qualname: string, readonly dtype: DType | null) {}
+  constructor(
+    readonly qualname: string,
+    readonly dtype: DType | null,
+  ) {}
 }
 
 /** A root storage in the file. `view` narrows it (old legacy files only). */
@@ -34,14 +37,34 @@ export class TensorRef {
 }
 
 const STORAGE_DTYPES: Record<string, DType | null> = {
-  FloatStorage: 'float32', DoubleStorage: 'float64', HalfStorage: 'float16', BFloat16Storage: 'bfloat16',
-  LongStorage: 'int64', IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8', ByteStorage: 'uint8',
+  FloatStorage: 'float32',
+  DoubleStorage: 'float64',
+  HalfStorage: 'float16',
+  BFloat16Storage: 'bfloat16',
+  LongStorage: 'int64',
+  IntStorage: 'int32',
+  ShortStorage: 'int16',
+  CharStorage: 'int8',
+  ByteStorage: 'uint8',
   BoolStorage: 'bool',
 };
 const TORCH_DTYPES: Record<string, DType> = {
-  float32: 'float32', float: 'float32', float64: 'float64', double: 'float64', float16: 'float16', half: 'float16',
-  bfloat16: 'bfloat16', int64: 'int64', long: 'int64', int32: 'int32', int: 'int32', int16: 'int16', short: 'int16',
-  int8: 'int8', uint8: 'uint8', bool: 'bool',
+  float32: 'float32',
+  float: 'float32',
+  float64: 'float64',
+  double: 'float64',
+  float16: 'float16',
+  half: 'float16',
+  bfloat16: 'bfloat16',
+  int64: 'int64',
+  long: 'int64',
+  int32: 'int32',
+  int: 'int32',
+  int16: 'int16',
+  short: 'int16',
+  int8: 'int8',
+  uint8: 'uint8',
+  bool: 'bool',
 };
 
 function bad(source: string, what: string, got: unknown): never {
@@ -58,13 +81,25 @@ function nonNegInt(source: string, what: string, v: unknown): number {
   return v as number;
 }
 
-function rebuildTensor(source: string, fn: string, args: readonly unknown[], minArgs: number, maxArgs: number): TensorRef {
+function rebuildTensor(
+  source: string,
+  fn: string,
+  args: readonly unknown[],
+  minArgs: number,
+  maxArgs: number,
+): TensorRef {
   if (args.length < minArgs || args.length > maxArgs) {
     throw new WeightsError(`${source}: ${fn} called with ${args.length} arguments`);
   }
   const [storage, offset, size, stride] = args;
-  if (!storage || typeof storage !== 'object' || (storage as StorageRef).kind !== 'storage') bad(source, `${fn} storage`, storage);
-  return new TensorRef(storage as StorageRef, nonNegInt(source, `${fn} offset`, offset), intList(source, `${fn} size`, size), intList(source, `${fn} stride`, stride));
+  if (!storage || typeof storage !== 'object' || (storage as StorageRef).kind !== 'storage')
+    bad(source, `${fn} storage`, storage);
+  return new TensorRef(
+    storage as StorageRef,
+    nonNegInt(source, `${fn} offset`, offset),
+    intList(source, `${fn} size`, size),
+    intList(source, `${fn} stride`, stride),
+  );
 }
 
 function asTensor(source: string, v: unknown): TensorRef {
@@ -97,7 +132,10 @@ export function torchGlobals(source: string): Map<string, PickleGlobal> {
 
   add({ qualname: 'torch._utils._rebuild_tensor', call: (a) => rebuildTensor(source, '_rebuild_tensor', a, 4, 4) });
   // (storage, offset, size, stride, requires_grad, backward_hooks[, metadata]); the hooks are an empty OrderedDict.
-  add({ qualname: 'torch._utils._rebuild_tensor_v2', call: (a) => rebuildTensor(source, '_rebuild_tensor_v2', a, 6, 7) });
+  add({
+    qualname: 'torch._utils._rebuild_tensor_v2',
+    call: (a) => rebuildTensor(source, '_rebuild_tensor_v2', a, 6, 7),
+  });
   add({ qualname: 'torch._utils._rebuild_parameter', call: (a) => asTensor(source, a[0]) });
   add({ qualname: 'torch._utils._rebuild_parameter_with_state', call: (a) => asTensor(source, a[0]) });
   add({ qualname: 'torch.Size', call: (a) => new PyTuple(intList(source, 'torch.Size', a[0])) });
@@ -106,7 +144,8 @@ export function torchGlobals(source: string): Map<string, PickleGlobal> {
     qualname: '_codecs.encode',
     call: (a) => {
       const text = a[0];
-      if (typeof text !== 'string' || (a[1] !== 'latin1' && a[1] !== 'latin-1')) return bad(source, '_codecs.encode call', text);
+      if (typeof text !== 'string' || (a[1] !== 'latin1' && a[1] !== 'latin-1'))
+        return bad(source, '_codecs.encode call', text);
       const out = new Uint8Array(text.length);
       for (let i = 0; i < text.length; i++) {
         const c = text.charCodeAt(i);
@@ -136,12 +175,20 @@ export function torchPersistentLoader(source: string, storages: Map<string, Stor
       bad(source, 'persistent id (expected a torch storage)', pid);
     }
     const [, type, rawKey, location, numelV, viewMeta] = (pid as PyTuple).items;
-    if (!(type instanceof TorchTypeRef) || type.dtype === null || !type.qualname.includes('Storage')) bad(source, 'storage type', type);
-    const key = typeof rawKey === 'string' || typeof rawKey === 'number' ? String(rawKey) : bad(source, 'storage key', rawKey);
+    if (!(type instanceof TorchTypeRef) || type.dtype === null || !type.qualname.includes('Storage'))
+      bad(source, 'storage type', type);
+    const key =
+      typeof rawKey === 'string' || typeof rawKey === 'number' ? String(rawKey) : bad(source, 'storage key', rawKey);
     const numel = nonNegInt(source, 'storage size', numelV);
     let root = storages.get(key);
     if (!root) {
-      root = { kind: 'storage', key, dtype: (type as TorchTypeRef).dtype!, numel, location: typeof location === 'string' ? location : describePyValue(location) };
+      root = {
+        kind: 'storage',
+        key,
+        dtype: (type as TorchTypeRef).dtype!,
+        numel,
+        location: typeof location === 'string' ? location : describePyValue(location),
+      };
       storages.set(key, root);
     } else if (root.numel !== numel || root.dtype !== (type as TorchTypeRef).dtype) {
       throw new WeightsError(`${source}: storage ${nameOf(key)} is declared twice with different types or sizes`);
@@ -150,11 +197,18 @@ export function torchPersistentLoader(source: string, storages: Map<string, Stor
     // Old legacy files: (view_key, offset, size) narrows the root storage.
     if (!(viewMeta instanceof PyTuple) || viewMeta.items.length !== 3) bad(source, 'storage view', viewMeta);
     const [viewKey, off, size] = (viewMeta as PyTuple).items;
-    const vk = typeof viewKey === 'string' || typeof viewKey === 'number' ? String(viewKey) : bad(source, 'storage view key', viewKey);
+    const vk =
+      typeof viewKey === 'string' || typeof viewKey === 'number'
+        ? String(viewKey)
+        : bad(source, 'storage view key', viewKey);
     const existing = views.get(vk);
     if (existing) return existing;
-    const view = { offset: nonNegInt(source, 'storage view offset', off), size: nonNegInt(source, 'storage view size', size) };
-    if (view.offset + view.size > numel) throw new WeightsError(`${source}: storage view ${nameOf(vk)} exceeds storage ${nameOf(key)}`);
+    const view = {
+      offset: nonNegInt(source, 'storage view offset', off),
+      size: nonNegInt(source, 'storage view size', size),
+    };
+    if (view.offset + view.size > numel)
+      throw new WeightsError(`${source}: storage view ${nameOf(vk)} exceeds storage ${nameOf(key)}`);
     const ref: StorageRef = { ...root, view };
     views.set(vk, ref);
     return ref;

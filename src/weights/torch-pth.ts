@@ -12,7 +12,15 @@
  */
 import { LimitError, WeightsError, quote } from '../errors.js';
 import { nameOf } from '../util/names.js';
-import { MAX_EXPANDED_ELEMENTS, MAX_ZIP_INFLATED_BYTES, MAX_PICKLE_BYTES, MAX_PICKLE_DEPTH, MAX_PICKLE_OBJECTS, MAX_TENSOR_NAME, MAX_TENSORS } from '../limits.js';
+import {
+  MAX_EXPANDED_ELEMENTS,
+  MAX_ZIP_INFLATED_BYTES,
+  MAX_PICKLE_BYTES,
+  MAX_PICKLE_DEPTH,
+  MAX_PICKLE_OBJECTS,
+  MAX_TENSOR_NAME,
+  MAX_TENSORS,
+} from '../limits.js';
 import { ZipFailure, readZipDirectory, readZipEntry, type ZipEntry } from '../util/zip.js';
 import { DTYPE_SIZE, checkLayout, gatherStrided, isContiguous, maxStorageIndex, numelOf, toFloat32 } from './dtype.js';
 import { PyDict, describePyValue, unpickle } from './pickle.js';
@@ -22,7 +30,9 @@ import type { WeightMap } from './types.js';
 export type TensorSelector = (name: string) => boolean;
 
 /** First bytes of every legacy torch.save file: PROTO 2, LONG1 0x1950a86a20f9469cfc6c, STOP. */
-export const LEGACY_MAGIC = Uint8Array.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
+export const LEGACY_MAGIC = Uint8Array.from([
+  0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e,
+]);
 const LEGACY_MAGIC_NUMBER = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL_VERSION = 1001;
 
@@ -31,7 +41,8 @@ const LEGACY_PROTOCOL_VERSION = 1001;
  * depth limit (a pickle can make a dict contain itself) and a bound on the entries visited.
  */
 export function collectTensors(root: unknown, source: string): Map<string, TensorRef> {
-  if (!(root instanceof PyDict)) throw new WeightsError(`${source}: does not contain a state dict (found ${describePyValue(root)})`);
+  if (!(root instanceof PyDict))
+    throw new WeightsError(`${source}: does not contain a state dict (found ${describePyValue(root)})`);
   const out = new Map<string, TensorRef>();
   const todo: { d: PyDict; prefix: string; depth: number }[] = [{ d: root, prefix: '', depth: 1 }];
   // A dict that contains itself nests forever and hits the depth limit; one shared by many parents is visited
@@ -41,19 +52,32 @@ export function collectTensors(root: unknown, source: string): Map<string, Tenso
   while (todo.length > 0) {
     const { d, prefix, depth } = todo.pop()!;
     if (depth > MAX_PICKLE_DEPTH) {
-      throw new LimitError(`${source}: state dict nested deeper than ${MAX_PICKLE_DEPTH} levels, or containing itself (MAX_PICKLE_DEPTH)`, { limit: 'MAX_PICKLE_DEPTH' });
+      throw new LimitError(
+        `${source}: state dict nested deeper than ${MAX_PICKLE_DEPTH} levels, or containing itself (MAX_PICKLE_DEPTH)`,
+        { limit: 'MAX_PICKLE_DEPTH' },
+      );
     }
-    if (++visits > MAX_TENSORS) throw new LimitError(`${source}: more than ${MAX_TENSORS} nested dicts (MAX_TENSORS)`, { limit: 'MAX_TENSORS' });
+    if (++visits > MAX_TENSORS)
+      throw new LimitError(`${source}: more than ${MAX_TENSORS} nested dicts (MAX_TENSORS)`, { limit: 'MAX_TENSORS' });
     const children: { d: PyDict; prefix: string; depth: number }[] = [];
     for (const [k, v] of d.map) {
-      if (++steps > MAX_PICKLE_OBJECTS) throw new LimitError(`${source}: the state dict has more than ${MAX_PICKLE_OBJECTS} entries (MAX_PICKLE_OBJECTS)`, { limit: 'MAX_PICKLE_OBJECTS' });
+      if (++steps > MAX_PICKLE_OBJECTS)
+        throw new LimitError(
+          `${source}: the state dict has more than ${MAX_PICKLE_OBJECTS} entries (MAX_PICKLE_OBJECTS)`,
+          { limit: 'MAX_PICKLE_OBJECTS' },
+        );
       if (typeof k !== 'string' && typeof k !== 'number') continue;
       const name = prefix + String(k);
-      if (name.length > MAX_TENSOR_NAME) throw new LimitError(`${source}: a tensor name is longer than ${MAX_TENSOR_NAME} characters (MAX_TENSOR_NAME)`, { limit: 'MAX_TENSOR_NAME' });
+      if (name.length > MAX_TENSOR_NAME)
+        throw new LimitError(
+          `${source}: a tensor name is longer than ${MAX_TENSOR_NAME} characters (MAX_TENSOR_NAME)`,
+          { limit: 'MAX_TENSOR_NAME' },
+        );
       if (v instanceof TensorRef) {
         if (out.has(name)) throw new WeightsError(`${source}: tensor name ${nameOf(name)} appears twice`);
         out.set(name, v);
-        if (out.size > MAX_TENSORS) throw new LimitError(`${source}: more than ${MAX_TENSORS} tensors (MAX_TENSORS)`, { limit: 'MAX_TENSORS' });
+        if (out.size > MAX_TENSORS)
+          throw new LimitError(`${source}: more than ${MAX_TENSORS} tensors (MAX_TENSORS)`, { limit: 'MAX_TENSORS' });
       } else if (v instanceof PyDict) children.push({ d: v, prefix: name + '.', depth: depth + 1 });
     }
     // Depth-first in map order, like the recursive walk this replaces.
@@ -89,7 +113,9 @@ export function materialise(tensors: Map<string, TensorRef>, raw: Map<string, Ui
     const n = numelOf(t.shape);
     const maxIdx = maxStorageIndex(t.offset, t.shape, t.stride);
     if (n > 0 && !(maxIdx < limit)) {
-      throw new WeightsError(`${where}: shape [${t.shape.join(',')}] at offset ${t.offset} does not fit in its storage of ${limit} elements`);
+      throw new WeightsError(
+        `${where}: shape [${t.shape.join(',')}] at offset ${t.offset} does not fit in its storage of ${limit} elements`,
+      );
     }
     // A view addressing more elements than the span it covers repeats storage elements (stride 0, i.e. an expanded
     // tensor, or overlapping strides): a few bytes could become gigabytes, so such views share a small budget that
@@ -97,10 +123,14 @@ export function materialise(tensors: Map<string, TensorRef>, raw: Map<string, Ui
     if (n > 0 && n > maxIdx - t.offset + 1) {
       expanded += n;
       if (expanded > MAX_EXPANDED_ELEMENTS) {
-        throw new LimitError(`${where}: shape [${t.shape.join(',')}] with stride [${t.stride.join(',')}] repeats a span of ${maxIdx - t.offset + 1} elements into ${n}, beyond the limit of ${MAX_EXPANDED_ELEMENTS} expanded elements (MAX_EXPANDED_ELEMENTS)`, { limit: 'MAX_EXPANDED_ELEMENTS' });
+        throw new LimitError(
+          `${where}: shape [${t.shape.join(',')}] with stride [${t.stride.join(',')}] repeats a span of ${maxIdx - t.offset + 1} elements into ${n}, beyond the limit of ${MAX_EXPANDED_ELEMENTS} expanded elements (MAX_EXPANDED_ELEMENTS)`,
+          { limit: 'MAX_EXPANDED_ELEMENTS' },
+        );
       }
     }
-    if (base + maxIdx >= bytes.length / DTYPE_SIZE[s.dtype]) throw new WeightsError(`${where}: storage ${nameOf(s.key)} is shorter than declared`);
+    if (base + maxIdx >= bytes.length / DTYPE_SIZE[s.dtype])
+      throw new WeightsError(`${where}: storage ${nameOf(s.key)} is shorter than declared`);
     let data: Float32Array;
     if (n === 0) data = new Float32Array(0);
     else {
@@ -139,13 +169,18 @@ export function readLegacyPthBytes(bytes: Uint8Array, source: string, select?: T
   const magic = parse(0, noGlobals, 'magic number');
   if (magic.value !== LEGACY_MAGIC_NUMBER) throw new WeightsError(`${source}: not a PyTorch file (wrong magic number)`);
   const proto = parse(magic.end, noGlobals, 'protocol version');
-  if (proto.value !== LEGACY_PROTOCOL_VERSION) throw new WeightsError(`${source}: unsupported legacy protocol version ${quote(describePyValue(proto.value))}`);
+  if (proto.value !== LEGACY_PROTOCOL_VERSION)
+    throw new WeightsError(`${source}: unsupported legacy protocol version ${quote(describePyValue(proto.value))}`);
   const sysInfo = parse(proto.end, noGlobals, 'sys_info');
   if (sysInfo.value instanceof PyDict && sysInfo.value.map.get('little_endian') === false) {
     throw new WeightsError(`${source}: big-endian PyTorch files are not supported`);
   }
   const storages = new Map<string, StorageRef>();
-  const main = parse(sysInfo.end, { globals: torchGlobals(source), persistentLoad: torchPersistentLoader(source, storages) }, 'main');
+  const main = parse(
+    sysInfo.end,
+    { globals: torchGlobals(source), persistentLoad: torchPersistentLoader(source, storages) },
+    'main',
+  );
   const keysPickle = parse(main.end, noGlobals, 'storage keys');
   const keys = keysPickle.value;
   if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string' || typeof k === 'number')) {
@@ -164,13 +199,20 @@ export function readLegacyPthBytes(bytes: Uint8Array, source: string, select?: T
     seen.add(key);
     const s = storages.get(key);
     if (!s) throw new WeightsError(`${source}: storage ${nameOf(key)} is listed but never used`);
-    if (pos + 8 > bytes.length) throw new WeightsError(`${source} is truncated: expected 8 bytes for the size of storage ${nameOf(key)}, found ${Math.max(0, bytes.length - pos)}`);
+    if (pos + 8 > bytes.length)
+      throw new WeightsError(
+        `${source} is truncated: expected 8 bytes for the size of storage ${nameOf(key)}, found ${Math.max(0, bytes.length - pos)}`,
+      );
     const count = dv.getBigInt64(pos, true);
-    if (count !== BigInt(s.numel)) throw new WeightsError(`${source}: storage ${nameOf(key)} has ${count} elements, the pickle says ${s.numel}`);
+    if (count !== BigInt(s.numel))
+      throw new WeightsError(`${source}: storage ${nameOf(key)} has ${count} elements, the pickle says ${s.numel}`);
     const nbytes = s.numel * DTYPE_SIZE[s.dtype];
     const dataPos = pos + 8;
     const available = Math.max(0, bytes.length - dataPos);
-    if (available < nbytes) throw new WeightsError(`${source} is truncated: expected ${nbytes} bytes for storage ${nameOf(key)}, found ${available}`);
+    if (available < nbytes)
+      throw new WeightsError(
+        `${source} is truncated: expected ${nbytes} bytes for storage ${nameOf(key)}, found ${available}`,
+      );
     if (needed.has(key)) raw.set(key, bytes.subarray(dataPos, dataPos + nbytes));
     pos = dataPos + nbytes;
   }
@@ -193,7 +235,10 @@ export function readZipPthBytes(bytes: Uint8Array, source: string, select?: Tens
   const get = (entry: ZipEntry, cap: number): Uint8Array => {
     if (entry.method !== 0) {
       if (entry.size > inflateBudget) {
-        throw new LimitError(`${source}: deflated entry ${nameOf(entry.name)} declares ${entry.size} bytes, beyond the ${MAX_ZIP_INFLATED_BYTES} bytes deflated entries may inflate to (MAX_ZIP_INFLATED_BYTES)`, { limit: 'MAX_ZIP_INFLATED_BYTES' });
+        throw new LimitError(
+          `${source}: deflated entry ${nameOf(entry.name)} declares ${entry.size} bytes, beyond the ${MAX_ZIP_INFLATED_BYTES} bytes deflated entries may inflate to (MAX_ZIP_INFLATED_BYTES)`,
+          { limit: 'MAX_ZIP_INFLATED_BYTES' },
+        );
       }
       inflateBudget -= entry.size;
     }
@@ -205,7 +250,8 @@ export function readZipPthBytes(bytes: Uint8Array, source: string, select?: Tens
   };
   // The archive root folder is named after the saved file; find it from data.pkl (exactly one).
   const pkls = list.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
-  if (pkls.length === 0) throw new WeightsError(`${source}: zip archive is not a PyTorch file (no <root>/data.pkl entry)`);
+  if (pkls.length === 0)
+    throw new WeightsError(`${source}: zip archive is not a PyTorch file (no <root>/data.pkl entry)`);
   if (pkls.length > 1) throw new WeightsError(`${source}: zip archive holds ${pkls.length} <root>/data.pkl entries`);
   const pklName = pkls[0].name;
   const prefix = pklName.slice(0, -'data.pkl'.length);
@@ -220,9 +266,14 @@ export function readZipPthBytes(bytes: Uint8Array, source: string, select?: Tens
   const pklSource = `${source} (${nameOf(pklName)})`;
   let value: unknown;
   try {
-    ({ value } = unpickle(pkl, 0, { globals: torchGlobals(source), persistentLoad: torchPersistentLoader(source, storages), source: pklSource }));
+    ({ value } = unpickle(pkl, 0, {
+      globals: torchGlobals(source),
+      persistentLoad: torchPersistentLoader(source, storages),
+      source: pklSource,
+    }));
   } catch (e) {
-    if (e instanceof WeightsError && e.name === 'PickleEOFError') throw new WeightsError(`${pklSource} is truncated: the pickle ends unexpectedly`);
+    if (e instanceof WeightsError && e.name === 'PickleEOFError')
+      throw new WeightsError(`${pklSource} is truncated: the pickle ends unexpectedly`);
     throw e;
   }
   const tensors = selectTensors(collectTensors(value, source), select);
@@ -234,7 +285,9 @@ export function readZipPthBytes(bytes: Uint8Array, source: string, select?: Tens
     if (!entry) throw new WeightsError(`${source}: storage ${nameOf(key)} is missing (no ${nameOf(name)} entry)`);
     const nbytes = s.numel * DTYPE_SIZE[s.dtype];
     if (entry.size !== nbytes) {
-      throw new WeightsError(`${source}: entry ${nameOf(name)} has ${entry.size} bytes, expected ${nbytes} for storage ${nameOf(key)}`);
+      throw new WeightsError(
+        `${source}: entry ${nameOf(name)} has ${entry.size} bytes, expected ${nbytes} for storage ${nameOf(key)}`,
+      );
     }
     raw.set(key, get(entry, nbytes));
   }

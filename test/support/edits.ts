@@ -11,7 +11,8 @@ export interface Box {
 /** The width×height window of `img` at (x, y). */
 export function cropImage(img: RGBImage, x: number, y: number, width: number, height: number): RGBImage {
   const out = new Uint8Array(width * height * 3);
-  for (let r = 0; r < height; r++) out.set(img.data.subarray(((y + r) * img.width + x) * 3, ((y + r) * img.width + x + width) * 3), r * width * 3);
+  for (let r = 0; r < height; r++)
+    out.set(img.data.subarray(((y + r) * img.width + x) * 3, ((y + r) * img.width + x + width) * 3), r * width * 3);
   return { data: out, width, height };
 }
 
@@ -24,7 +25,9 @@ export function replacePatch(img: RGBImage, box: Box, source: RGBImage, sx = 0, 
   const out = copy(img);
   for (let r = 0; r < box.height; r++) {
     for (let c = 0; c < box.width; c++) {
-      for (let k = 0; k < 3; k++) out.data[((box.y + r) * img.width + box.x + c) * 3 + k] = source.data[((sy + r) * source.width + sx + c) * 3 + k];
+      for (let k = 0; k < 3; k++)
+        out.data[((box.y + r) * img.width + box.x + c) * 3 + k] =
+          source.data[((sy + r) * source.width + sx + c) * 3 + k];
     }
   }
   return out;

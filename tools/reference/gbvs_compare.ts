@@ -35,7 +35,8 @@ async function loadReference(dir: string, stem: string, w: number, h: number): P
   }
   const png = join(dir, `${stem}.png`);
   const { data, info } = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
-  if (info.width !== w || info.height !== h) throw new Error(`${png}: size ${info.width}x${info.height}, image ${w}x${h}`);
+  if (info.width !== w || info.height !== h)
+    throw new Error(`${png}: size ${info.width}x${info.height}, image ${w}x${h}`);
   return Float64Array.from(data, (v) => v / 255);
 }
 
@@ -48,8 +49,12 @@ async function main(): Promise<void> {
   const imgDir = resolve(arg('images', join(repoRoot, '..', 'shared', 'images', 'kodak'))!);
   const out = resolve(arg('out', join(repoRoot, 'bench', 'results', 'gbvs_compare'))!);
   const label = arg('label', basename(resolve(refDir)))!;
-  const files = readdirSync(imgDir).filter((f) => /\.(png|jpe?g|bmp|tiff?)$/i.test(f)).sort();
-  const rows: string[] = ['image,width,height,plcc,one_minus_plcc,srcc,one_minus_srcc,max_abs_diff,mask_agreement,mask_ones_ours,mask_ones_ref'];
+  const files = readdirSync(imgDir)
+    .filter((f) => /\.(png|jpe?g|bmp|tiff?)$/i.test(f))
+    .sort();
+  const rows: string[] = [
+    'image,width,height,plcc,one_minus_plcc,srcc,one_minus_srcc,max_abs_diff,mask_agreement,mask_ones_ours,mask_ones_ref',
+  ];
   const md: string[] = [
     `# GBVS: this implementation vs ${label}`,
     '',
@@ -80,18 +85,38 @@ async function main(): Promise<void> {
       ones2 += m2[i];
     }
     const L = m1.length;
-    rows.push([stem, info.width, info.height, p.toFixed(10), (1 - p).toExponential(3), s.toFixed(10), (1 - s).toExponential(3), maxd.toExponential(3), (agree / L).toFixed(6), (ones1 / L).toFixed(6), (ones2 / L).toFixed(6)].join(','));
-    md.push(`| ${stem} | ${info.width}×${info.height} | ${p.toFixed(6)} | ${(1 - p).toExponential(2)} | ${s.toFixed(6)} | ${(1 - s).toExponential(2)} | ${maxd.toExponential(2)} | ${(agree / L).toFixed(5)} |`);
+    rows.push(
+      [
+        stem,
+        info.width,
+        info.height,
+        p.toFixed(10),
+        (1 - p).toExponential(3),
+        s.toFixed(10),
+        (1 - s).toExponential(3),
+        maxd.toExponential(3),
+        (agree / L).toFixed(6),
+        (ones1 / L).toFixed(6),
+        (ones2 / L).toFixed(6),
+      ].join(','),
+    );
+    md.push(
+      `| ${stem} | ${info.width}×${info.height} | ${p.toFixed(6)} | ${(1 - p).toExponential(2)} | ${s.toFixed(6)} | ${(1 - s).toExponential(2)} | ${maxd.toExponential(2)} | ${(agree / L).toFixed(5)} |`,
+    );
     console.log(`${stem}: PLCC ${p.toFixed(6)} SRCC ${s.toFixed(6)} max|d| ${maxd.toExponential(2)}`);
     sumP += p;
     sumS += s;
     n++;
   }
-  md.push(`| **mean** (${n}) | | **${(sumP / n).toFixed(6)}** | ${(1 - sumP / n).toExponential(2)} | **${(sumS / n).toFixed(6)}** | ${(1 - sumS / n).toExponential(2)} | | |`);
+  md.push(
+    `| **mean** (${n}) | | **${(sumP / n).toFixed(6)}** | ${(1 - sumP / n).toExponential(2)} | **${(sumS / n).toFixed(6)}** | ${(1 - sumS / n).toExponential(2)} | | |`,
+  );
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(`${out}.csv`, rows.join('\n') + '\n');
   writeFileSync(`${out}.md`, md.join('\n') + '\n');
-  console.log(`mean PLCC ${(sumP / n).toFixed(6)} mean SRCC ${(sumS / n).toFixed(6)} over ${n} images -> ${out}.{csv,md}`);
+  console.log(
+    `mean PLCC ${(sumP / n).toFixed(6)} mean SRCC ${(sumS / n).toFixed(6)} over ${n} images -> ${out}.{csv,md}`,
+  );
 }
 
 await main();

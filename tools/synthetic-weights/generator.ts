@@ -24,7 +24,7 @@ export function mix32(x: number): number {
 function fillStream(out: Float32Array, s: number, seedMix: number, scale: number): void {
   const base = s * 16777216;
   for (let i = 0; i < out.length; i++) {
-    const h = mix32(((base + i) >>> 0 ^ seedMix) >>> 0);
+    const h = mix32((((base + i) >>> 0) ^ seedMix) >>> 0);
     const u = (h + 0.5) / 4294967296;
     out[i] = (2 * u - 1) * scale;
   }

@@ -13,7 +13,11 @@ export type PValue =
   | { readonly t: 'float'; readonly v: number }
   | { readonly t: 'tuple'; readonly items: readonly PValue[] }
   | { readonly t: 'dict'; readonly entries: readonly (readonly [PValue, PValue])[] }
-  | { readonly t: 'odict'; readonly entries: readonly (readonly [PValue, PValue])[]; readonly attrs?: readonly (readonly [string, PValue])[] }
+  | {
+      readonly t: 'odict';
+      readonly entries: readonly (readonly [PValue, PValue])[];
+      readonly attrs?: readonly (readonly [string, PValue])[];
+    }
   | { readonly t: 'global'; readonly module: string; readonly name: string }
   | { readonly t: 'reduce'; readonly fn: PValue; readonly args: readonly PValue[] }
   | { readonly t: 'persid'; readonly pid: PValue };
@@ -24,9 +28,15 @@ export const reduce = (fn: PValue, ...args: PValue[]): PValue => ({ t: 'reduce',
 
 class Out {
   private chunks: Buffer[] = [];
-  byte(...b: number[]): void { this.chunks.push(Buffer.from(b)); }
-  buf(b: Buffer): void { this.chunks.push(b); }
-  done(): Buffer { return Buffer.concat(this.chunks); }
+  byte(...b: number[]): void {
+    this.chunks.push(Buffer.from(b));
+  }
+  buf(b: Buffer): void {
+    this.chunks.push(b);
+  }
+  done(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
 }
 
 function encodeLong(v: bigint): Buffer {

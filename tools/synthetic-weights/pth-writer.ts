@@ -27,7 +27,18 @@ function stateDictPickle(tensors: WeightMap, legacy: boolean): Buffer {
     if (legacy) pidItems.push(null); // legacy ids carry view_metadata
     const storage: PValue = { t: 'persid', pid: tuple(...pidItems) };
     const hooks: PValue = { t: 'odict', entries: [] };
-    entries.push([name, reduce(global('torch._utils', '_rebuild_tensor_v2'), storage, 0, tuple(...t.shape), tuple(...rowMajorStride(t.shape)), false, hooks)]);
+    entries.push([
+      name,
+      reduce(
+        global('torch._utils', '_rebuild_tensor_v2'),
+        storage,
+        0,
+        tuple(...t.shape),
+        tuple(...rowMajorStride(t.shape)),
+        false,
+        hooks,
+      ),
+    ]);
     i++;
   }
   return pickle({ t: 'odict', entries, attrs: [['_metadata', { t: 'odict', entries: [] }]] });
@@ -41,7 +52,26 @@ export async function writeLegacyPth(path: string, tensors: WeightMap): Promise<
   try {
     await fh.write(pickle(0x1950a86a20f9469cfc6cn));
     await fh.write(pickle(1001));
-    await fh.write(pickle({ t: 'dict', entries: [['protocol_version', 1001], ['little_endian', true], ['type_sizes', { t: 'dict', entries: [['short', 2], ['int', 4], ['long', 4]] }]] }));
+    await fh.write(
+      pickle({
+        t: 'dict',
+        entries: [
+          ['protocol_version', 1001],
+          ['little_endian', true],
+          [
+            'type_sizes',
+            {
+              t: 'dict',
+              entries: [
+                ['short', 2],
+                ['int', 4],
+                ['long', 4],
+              ],
+            },
+          ],
+        ],
+      }),
+    );
     await fh.write(stateDictPickle(tensors, true));
     await fh.write(pickle([...tensors.keys()].map((_, i) => String(i))));
     const count = Buffer.alloc(8);

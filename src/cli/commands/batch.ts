@@ -24,15 +24,25 @@ interface BatchCliOptions extends MetricCliOptions {
 export function registerBatchCommand(program: Command): void {
   const cmd = program
     .command('batch')
-    .description('score many pairs from a CSV (columns reference,test; others passed through); each reference is computed once')
+    .description(
+      'score many pairs from a CSV (columns reference,test; others passed through); each reference is computed once',
+    )
     .argument(
       '<pairs.csv>',
       'CSV with a header (case-insensitive; , ; or tab) with reference and test (alias distorted), optional reference_saliency,test_saliency; paths relative to the CSV; - reads standard input',
     )
     .option('-o, --out <file>', 'write results here (atomically) instead of stdout')
     .option('--format <fmt>', 'csv or jsonl (default: from --out extension, else csv)')
-    .option('--fail-below <score>', `exit with code ${EXIT_BELOW_THRESHOLD} when any score is below this (CI gate)`, parseNumber('--fail-below', () => true, 'a number'))
-    .option('--shard <i/n>', 'score only shard i of n (pairs grouped by reference); combine the outputs with deepssim merge', (v) => parseShard(v))
+    .option(
+      '--fail-below <score>',
+      `exit with code ${EXIT_BELOW_THRESHOLD} when any score is below this (CI gate)`,
+      parseNumber('--fail-below', () => true, 'a number'),
+    )
+    .option(
+      '--shard <i/n>',
+      'score only shard i of n (pairs grouped by reference); combine the outputs with deepssim merge',
+      (v) => parseShard(v),
+    )
     .option('--no-progress', 'no progress bar even on a terminal')
     .option('--profile', 'print throughput and the share of time inside/outside inference on stderr');
   addMetricOptions(cmd).action(async (file: string, opts: BatchCliOptions) => {
@@ -41,7 +51,12 @@ export function registerBatchCommand(program: Command): void {
     const { table, pairs: all } = await readPairsFile({ path: file });
     const baseDir = file === '-' ? process.cwd() : dirname(resolve(file));
     const shard = opts.shard;
-    const pairs = shard ? shardIndices(all.map((p) => resolve(baseDir, p.reference)), shard).map((i) => all[i]) : all;
+    const pairs = shard
+      ? shardIndices(
+          all.map((p) => resolve(baseDir, p.reference)),
+          shard,
+        ).map((i) => all[i])
+      : all;
     const started = performance.now();
     const metric = await createDeepSSIM(metricOptions(opts));
     if (!metric.weightsVerified) process.stderr.write(unverifiedWarning(metric.weightsSource, metric.weightsNote));

@@ -22,10 +22,12 @@ interface DiffCliOptions extends MetricCliOptions {
   minLocal?: number;
 }
 
-const cells = (what: string, min: number) =>
+const cells =
+  (what: string, min: number) =>
   (v: string): number => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > 64) throw new InvalidArgumentError(`${what} must be an integer from ${min} to 64.`);
+    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > 64)
+      throw new InvalidArgumentError(`${what} must be an integer from ${min} to 64.`);
     return n;
   };
 
@@ -41,12 +43,26 @@ export function registerDiffCommand(program: Command): void {
     .option('--window <cells>', `window side in feature cells (default ${DEFAULT_WINDOW})`, cells('--window', 1))
     .option('--step <cells>', `step between windows in feature cells (default ${DEFAULT_STEP})`, cells('--step', 1))
     .option('--radius <cells>', `search radius in feature cells (default ${DEFAULT_RADIUS})`, cells('--radius', 0))
-    .option('--min-score <s>', `exit with code ${EXIT_BELOW_THRESHOLD} when the global score is below s`, parseNumber('--min-score', () => true, 'a number'))
-    .option('--min-local <s>', `exit with code ${EXIT_BELOW_THRESHOLD} when the lowest window is below s`, parseNumber('--min-local', () => true, 'a number'));
+    .option(
+      '--min-score <s>',
+      `exit with code ${EXIT_BELOW_THRESHOLD} when the global score is below s`,
+      parseNumber('--min-score', () => true, 'a number'),
+    )
+    .option(
+      '--min-local <s>',
+      `exit with code ${EXIT_BELOW_THRESHOLD} when the lowest window is below s`,
+      parseNumber('--min-local', () => true, 'a number'),
+    );
   addMetricOptions(cmd).action(async (reference: string, test: string, opts: DiffCliOptions) => {
-    if (opts.sideBySide && !opts.out) throw new UsageError('--side-by-side needs -o <file.png>', { code: 'INVALID_OPTION', option: 'sideBySide' });
-    if (opts.out && extname(opts.out).toLowerCase() !== '.png') throw new UsageError(`--out must be a .png file, got ${opts.out}`, { code: 'INVALID_OPTION', option: 'out' });
-    if (opts.saliency === 'gbvs') throw new UsageError('diff does not use saliency calibration (--saliency none)', { code: 'UNSUPPORTED', option: 'saliency' });
+    if (opts.sideBySide && !opts.out)
+      throw new UsageError('--side-by-side needs -o <file.png>', { code: 'INVALID_OPTION', option: 'sideBySide' });
+    if (opts.out && extname(opts.out).toLowerCase() !== '.png')
+      throw new UsageError(`--out must be a .png file, got ${opts.out}`, { code: 'INVALID_OPTION', option: 'out' });
+    if (opts.saliency === 'gbvs')
+      throw new UsageError('diff does not use saliency calibration (--saliency none)', {
+        code: 'UNSUPPORTED',
+        option: 'saliency',
+      });
     const metric = await createDeepSSIM({ ...metricOptions(opts), backbone: opts.backbone ?? DIFF_DEFAULT_BACKBONE });
     try {
       const map = await metric.map(reference, test, { window: opts.window, step: opts.step, radius: opts.radius });
@@ -56,8 +72,10 @@ export function registerDiffCommand(program: Command): void {
         await writeFileAtomic(opts.out, await encodePng(picture));
       }
       const failures: string[] = [];
-      if (opts.minScore !== undefined && map.score < opts.minScore) failures.push(`score ${map.score.toFixed(6)} is below --min-score ${opts.minScore}`);
-      if (opts.minLocal !== undefined && map.minLocal < opts.minLocal) failures.push(`minLocal ${map.minLocal.toFixed(6)} is below --min-local ${opts.minLocal}`);
+      if (opts.minScore !== undefined && map.score < opts.minScore)
+        failures.push(`score ${map.score.toFixed(6)} is below --min-score ${opts.minScore}`);
+      if (opts.minLocal !== undefined && map.minLocal < opts.minLocal)
+        failures.push(`minLocal ${map.minLocal.toFixed(6)} is below --min-local ${opts.minLocal}`);
       const m = map.minLocation;
       if (opts.json) {
         const out = {
@@ -66,15 +84,27 @@ export function registerDiffCommand(program: Command): void {
           score: map.score,
           minLocal: map.minLocal,
           minLocation: m,
-          grid: { rows: map.grid.rows, cols: map.grid.cols, values: map.grid.values.map((r) => r.map((v) => Math.round(v * 1e6) / 1e6)) },
-          windows: { size: map.windows.size, step: map.windows.step, radius: map.windows.radius, tops: map.windows.tops, lefts: map.windows.lefts },
+          grid: {
+            rows: map.grid.rows,
+            cols: map.grid.cols,
+            values: map.grid.values.map((r) => r.map((v) => Math.round(v * 1e6) / 1e6)),
+          },
+          windows: {
+            size: map.windows.size,
+            step: map.windows.step,
+            radius: map.windows.radius,
+            tops: map.windows.tops,
+            lefts: map.windows.lefts,
+          },
           variant: metric.variant,
           backbone: metric.backboneName,
           ...(opts.minScore !== undefined || opts.minLocal !== undefined ? { pass: failures.length === 0 } : {}),
         };
         process.stdout.write(`${JSON.stringify(out)}\n`);
       } else {
-        process.stdout.write(`score ${map.score.toFixed(6)}  minLocal ${map.minLocal.toFixed(6)} at x=${m.x} y=${m.y} ${m.width}×${m.height}\n`);
+        process.stdout.write(
+          `score ${map.score.toFixed(6)}  minLocal ${map.minLocal.toFixed(6)} at x=${m.x} y=${m.y} ${m.width}×${m.height}\n`,
+        );
       }
       if (failures.length > 0) {
         process.stderr.write(`${failures.join('; ')}\n`);

@@ -48,7 +48,10 @@ interface EvalCliOptions extends MetricCliOptions {
 }
 
 function parseList(value: string): string[] {
-  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (items.length === 0) throw new InvalidArgumentError('--metrics needs at least one name.');
   if (new Set(items).size !== items.length) throw new InvalidArgumentError('--metrics lists a name twice.');
   return items;
@@ -113,22 +116,62 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = {}
       '<dataset>',
       'manifest CSV (reference, distorted|test, score|mos|dmos[, type]), votes CSV (set,reference,a,b,winner), dataset folder, or - for standard input; paths relative to the CSV',
     )
-    .option('--metrics <list>', `comma-separated metric names, from: ${metricNames().join(', ')}`, parseList, ['psnr', 'psnr-y', 'ssim', 'ms-ssim'])
-    .option('--lower-better', 'the manifest score is DMOS-like (lower = better); mos/dmos columns and dataset folders know their direction')
-    .option('--higher-better', 'the manifest score is MOS-like (higher = better; assumed, with a notice, when nothing says)')
-    .option('--json', 'print one JSON object {dataset, n, metrics: {name: {srcc, krcc, plcc, rmse, n, …}}} on stdout (votes: {votes, sets, ceiling, metrics: {name: {pairwiseAccuracy, kendallTau, ci}}})')
+    .option('--metrics <list>', `comma-separated metric names, from: ${metricNames().join(', ')}`, parseList, [
+      'psnr',
+      'psnr-y',
+      'ssim',
+      'ms-ssim',
+    ])
+    .option(
+      '--lower-better',
+      'the manifest score is DMOS-like (lower = better); mos/dmos columns and dataset folders know their direction',
+    )
+    .option(
+      '--higher-better',
+      'the manifest score is MOS-like (higher = better; assumed, with a notice, when nothing says)',
+    )
+    .option(
+      '--json',
+      'print one JSON object {dataset, n, metrics: {name: {srcc, krcc, plcc, rmse, n, …}}} on stdout (votes: {votes, sets, ceiling, metrics: {name: {pairwiseAccuracy, kendallTau, ci}}})',
+    )
     .option('--out <dir>', 'write eval.md, eval.json, scores.jsonl and plots (SVG, PNG) into this directory')
-    .option('--scores <file>', 'write the per-pair scores (JSON Lines) here; with --shard this is the shard output for deepssim merge')
-    .option('--shard <i/n>', 'score only shard i of n (pairs grouped by reference) and write its --scores; no statistics', (v) => parseShard(v))
-    .option('--bootstrap <n>', 'bootstrap resamples for 95 % CIs (0 = none)', parseNumber('--bootstrap', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'), 1000)
-    .option('--seed <n>', 'bootstrap seed', parseNumber('--seed', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'), 1)
-    .option('--concurrency <n>', 'pairs in flight', parseNumber('--concurrency', (v) => Number.isInteger(v) && v >= 1 && v <= 64, 'an integer from 1 to 64'), 2)
+    .option(
+      '--scores <file>',
+      'write the per-pair scores (JSON Lines) here; with --shard this is the shard output for deepssim merge',
+    )
+    .option(
+      '--shard <i/n>',
+      'score only shard i of n (pairs grouped by reference) and write its --scores; no statistics',
+      (v) => parseShard(v),
+    )
+    .option(
+      '--bootstrap <n>',
+      'bootstrap resamples for 95 % CIs (0 = none)',
+      parseNumber('--bootstrap', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
+      1000,
+    )
+    .option(
+      '--seed <n>',
+      'bootstrap seed',
+      parseNumber('--seed', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
+      1,
+    )
+    .option(
+      '--concurrency <n>',
+      'pairs in flight',
+      parseNumber('--concurrency', (v) => Number.isInteger(v) && v >= 1 && v <= 64, 'an integer from 1 to 64'),
+      2,
+    )
     .option('--no-progress', 'no progress bar even on a terminal');
   return addMetricOptions(cmd).action(async (dataset: string, opts: EvalCliOptions) => {
     const stdout = deps.stdout ?? process.stdout;
     const stderr = deps.stderr ?? process.stderr;
-    if (opts.lowerBetter && opts.higherBetter) throw new UsageError('--lower-better and --higher-better contradict each other', { option: 'lowerBetter' });
-    if (opts.shard && !opts.scores) throw new UsageError('--shard needs --scores <file> (the shard output that deepssim merge combines)', { option: 'shard' });
+    if (opts.lowerBetter && opts.higherBetter)
+      throw new UsageError('--lower-better and --higher-better contradict each other', { option: 'lowerBetter' });
+    if (opts.shard && !opts.scores)
+      throw new UsageError('--shard needs --scores <file> (the shard output that deepssim merge combines)', {
+        option: 'shard',
+      });
     const input: EvalInput = await loadEvalInput(dataset, {
       higherIsBetter: opts.lowerBetter ? false : opts.higherBetter ? true : undefined,
       stdin: deps.stdin,
@@ -136,11 +179,21 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = {}
     if (input.kind === 'mos') {
       stderr.write(`score direction: ${input.direction.description}\n`);
     }
-    const metrics = await (deps.createMetrics ?? createMetrics)(opts.metrics, { ...metricOptions(opts), platform: nodePlatform });
+    const metrics = await (deps.createMetrics ?? createMetrics)(opts.metrics, {
+      ...metricOptions(opts),
+      platform: nodePlatform,
+    });
     try {
       const items =
-        input.kind === 'mos' ? input.manifest.entries.map((e) => ({ reference: e.reference, test: e.distorted })) : voteItems(input.data.votes);
-      const indices = opts.shard ? shardIndices(items.map((it) => it.reference), opts.shard) : undefined;
+        input.kind === 'mos'
+          ? input.manifest.entries.map((e) => ({ reference: e.reference, test: e.distorted }))
+          : voteItems(input.data.votes);
+      const indices = opts.shard
+        ? shardIndices(
+            items.map((it) => it.reference),
+            opts.shard,
+          )
+        : undefined;
       let progress: Progress | undefined;
       const t0 = performance.now();
       const scored = await scoreItems(items, metrics, {
@@ -161,13 +214,14 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = {}
           : votesScoresText(input.data, items, scored.metrics, all, options, opts.shard ?? null);
       if (opts.scores) await writeFileAtomic(opts.scores, scoresText);
       if (opts.shard) {
-        stderr.write(`shard ${formatShard(opts.shard)}: scored ${all.length} of ${items.length} pairs; wrote ${opts.scores}\n`);
+        stderr.write(
+          `shard ${formatShard(opts.shard)}: scored ${all.length} of ${items.length} pairs; wrote ${opts.scores}\n`,
+        );
         return;
       }
       if (opts.out) {
-        
         await mkdir(opts.out, { recursive: true });
-        await writeFileAtomic(join(opts.out, "scores.jsonl"), scoresText);
+        await writeFileAtomic(join(opts.out, 'scores.jsonl'), scoresText);
       }
       const resamples = { resamples: opts.bootstrap, seed: opts.seed, seconds };
       if (input.kind === 'mos') {
@@ -175,8 +229,14 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = {}
         ev.direction = input.direction.description;
         ev.settings = options;
         await emitEvaluation({ kind: 'mos', ev }, dataset, opts, stdout, stderr);
-        if (input.direction.source === 'assumed' && ev.metrics.some((m) => m.stats) && ev.metrics.every((m) => !m.stats || m.stats.srcc < -0.3)) {
-          stderr.write('hint: every correlation is negative; if lower scores mean better quality (DMOS), run again with --lower-better\n');
+        if (
+          input.direction.source === 'assumed' &&
+          ev.metrics.some((m) => m.stats) &&
+          ev.metrics.every((m) => !m.stats || m.stats.srcc < -0.3)
+        ) {
+          stderr.write(
+            'hint: every correlation is negative; if lower scores mean better quality (DMOS), run again with --lower-better\n',
+          );
         }
       } else {
         const ev = finishVotesEvaluation(input.data, items, scored.metrics, resamples);

@@ -26,11 +26,14 @@ async function readText(path: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DataError(`cannot read shard output ${quote(path)}: ${code === 'EISDIR' ? 'it is a folder' : code === 'ENOENT' ? 'no such file' : (code ?? 'read error')}`, {
-      code: code === 'ENOENT' ? 'DATA_NOT_FOUND' : 'DATA_INVALID',
-      path,
-      cause: err,
-    });
+    throw new DataError(
+      `cannot read shard output ${quote(path)}: ${code === 'EISDIR' ? 'it is a folder' : code === 'ENOENT' ? 'no such file' : (code ?? 'read error')}`,
+      {
+        code: code === 'ENOENT' ? 'DATA_NOT_FOUND' : 'DATA_INVALID',
+        path,
+        cause: err,
+      },
+    );
   }
 }
 
@@ -44,10 +47,23 @@ export function registerMergeCommand(program: Command, deps: MergeCommandDeps = 
     .command('merge')
     .description('combine the outputs of batch --shard or eval --shard into the result of one unsharded run')
     .argument('<outputs...>', 'every shard output (1/n … n/n), in any order')
-    .option('-o, --out <path>', 'batch: the merged CSV/JSONL file (default stdout); eval: the report folder (eval.md, eval.json, scores.jsonl, plots)')
+    .option(
+      '-o, --out <path>',
+      'batch: the merged CSV/JSONL file (default stdout); eval: the report folder (eval.md, eval.json, scores.jsonl, plots)',
+    )
     .option('--json', 'eval: print the JSON summary instead of Markdown')
-    .option('--bootstrap <n>', 'eval: bootstrap resamples for 95 % CIs (0 = none)', parseNumber('--bootstrap', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'), 1000)
-    .option('--seed <n>', 'eval: bootstrap seed', parseNumber('--seed', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'), 1)
+    .option(
+      '--bootstrap <n>',
+      'eval: bootstrap resamples for 95 % CIs (0 = none)',
+      parseNumber('--bootstrap', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
+      1000,
+    )
+    .option(
+      '--seed <n>',
+      'eval: bootstrap seed',
+      parseNumber('--seed', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
+      1,
+    )
     .action(async (paths: string[], opts: MergeCliOptions) => {
       const stdout = deps.stdout ?? process.stdout;
       const stderr = deps.stderr ?? process.stderr;
@@ -62,7 +78,10 @@ export function registerMergeCommand(program: Command, deps: MergeCommandDeps = 
         else stdout.write(merged.text);
         return;
       }
-      const m = mergeEvalScores(texts.map((t, k) => parseScoresText(t, paths[k])), paths);
+      const m = mergeEvalScores(
+        texts.map((t, k) => parseScoresText(t, paths[k])),
+        paths,
+      );
       const all = m.metrics[0]?.scores.map((_, i) => i) ?? [];
       const stats = { resamples: opts.bootstrap, seed: opts.seed };
       const scoresText =

@@ -33,7 +33,10 @@ interface RobustnessCliOptions extends MetricCliOptions {
 
 function parseList(what: string) {
   return (value: string): string[] => {
-    const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const items = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     if (items.length === 0) throw new InvalidArgumentError(`${what} needs at least one name.`);
     if (new Set(items).size !== items.length) throw new InvalidArgumentError(`${what} lists a name twice.`);
     return items;
@@ -55,8 +58,17 @@ export function registerRobustnessCommand(program: Command, deps: RobustnessComm
     .argument('<images...>', 'reference images (any decodable format)')
     .requiredOption('--out <dir>', 'output directory for robustness.md, robustness.json and the SVG/PNG plots')
     .option('--metrics <list>', 'comma-separated metric names', parseList('--metrics'), ['deepssim', 'psnr', 'ssim'])
-    .option('--transforms <list>', `comma-separated subset of: ${Object.keys(TRANSFORMS).join(', ')}`, parseList('--transforms'))
-    .option('--seed <n>', 'base seed of the random transforms', parseNumber('--seed', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'), 1)
+    .option(
+      '--transforms <list>',
+      `comma-separated subset of: ${Object.keys(TRANSFORMS).join(', ')}`,
+      parseList('--transforms'),
+    )
+    .option(
+      '--seed <n>',
+      'base seed of the random transforms',
+      parseNumber('--seed', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
+      1,
+    )
     .option('--json', 'print the full result as JSON on stdout instead of the Markdown report')
     .option('--no-progress', 'no progress bar even on a terminal');
   return addMetricOptions(cmd).action(async (paths: string[], opts: RobustnessCliOptions) => {
@@ -85,7 +97,11 @@ export function registerRobustnessCommand(program: Command, deps: RobustnessComm
           progress.tick();
           if (done === total) progress.stop();
           // Without a terminal (CI logs, nohup) there is no bar: a heartbeat line at most every 30 s instead.
-          if (opts.progress !== false && !process.stderr.isTTY && (performance.now() - lastBeat > 30_000 || done === total)) {
+          if (
+            opts.progress !== false &&
+            !process.stderr.isTTY &&
+            (performance.now() - lastBeat > 30_000 || done === total)
+          ) {
             lastBeat = performance.now();
             process.stderr.write(`robustness: ${done}/${total} pairs scored (last: ${label})\n`);
           }

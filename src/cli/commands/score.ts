@@ -20,20 +20,33 @@ export function registerScoreCommand(program: Command): void {
     .argument('<reference>', 'reference image (PNG, JPEG, WebP, TIFF, BMP, GIF)')
     .argument('<test>', 'test image; may differ in size from the reference')
     .option('--json', 'print one JSON object instead of the bare score')
-    .option('--fail-below <score>', `exit with code ${EXIT_BELOW_THRESHOLD} when the score is below this (CI gate)`, parseNumber('--fail-below', () => true, 'a number'))
+    .option(
+      '--fail-below <score>',
+      `exit with code ${EXIT_BELOW_THRESHOLD} when the score is below this (CI gate)`,
+      parseNumber('--fail-below', () => true, 'a number'),
+    )
     // A variadic option takes every following word, so `--saliency-maps a b ref test` would swallow the positionals:
     // the two single-valued options below are the unambiguous form; --saliency-maps stays for existing scripts.
-    .option('--reference-saliency <map>', 'saliency map image for <reference> (with --test-saliency; enables saliency calibration)')
+    .option(
+      '--reference-saliency <map>',
+      'saliency map image for <reference> (with --test-saliency; enables saliency calibration)',
+    )
     .option('--test-saliency <map>', 'saliency map image for <test> (with --reference-saliency)')
-    .option('--saliency-maps <maps...>', 'both saliency maps at once; must come AFTER <reference> <test> (it takes every following word)');
+    .option(
+      '--saliency-maps <maps...>',
+      'both saliency maps at once; must come AFTER <reference> <test> (it takes every following word)',
+    );
   addMetricOptions(cmd).action(async (reference: string, test: string, opts: ScoreCliOptions) => {
     if (opts.saliencyMaps && opts.saliencyMaps.length !== 2) {
-      throw new UsageError(`--saliency-maps takes two files (reference map, test map), got ${opts.saliencyMaps.length}; put it after <reference> <test>, or use --reference-saliency and --test-saliency`);
+      throw new UsageError(
+        `--saliency-maps takes two files (reference map, test map), got ${opts.saliencyMaps.length}; put it after <reference> <test>, or use --reference-saliency and --test-saliency`,
+      );
     }
     if ((opts.referenceSaliency === undefined) !== (opts.testSaliency === undefined)) {
       throw new UsageError('--reference-saliency and --test-saliency go together');
     }
-    if (opts.saliencyMaps && opts.referenceSaliency) throw new UsageError('give the saliency maps once: --saliency-maps or --reference-saliency/--test-saliency');
+    if (opts.saliencyMaps && opts.referenceSaliency)
+      throw new UsageError('give the saliency maps once: --saliency-maps or --reference-saliency/--test-saliency');
     const pairMaps = opts.referenceSaliency ? [opts.referenceSaliency, opts.testSaliency!] : opts.saliencyMaps;
     // A threshold only binarises saliency maps: without maps or GBVS it would be silently ignored.
     if (opts.saliencyThreshold !== undefined && opts.saliency !== 'gbvs' && !pairMaps) {

@@ -8,7 +8,10 @@ function mb(bytes: number): string {
 }
 
 /** A download progress renderer for stderr: a percentage line redrawn in place on a terminal, silent otherwise. */
-export function progressRenderer(stream: NodeJS.WriteStream = process.stderr): { onProgress: (p: WeightsProgress) => void; end: () => void } {
+export function progressRenderer(stream: NodeJS.WriteStream = process.stderr): {
+  onProgress: (p: WeightsProgress) => void;
+  end: () => void;
+} {
   if (!stream.isTTY) return { onProgress: () => undefined, end: () => undefined };
   let last = -1;
   let drawn = false;
@@ -57,7 +60,9 @@ export function weightsHint(err: DeepSSIMError): string | undefined {
       if (d.url === undefined && d.backbone === undefined) return undefined;
       return 'download the official files yourself and pass --weights <file> (or set the environment variable), or run `deepssim weights import <file>`';
     case 'WEIGHTS_HASH_MISMATCH':
-      return d.url === undefined ? 'run `deepssim weights info` to see the cache, then `deepssim weights fetch` (or import) to replace it' : undefined;
+      return d.url === undefined
+        ? 'run `deepssim weights info` to see the cache, then `deepssim weights fetch` (or import) to replace it'
+        : undefined;
     default:
       return undefined;
   }
@@ -70,12 +75,18 @@ export function registerWeightsCommand(program: Command): void {
 
   weights
     .command('fetch')
-    .description('download the official weights of a backbone (SHA-256 verified) into the cache, or check the cached copy')
+    .description(
+      'download the official weights of a backbone (SHA-256 verified) into the cache, or check the cached copy',
+    )
     .option('--backbone <name>', backboneOption(), 'vgg16')
     .action(async (opts: { backbone: string }) => {
       const progress = progressRenderer();
       try {
-        const r = await fetchWeights({ backbone: opts.backbone, log: (m) => process.stderr.write(`${m}\n`), onProgress: progress.onProgress });
+        const r = await fetchWeights({
+          backbone: opts.backbone,
+          log: (m) => process.stderr.write(`${m}\n`),
+          onProgress: progress.onProgress,
+        });
         process.stdout.write(`${r.path}\n`);
       } finally {
         progress.end();
@@ -84,36 +95,56 @@ export function registerWeightsCommand(program: Command): void {
 
   weights
     .command('import')
-    .description('import local weights into the cache (.pth/.safetensors for vgg16; a model.json or its folder for mobilenet)')
+    .description(
+      'import local weights into the cache (.pth/.safetensors for vgg16; a model.json or its folder for mobilenet)',
+    )
     .argument('<file>', 'weights file or TensorFlow.js model folder, e.g. vgg16-397923af.pth')
     .option('--backbone <name>', `${backboneOption()}; a TensorFlow.js model selects the backbone that reads it`)
     .action(async (file: string, opts: { backbone?: string }) => {
       const backbone = opts.backbone ?? (await guessBackbone(file));
       const r = await importWeights(file, { backbone });
       if (!r.verified) {
-        process.stderr.write(`warning: ${file} is not the official ${backbone} weights file (${r.note ?? 'hash differs'}); cached as unverified, and runs that use it will say so\n`);
+        process.stderr.write(
+          `warning: ${file} is not the official ${backbone} weights file (${r.note ?? 'hash differs'}); cached as unverified, and runs that use it will say so\n`,
+        );
       }
       process.stdout.write(`${r.path} (${backbone}, ${r.verified ? 'verified' : 'unverified'}, ${mb(r.bytes)})\n`);
     });
 
   weights
     .command('export')
-    .description('write the canonical relu5_1 subset of the weights as safetensors (deterministic bytes, for hosting, e.g. on the web)')
+    .description(
+      'write the canonical relu5_1 subset of the weights as safetensors (deterministic bytes, for hosting, e.g. on the web)',
+    )
     .requiredOption('-o, --out <file>', 'output .safetensors file (written atomically)')
     .option('--backbone <name>', backboneOption(), 'vgg16')
-    .option('--weights <file>', 'source weights file (default: as for scoring: $DEEPSSIM_WEIGHTS, the cache, a download)')
+    .option(
+      '--weights <file>',
+      'source weights file (default: as for scoring: $DEEPSSIM_WEIGHTS, the cache, a download)',
+    )
     .option('--no-download', 'never download weights')
     .action(async (opts: { out: string; backbone: string; weights?: string; download?: boolean }) => {
       const progress = progressRenderer();
       let r;
       try {
-        r = await exportWeights(opts.out, { backbone: opts.backbone, weights: opts.weights, download: opts.download, onProgress: progress.onProgress });
+        r = await exportWeights(opts.out, {
+          backbone: opts.backbone,
+          weights: opts.weights,
+          download: opts.download,
+          onProgress: progress.onProgress,
+        });
       } finally {
         progress.end();
       }
       process.stdout.write(`${r.path} ${mb(r.bytes)} sha256 ${r.sha256}\n`);
-      if (r.matchesPinned) process.stderr.write('this is the canonical export of the official weights (SHA-256 matches the pinned value)\n');
-      else if (r.source.verified) process.stderr.write('made from the verified official weights: this SHA-256 is the canonical export hash (see docs/weights.md to pin it)\n');
+      if (r.matchesPinned)
+        process.stderr.write(
+          'this is the canonical export of the official weights (SHA-256 matches the pinned value)\n',
+        );
+      else if (r.source.verified)
+        process.stderr.write(
+          'made from the verified official weights: this SHA-256 is the canonical export hash (see docs/weights.md to pin it)\n',
+        );
       else process.stderr.write(unverifiedWarning(r.source.path, r.source.note));
     });
 
@@ -130,10 +161,20 @@ export function registerWeightsCommand(program: Command): void {
       const lines = [`cache directory: ${info.dir}${info.exists ? '' : ' (not created yet)'}`];
       for (const name of backboneNames()) {
         const mine = info.entries.filter((e) => e.backbone === name);
-        if (mine.length === 0) lines.push(`${name}: not cached (run \`deepssim weights fetch --backbone ${name}\` or \`deepssim weights import <file>\`)`);
+        if (mine.length === 0)
+          lines.push(
+            `${name}: not cached (run \`deepssim weights fetch --backbone ${name}\` or \`deepssim weights import <file>\`)`,
+          );
         for (const e of mine) {
-          const state = e.integrity === 'ok' ? (e.verified ? 'verified' : `unverified${e.note ? `: ${e.note}` : ''}`) : `INTEGRITY CHECK FAILED: ${e.integrity}`;
-          lines.push(`${name}: ${e.path} (${mb(e.bytes)}, ${e.kind}, ${state})${e.sha256 ? ` sha256 ${e.sha256}` : ''}`);
+          const state =
+            e.integrity === 'ok'
+              ? e.verified
+                ? 'verified'
+                : `unverified${e.note ? `: ${e.note}` : ''}`
+              : `INTEGRITY CHECK FAILED: ${e.integrity}`;
+          lines.push(
+            `${name}: ${e.path} (${mb(e.bytes)}, ${e.kind}, ${state})${e.sha256 ? ` sha256 ${e.sha256}` : ''}`,
+          );
         }
         const env = getBackbone(name).weights.declaration.envVar;
         if (process.env[env]) lines.push(`${name}: ${env}=${process.env[env]} (takes precedence over the cache)`);

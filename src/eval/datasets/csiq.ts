@@ -44,7 +44,11 @@ function checkXlsxContainer(bytes: Uint8Array, xlsx: string): void {
   try {
     let budget = MAX_XLSX_INFLATED_BYTES;
     for (const e of readZipDirectory(bytes)) {
-      if (e.size > budget) throw new ZipFailure('limit', `its parts inflate to more than ${MAX_XLSX_INFLATED_BYTES} bytes (MAX_XLSX_INFLATED_BYTES)`);
+      if (e.size > budget)
+        throw new ZipFailure(
+          'limit',
+          `its parts inflate to more than ${MAX_XLSX_INFLATED_BYTES} bytes (MAX_XLSX_INFLATED_BYTES)`,
+        );
       budget -= readZipEntry(bytes, e, budget).length;
     }
   } catch (err) {
@@ -59,7 +63,15 @@ function checkXlsxContainer(bytes: Uint8Array, xlsx: string): void {
 function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LimitError(`${what}: the xlsx parser did not finish within ${PARSER_TIMEOUT_MS} ms (PARSER_TIMEOUT_MS)`, { limit: 'PARSER_TIMEOUT_MS' })), PARSER_TIMEOUT_MS);
+    timer = setTimeout(
+      () =>
+        reject(
+          new LimitError(`${what}: the xlsx parser did not finish within ${PARSER_TIMEOUT_MS} ms (PARSER_TIMEOUT_MS)`, {
+            limit: 'PARSER_TIMEOUT_MS',
+          }),
+        ),
+      PARSER_TIMEOUT_MS,
+    );
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
@@ -78,7 +90,10 @@ async function readXlsxRows(xlsx: string): Promise<unknown[][]> {
       return (await withTimeout(readSheet(input), xlsx)) as unknown[][];
     } catch (err2) {
       if (err2 instanceof LimitError) throw err2;
-      throw new DataError(`cannot read ${xlsx}: ${quote(err2 instanceof Error ? err2.message : err2)}`, { path: xlsx, cause: err2 });
+      throw new DataError(`cannot read ${xlsx}: ${quote(err2 instanceof Error ? err2.message : err2)}`, {
+        path: xlsx,
+        cause: err2,
+      });
     }
   }
 }
@@ -86,7 +101,8 @@ async function readXlsxRows(xlsx: string): Promise<unknown[][]> {
 export async function loadCsiq(root: string): Promise<Manifest> {
   const xlsx = join(root, 'csiq.DMOS.xlsx');
   const rows = await readXlsxRows(xlsx);
-  if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r))) throw new DataError(`${xlsx}: the sheet has no rows`, { path: xlsx });
+  if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r)))
+    throw new DataError(`${xlsx}: the sheet has no rows`, { path: xlsx });
   const h = rows.findIndex((r) => r.some((c) => cellText(c) === 'image') && r.some((c) => cellText(c) === 'dmos'));
   if (h < 0) throw new DataError(`${xlsx}: no header row with "image" and "dmos" columns`, { path: xlsx });
   const header = rows[h].map(cellText);
@@ -107,13 +123,18 @@ export async function loadCsiq(root: string): Promise<Manifest> {
     if (!image || typeof dmos !== 'number') continue;
     const dstType = cellText(r[ct]).toLowerCase();
     const map = TYPES.get(dstType);
-    if (!map) throw new DataError(`${xlsx}, row ${i + 1}: unknown dst_type ${quote(dstType)}`, { path: xlsx, row: i + 1 });
+    if (!map)
+      throw new DataError(`${xlsx}, row ${i + 1}: unknown dst_type ${quote(dstType)}`, { path: xlsx, row: i + 1 });
     const [folder, token] = map;
     const level = cellText(typeof r[cl] === 'number' ? Math.round(r[cl] as number) : r[cl]);
     const file = `${image}.${token}.${level}.png`;
     if (!folders.has(folder)) folders.set(folder, new FolderIndex(join(root, 'dst_imgs', folder)));
     const distorted = folders.get(folder)!.find(file) ?? flat.find(file);
-    if (!distorted) throw new DataError(`CSIQ: ${quote(file)} not found in dst_imgs/${folder}/ or dst_imgs_all/`, { code: 'DATA_NOT_FOUND', row: i + 1 });
+    if (!distorted)
+      throw new DataError(`CSIQ: ${quote(file)} not found in dst_imgs/${folder}/ or dst_imgs_all/`, {
+        code: 'DATA_NOT_FOUND',
+        row: i + 1,
+      });
     entries.push({ reference: refs.require(`${image}.png`, 'CSIQ reference'), distorted, score: dmos, type: folder });
   }
   if (entries.length === 0) throw new DataError(`${xlsx}: no scored rows`, { path: xlsx });

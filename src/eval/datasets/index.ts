@@ -31,7 +31,8 @@ export function detectLayout(root: string): 'live' | 'csiq' | 'tid2013' | 'kadid
 
 export async function loadDataset(path: string, options: LoadOptions = {}): Promise<Manifest> {
   if (isFile(path)) return loadManifestCsv(path, { higherIsBetter: options.higherIsBetter ?? true });
-  if (!isDir(path)) throw new DataError(`no such manifest or dataset folder: ${path}`, { code: 'DATA_NOT_FOUND', path });
+  if (!isDir(path))
+    throw new DataError(`no such manifest or dataset folder: ${path}`, { code: 'DATA_NOT_FOUND', path });
   switch (detectLayout(path)) {
     case 'live':
       return loadLive(path);

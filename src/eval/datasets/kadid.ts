@@ -12,10 +12,31 @@ import { parseCsvTable } from '../pairs-csv.js';
 import type { Manifest, ManifestEntry } from './types.js';
 
 export const KADID_TYPES = [
-  'Gaussian blur', 'lens blur', 'motion blur', 'colour diffusion', 'colour shift', 'colour quantisation',
-  'colour saturation 1', 'colour saturation 2', 'JPEG2000', 'JPEG', 'white noise', 'white noise in colour component',
-  'impulse noise', 'multiplicative noise', 'denoise', 'brighten', 'darken', 'mean shift', 'jitter',
-  'non-eccentricity patch', 'pixelate', 'quantisation', 'colour block', 'high sharpen', 'contrast change',
+  'Gaussian blur',
+  'lens blur',
+  'motion blur',
+  'colour diffusion',
+  'colour shift',
+  'colour quantisation',
+  'colour saturation 1',
+  'colour saturation 2',
+  'JPEG2000',
+  'JPEG',
+  'white noise',
+  'white noise in colour component',
+  'impulse noise',
+  'multiplicative noise',
+  'denoise',
+  'brighten',
+  'darken',
+  'mean shift',
+  'jitter',
+  'non-eccentricity patch',
+  'pixelate',
+  'quantisation',
+  'colour block',
+  'high sharpen',
+  'contrast change',
 ];
 
 export function isKadidLayout(root: string): boolean {
@@ -24,10 +45,13 @@ export function isKadidLayout(root: string): boolean {
 
 export function loadKadid(root: string): Manifest {
   const file = join(root, 'dmos.csv');
-  const table = parseCsvTable(readDataFile(file, 'KADID-10k score file').toString('utf8'), file, root, { what: 'KADID-10k score file' });
+  const table = parseCsvTable(readDataFile(file, 'KADID-10k score file').toString('utf8'), file, root, {
+    what: 'KADID-10k score file',
+  });
   const header = table.keys;
   const [cd, cr, cs] = ['dist_img', 'ref_img', 'dmos'].map((n) => header.indexOf(n));
-  if (cd < 0 || cr < 0 || cs < 0) throw new DataError(`${file}: expected columns dist_img,ref_img,dmos`, { path: file });
+  if (cd < 0 || cr < 0 || cs < 0)
+    throw new DataError(`${file}: expected columns dist_img,ref_img,dmos`, { path: file });
   const dirs = ['images', 'distorted_images', 'reference_images'].map((d) => new FolderIndex(join(root, d)));
   const find = (name: string) => {
     for (const d of dirs) {
@@ -39,10 +63,14 @@ export function loadKadid(root: string): Manifest {
   const entries: ManifestEntry[] = [];
   for (const { values: f, line } of table.rows) {
     if (f.length <= Math.max(cd, cr, cs) || !f[cd] || !f[cr]) {
-      throw new DataError(`${file}, line ${line}: expected dist_img,ref_img,dmos, got ${quote(f.join(','))}`, { path: file, row: line });
+      throw new DataError(`${file}, line ${line}: expected dist_img,ref_img,dmos, got ${quote(f.join(','))}`, {
+        path: file,
+        row: line,
+      });
     }
     const score = f[cs] === '' ? NaN : Number(f[cs]);
-    if (!Number.isFinite(score)) throw new DataError(`${file}, line ${line}: bad score ${quote(f[cs])}`, { path: file, row: line });
+    if (!Number.isFinite(score))
+      throw new DataError(`${file}, line ${line}: bad score ${quote(f[cs])}`, { path: file, row: line });
     const t = /^I\d+_(\d+)_\d+\./i.exec(f[cd]);
     const e: ManifestEntry = { reference: find(f[cr]), distorted: find(f[cd]), score };
     if (t) e.type = `${t[1]} ${KADID_TYPES[Number(t[1]) - 1] ?? 'type ' + t[1]}`;

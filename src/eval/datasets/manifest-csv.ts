@@ -14,7 +14,10 @@ export function loadManifestCsv(path: string, options: { higherIsBetter: boolean
   const text = readDataFile(path, 'manifest').toString('utf8');
   const root = dirname(resolve(path));
   // csv-parse through the shared reader: RFC 4180 quoting (quoted commas, quotes and newlines), BOM, CRLF, `#` lines.
-  const table = parseCsvTable(text, path, root, { isHeader: (k) => k.includes('reference') && k.includes('distorted'), what: 'manifest' });
+  const table = parseCsvTable(text, path, root, {
+    isHeader: (k) => k.includes('reference') && k.includes('distorted'),
+    what: 'manifest',
+  });
   let cols = { reference: 0, distorted: 1, score: 2, type: 3 };
   if (table.hasHeader) {
     const idx = (n: string) => table.keys.indexOf(n);
@@ -26,14 +29,22 @@ export function loadManifestCsv(path: string, options: { higherIsBetter: boolean
   for (const { values: f, line } of table.rows) {
     const score = Number(f[cols.score]);
     if (f.length < 3 || !f[cols.reference] || !f[cols.distorted] || f[cols.score] === '' || !Number.isFinite(score)) {
-      throw new DataError(`manifest ${path}, line ${line}: expected reference,distorted,score[,type], got ${quote(f.join(','))}`, { path, row: line });
+      throw new DataError(
+        `manifest ${path}, line ${line}: expected reference,distorted,score[,type], got ${quote(f.join(','))}`,
+        { path, row: line },
+      );
     }
     const e: ManifestEntry = { reference: abs(f[cols.reference]), distorted: abs(f[cols.distorted]), score };
     const type = cols.type >= 0 ? f[cols.type] : undefined;
     if (type) e.type = type;
     if (options.checkFiles !== false) {
       for (const p of [e.reference, e.distorted]) {
-        if (!isFile(p)) throw new DataError(`manifest ${path}, line ${line}: no such file ${quote(p)}`, { code: 'DATA_NOT_FOUND', path, row: line });
+        if (!isFile(p))
+          throw new DataError(`manifest ${path}, line ${line}: no such file ${quote(p)}`, {
+            code: 'DATA_NOT_FOUND',
+            path,
+            row: line,
+          });
       }
     }
     entries.push(e);

@@ -20,10 +20,40 @@ export type MatValue =
   | { kind: 'unsupported'; dims: number[]; matlabClass: number };
 
 // Data types (miXXX) and array classes (mxXXX) from the MAT-file format specification.
-const MI = { INT8: 1, UINT8: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, SINGLE: 7, DOUBLE: 9, INT64: 12, UINT64: 13, MATRIX: 14, COMPRESSED: 15, UTF8: 16, UTF16: 17, UTF32: 18 };
+const MI = {
+  INT8: 1,
+  UINT8: 2,
+  INT16: 3,
+  UINT16: 4,
+  INT32: 5,
+  UINT32: 6,
+  SINGLE: 7,
+  DOUBLE: 9,
+  INT64: 12,
+  UINT64: 13,
+  MATRIX: 14,
+  COMPRESSED: 15,
+  UTF8: 16,
+  UTF16: 17,
+  UTF32: 18,
+};
 const MX = { CELL: 1, CHAR: 4 };
 const NUMERIC_CLASSES = new Set([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
-const ELEMENT_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 2, 5: 4, 6: 4, 7: 4, 9: 8, 12: 8, 13: 8, 16: 1, 17: 2, 18: 4 };
+const ELEMENT_SIZE: Record<number, number> = {
+  1: 1,
+  2: 1,
+  3: 2,
+  4: 2,
+  5: 4,
+  6: 4,
+  7: 4,
+  9: 8,
+  12: 8,
+  13: 8,
+  16: 1,
+  17: 2,
+  18: 4,
+};
 
 interface Element {
   type: number;
@@ -58,7 +88,8 @@ class Reader {
     }
     const n = this.dv.getUint32(this.pos + 4, true);
     const startData = this.pos + 8;
-    if (startData + n > this.buf.length) this.fail(`truncated data element (declares ${n} bytes, ${this.buf.length - startData} remain)`);
+    if (startData + n > this.buf.length)
+      this.fail(`truncated data element (declares ${n} bytes, ${this.buf.length - startData} remain)`);
     const data = this.buf.subarray(startData, startData + n);
     // Elements are padded to 8 bytes, except compressed ones, whose size is exact.
     this.pos = first === MI.COMPRESSED ? startData + n : Math.min(this.buf.length, startData + Math.ceil(n / 8) * 8);
@@ -77,16 +108,39 @@ function numbers(el: Element, fail: Fail): Float64Array {
   for (let i = 0; i < n; i++) {
     const o = i * size;
     switch (el.type) {
-      case MI.DOUBLE: out[i] = dv.getFloat64(o, true); break;
-      case MI.SINGLE: out[i] = dv.getFloat32(o, true); break;
-      case MI.INT8: out[i] = dv.getInt8(o); break;
-      case MI.UINT8: case MI.UTF8: out[i] = d[o]; break;
-      case MI.INT16: out[i] = dv.getInt16(o, true); break;
-      case MI.UINT16: case MI.UTF16: out[i] = dv.getUint16(o, true); break;
-      case MI.INT32: out[i] = dv.getInt32(o, true); break;
-      case MI.UINT32: case MI.UTF32: out[i] = dv.getUint32(o, true); break;
-      case MI.INT64: out[i] = Number(dv.getBigInt64(o, true)); break;
-      case MI.UINT64: out[i] = Number(dv.getBigUint64(o, true)); break;
+      case MI.DOUBLE:
+        out[i] = dv.getFloat64(o, true);
+        break;
+      case MI.SINGLE:
+        out[i] = dv.getFloat32(o, true);
+        break;
+      case MI.INT8:
+        out[i] = dv.getInt8(o);
+        break;
+      case MI.UINT8:
+      case MI.UTF8:
+        out[i] = d[o];
+        break;
+      case MI.INT16:
+        out[i] = dv.getInt16(o, true);
+        break;
+      case MI.UINT16:
+      case MI.UTF16:
+        out[i] = dv.getUint16(o, true);
+        break;
+      case MI.INT32:
+        out[i] = dv.getInt32(o, true);
+        break;
+      case MI.UINT32:
+      case MI.UTF32:
+        out[i] = dv.getUint32(o, true);
+        break;
+      case MI.INT64:
+        out[i] = Number(dv.getBigInt64(o, true));
+        break;
+      case MI.UINT64:
+        out[i] = Number(dv.getBigUint64(o, true));
+        break;
     }
   }
   return out;
@@ -127,14 +181,16 @@ function parseMatrix(top: Uint8Array, fail: Fail, file: string): { name: string;
     const cls = flagWord & 0xff;
     const flagBits = (flagWord >>> 8) & 0xff;
     const dims = Array.from(numbers(r.next(), fail));
-    if (dims.length < 2 || dims.length > 32 || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) fail('invalid array dimensions');
+    if (dims.length < 2 || dims.length > 32 || !dims.every((d) => Number.isSafeInteger(d) && d >= 0))
+      fail('invalid array dimensions');
     let count = 1;
     for (const d of dims) count *= d;
     if (!Number.isSafeInteger(count)) fail(`array dimensions ${dims.slice(0, 4).join('×')} are too large`);
     const arrayName = latin1.decode(r.next().data);
     if (cls === MX.CELL) {
       // Each cell is at least an 8-byte element: a count the data cannot hold is refused before the loop.
-      if (count * 8 > data.length) fail(`cell array ${quote(arrayName)} declares ${count} cells in ${data.length} bytes`);
+      if (count * 8 > data.length)
+        fail(`cell array ${quote(arrayName)} declares ${count} cells in ${data.length} bytes`);
       return { r, dims, name: arrayName, cells: [], count };
     }
     if (cls === MX.CHAR) {
@@ -149,8 +205,11 @@ function parseMatrix(top: Uint8Array, fail: Fail, file: string): { name: string;
         }
         codes = Array.from(text, (c) => c.codePointAt(0)!);
       } else codes = Array.from(numbers(el, fail));
-      if (codes.length !== count) fail(`char array ${quote(arrayName)} has ${codes.length} characters for dims ${dims.join('×')}`);
-      for (const c of codes) if (!Number.isInteger(c) || c < 0 || c > 0x10ffff) fail(`char array ${quote(arrayName)} holds an invalid code point`);
+      if (codes.length !== count)
+        fail(`char array ${quote(arrayName)} has ${codes.length} characters for dims ${dims.join('×')}`);
+      for (const c of codes)
+        if (!Number.isInteger(c) || c < 0 || c > 0x10ffff)
+          fail(`char array ${quote(arrayName)} holds an invalid code point`);
       const m = dims[0];
       const n = m === 0 ? 0 : count / m;
       const rows: string[] = [];
@@ -187,7 +246,9 @@ function parseMatrix(top: Uint8Array, fail: Fail, file: string): { name: string;
     const child = open(el.data);
     if (child) {
       if (stack.length >= MAX_MAT_DEPTH) {
-        throw new LimitError(`${file}: cell arrays nested deeper than ${MAX_MAT_DEPTH} levels (MAX_MAT_DEPTH)`, { limit: 'MAX_MAT_DEPTH' });
+        throw new LimitError(`${file}: cell arrays nested deeper than ${MAX_MAT_DEPTH} levels (MAX_MAT_DEPTH)`, {
+          limit: 'MAX_MAT_DEPTH',
+        });
       }
       stack.push(child);
     }
@@ -225,7 +286,10 @@ export function parseMat5(buf: Uint8Array, name = 'MAT-file'): Map<string, MatVa
         raw = inflateCapped(el.data, { zlib: true, cap });
       } catch (err) {
         if (err instanceof InflateFailure && err.kind === 'limit') {
-          throw new LimitError(`${name}: a compressed element inflates past the limit of ${MAX_MAT_INFLATED_BYTES} bytes (MAX_MAT_INFLATED_BYTES)`, { limit: 'MAX_MAT_INFLATED_BYTES' });
+          throw new LimitError(
+            `${name}: a compressed element inflates past the limit of ${MAX_MAT_INFLATED_BYTES} bytes (MAX_MAT_INFLATED_BYTES)`,
+            { limit: 'MAX_MAT_INFLATED_BYTES' },
+          );
         }
         return fail(`corrupt compressed element (${err instanceof Error ? err.message : 'inflate failed'})`);
       }
@@ -245,12 +309,19 @@ export function readMat5(path: string): Map<string, MatValue> {
     const st = statSync(path);
     if (!st.isFile()) throw new DataError(`${path} is not a regular file`, { path });
     const size = st.size;
-    if (size > MAX_MAT_FILE_BYTES) throw new LimitError(`${path} is ${size} bytes, more than the limit of ${MAX_MAT_FILE_BYTES} (MAX_MAT_FILE_BYTES)`, { path, limit: 'MAX_MAT_FILE_BYTES' });
+    if (size > MAX_MAT_FILE_BYTES)
+      throw new LimitError(
+        `${path} is ${size} bytes, more than the limit of ${MAX_MAT_FILE_BYTES} (MAX_MAT_FILE_BYTES)`,
+        { path, limit: 'MAX_MAT_FILE_BYTES' },
+      );
     buf = readFileSync(path);
   } catch (err) {
     if (err instanceof LimitError || err instanceof DataError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DataError(`cannot read ${path}: ${code ?? quote((err as Error).message)}`, { code: code === 'ENOENT' ? 'DATA_NOT_FOUND' : 'DATA_INVALID', path });
+    throw new DataError(`cannot read ${path}: ${code ?? quote((err as Error).message)}`, {
+      code: code === 'ENOENT' ? 'DATA_NOT_FOUND' : 'DATA_INVALID',
+      path,
+    });
   }
   return parseMat5(new Uint8Array(buf.buffer, buf.byteOffset, buf.length), path);
 }

@@ -8,12 +8,18 @@ export function readDataFile(path: string, what = 'dataset file'): Buffer {
     const st = statSync(path);
     if (!st.isFile()) throw new DataError(`${what} ${path} is not a file`, { path });
     if (st.size > MAX_DATA_FILE_BYTES) {
-      throw new LimitError(`${what} ${path} is ${st.size} bytes, more than the limit of ${MAX_DATA_FILE_BYTES} (MAX_DATA_FILE_BYTES)`, { path, limit: 'MAX_DATA_FILE_BYTES' });
+      throw new LimitError(
+        `${what} ${path} is ${st.size} bytes, more than the limit of ${MAX_DATA_FILE_BYTES} (MAX_DATA_FILE_BYTES)`,
+        { path, limit: 'MAX_DATA_FILE_BYTES' },
+      );
     }
     return readFileSync(path);
   } catch (err) {
     if (err instanceof DataError || err instanceof LimitError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DataError(`cannot read ${what} ${path}: ${code ?? quote((err as Error).message)}`, { code: code === 'ENOENT' ? 'DATA_NOT_FOUND' : 'DATA_INVALID', path });
+    throw new DataError(`cannot read ${what} ${path}: ${code ?? quote((err as Error).message)}`, {
+      code: code === 'ENOENT' ? 'DATA_NOT_FOUND' : 'DATA_INVALID',
+      path,
+    });
   }
 }

@@ -10,16 +10,38 @@ import { FolderIndex, isDir, isFile } from './files.js';
 import type { Manifest, ManifestEntry } from './types.js';
 
 export const TID2013_TYPES = [
-  'additive Gaussian noise', 'additive noise in colour components', 'spatially correlated noise', 'masked noise',
-  'high-frequency noise', 'impulse noise', 'quantisation noise', 'Gaussian blur', 'image denoising', 'JPEG',
-  'JPEG2000', 'JPEG transmission errors', 'JPEG2000 transmission errors', 'non-eccentricity pattern noise',
-  'local block-wise distortions', 'mean shift', 'contrast change', 'change of colour saturation',
-  'multiplicative Gaussian noise', 'comfort noise', 'lossy compression of noisy images',
-  'colour quantisation with dither', 'chromatic aberrations', 'sparse sampling and reconstruction',
+  'additive Gaussian noise',
+  'additive noise in colour components',
+  'spatially correlated noise',
+  'masked noise',
+  'high-frequency noise',
+  'impulse noise',
+  'quantisation noise',
+  'Gaussian blur',
+  'image denoising',
+  'JPEG',
+  'JPEG2000',
+  'JPEG transmission errors',
+  'JPEG2000 transmission errors',
+  'non-eccentricity pattern noise',
+  'local block-wise distortions',
+  'mean shift',
+  'contrast change',
+  'change of colour saturation',
+  'multiplicative Gaussian noise',
+  'comfort noise',
+  'lossy compression of noisy images',
+  'colour quantisation with dither',
+  'chromatic aberrations',
+  'sparse sampling and reconstruction',
 ];
 
 export function isTidLayout(root: string): boolean {
-  return isDir(join(root, 'reference_images')) && isDir(join(root, 'distorted_images')) && isFile(join(root, 'mos_with_names.txt'));
+  return (
+    isDir(join(root, 'reference_images')) &&
+    isDir(join(root, 'distorted_images')) &&
+    isFile(join(root, 'mos_with_names.txt'))
+  );
 }
 
 export function loadTid(root: string): Manifest {
@@ -34,7 +56,11 @@ export function loadTid(root: string): Manifest {
     const [mosText, name] = line.split(/\s+/);
     const mos = Number(mosText);
     const m = /^i(\d+)_(\d+)_(\d+)\.\w+$/i.exec(name ?? '');
-    if (!Number.isFinite(mos) || !m || mosText === '') throw new DataError(`${file}, line ${i + 1}: expected "<mos> iXX_TT_L.bmp", got ${quote(line)}`, { path: file, row: i + 1 });
+    if (!Number.isFinite(mos) || !m || mosText === '')
+      throw new DataError(`${file}, line ${i + 1}: expected "<mos> iXX_TT_L.bmp", got ${quote(line)}`, {
+        path: file,
+        row: i + 1,
+      });
     const t = Number(m[2]);
     entries.push({
       reference: refs.require(`I${m[1]}.BMP`, 'TID reference'),
