@@ -5,10 +5,10 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { DeepSSIM, PreparedImage } from './deepssim.js';
-import { DeepSSIMError, UsageError } from './errors.js';
+import { DeepSSIMError } from './errors.js';
 import type { ImageInput, RGBImage } from './image/types.js';
 import type { ProgressEvent } from './platform.js';
-import { checkFunction, checkInteger, checkOptionsObject, checkString } from './validate.js';
+import { checkFunction, checkInteger, checkOptionsObject, checkString, invalidOption } from './validate.js';
 
 export interface PairInput {
   reference: string;
@@ -45,16 +45,17 @@ export interface CoreBatchOptions extends Omit<BatchOptions, 'baseDir'> {
 }
 
 /** Validate scorePairs' arguments once (shared by the platform entries). */
-export function checkBatchArguments(metric: unknown, pairs: unknown, options: BatchOptions | undefined): BatchOptions {
-  if (typeof metric !== 'object' || metric === null || typeof (metric as DeepSSIM).prepare !== 'function') {
-    throw new UsageError('scorePairs: the first argument must be a DeepSSIM metric (from createDeepSSIM)', {
-      option: 'metric',
-    });
-  }
-  if (!Array.isArray(pairs))
-    throw new UsageError('scorePairs: pairs must be an array of { reference, test }', { option: 'pairs' });
+export function checkBatchArguments<O extends BatchOptions | CoreBatchOptions>(
+  metric: unknown,
+  pairs: unknown,
+  options: O | undefined,
+): O {
+  if (typeof metric !== 'object' || metric === null || typeof (metric as DeepSSIM).prepare !== 'function')
+    throw invalidOption('metric', 'a DeepSSIM metric (from createDeepSSIM)', metric);
+  if (!Array.isArray(pairs)) throw invalidOption('pairs', 'an array of { reference, test }', pairs);
   const o = checkOptionsObject(options);
-  checkString('baseDir', o.baseDir);
+  if ('baseDir' in o) checkString('baseDir', o.baseDir);
+  if ('resolveLocation' in o) checkFunction('resolveLocation', o.resolveLocation);
   checkInteger('referenceCacheSize', o.referenceCacheSize, 1);
   checkFunction('onProgress', o.onProgress);
   return o;
@@ -70,8 +71,9 @@ function asInput(img: RGBImage): ImageInput {
 export async function* scorePairsCore<P extends PairInput>(
   metric: DeepSSIM,
   pairs: readonly P[],
-  options: CoreBatchOptions = {},
+  options?: CoreBatchOptions,
 ): AsyncGenerator<PairResult<P>> {
+  options = checkBatchArguments(metric, pairs, options);
   const cap = options.referenceCacheSize ?? 256;
   const refs = new LRUCache<string, Promise<PreparedImage>>({ max: Math.max(1, cap) });
   const path = options.resolveLocation ?? ((p: string) => p);

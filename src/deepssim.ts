@@ -10,24 +10,33 @@ import { geometry, type BackboneGeometry } from './graph/geometry.js';
 import type { BackboneSpec } from './graph/spec.js';
 import { GramEngine, GraphSession } from './engine/session.js';
 import { ComputeError, UsageError, ImageError } from './errors.js';
+import {
+  invalidOption,
+  checkBoolean,
+  checkFunction,
+  checkOneOf,
+  checkOptionsObject,
+  checkPair,
+  checkSaliencyThreshold,
+  checkString,
+  checkThreads,
+  checkTile,
+  checkWeights,
+  DEFAULT_BACKBONE,
+  SALIENCY_MODES,
+  VARIANTS,
+  type SaliencyMode,
+  type Variant,
+} from './validate.js';
 import type { Platform, ProgressEvent, SaliencyRunner } from './platform.js';
 import { computeGram, type TilingOptions } from './features.js';
 import type { ImageInput, RGBImage } from './image/types.js';
 import { blockGramSimilarity, liteGramSimilarity, normalizedBlockGramSimilarity } from './statistic/gram-ssim.js';
 import type { LocalMapOptions, LocalMapResult } from './map/index.js';
 
-/**
- * `full` and `lite` are the paper's variants; `full-normalized` (full with each Gram divided by its image's h·w
- * before the block statistic, so rescaled copies are not penalised for their size) is an extension of this project.
- */
-export type Variant = 'full' | 'lite' | 'full-normalized';
-export const VARIANTS: readonly Variant[] = ['full', 'lite', 'full-normalized'];
-
-/** How the saliency-calibrated variant gets each image's mask. */
-export type SaliencyMode = 'none' | 'gbvs';
-export const SALIENCY_MODES: readonly SaliencyMode[] = ['none', 'gbvs'];
-/** The backbone used when none is named (the published configuration). */
-export const DEFAULT_BACKBONE = 'vgg16';
+// The option choices and ranges live with the validator (src/validate.ts), one place for the library and the CLI.
+export { DEFAULT_BACKBONE, SALIENCY_MODES, VARIANTS } from './validate.js';
+export type { SaliencyMode, Variant } from './validate.js';
 
 export interface DeepSSIMOptions extends TilingOptions {
   /** `full` (4×4 blocks of the Gram matrix, the published metric) or `lite` (normalised Gram, one window). */
@@ -83,24 +92,27 @@ function isPrepared(x: unknown): x is PreparedImage {
   return typeof x === 'object' && x !== null && (x as PreparedImage).kind === 'deepssim-prepared';
 }
 
-function checkOptions(o: DeepSSIMOptions): void {
-  if (o.variant !== undefined && !VARIANTS.includes(o.variant)) {
-    throw new UsageError(`variant must be one of ${VARIANTS.join(', ')}, got '${o.variant}'`);
-  }
-  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1 && o.threads <= 256)) {
-    throw new UsageError(`threads must be an integer from 1 to 256, got ${o.threads}`);
-  }
-  // The lower bound is the backbone's stride, checked in create().
-  if (o.tile !== undefined && o.tile !== false && !(Number.isInteger(o.tile) && o.tile >= 1)) {
-    throw new UsageError(`tile must be false or a positive integer (pixels), got ${o.tile}`);
-  }
-  if (o.saliency !== undefined && o.saliency !== 'none' && o.saliency !== 'gbvs') {
-    throw new UsageError(`saliency must be 'none' or 'gbvs', got '${o.saliency}'`);
-  }
-  const t = o.saliencyThreshold;
-  if (t !== undefined && !(typeof t === 'number' && t >= 0 && t < 1)) {
-    throw new UsageError(`saliencyThreshold must be a number in [0, 1), got ${t}`);
-  }
+/** Validate the metric's options once, at the entry (tile is checked against the backbone's stride in create). */
+function checkOptions(options: DeepSSIMOptions | undefined): DeepSSIMOptions {
+  const o = checkOptionsObject(options);
+  checkOneOf('variant', o.variant, VARIANTS);
+  checkString('backbone', o.backbone);
+  checkWeights(o.weights);
+  checkBoolean('download', o.download);
+  checkThreads(o.threads);
+  checkOneOf('saliency', o.saliency, SALIENCY_MODES);
+  checkSaliencyThreshold(o.saliencyThreshold);
+  checkFunction('log', o.log);
+  checkFunction('onProgress', o.onProgress);
+  return o;
+}
+
+/**
+ * The smallest `tile` a backbone accepts: its stride (one feature cell, in pixels); tiles are rounded down to a
+ * multiple of it.
+ */
+export function tileMinimum(backbone: string = DEFAULT_BACKBONE): number {
+  return geometry(getBackbone(backbone).spec).stride;
 }
 
 export class DeepSSIM {
@@ -137,9 +149,9 @@ export class DeepSSIM {
   }
 
   /** Load weights, build the graph and create the ONNX Runtime session (once; reuse the metric). */
-  static async createWith(platform: Platform, options: DeepSSIMOptions = {}): Promise<DeepSSIM> {
-    checkOptions(options);
-    const entry = getBackbone(options.backbone ?? 'vgg16');
+  static async createWith(platform: Platform, options?: DeepSSIMOptions): Promise<DeepSSIM> {
+    options = checkOptions(options);
+    const entry = getBackbone(options.backbone ?? DEFAULT_BACKBONE);
     const spec = entry.spec;
     if (options.saliency === 'gbvs' && !spec.saliency) {
       throw new UsageError(`backbone '${spec.name}' does not support saliency calibration`, {
@@ -147,13 +159,7 @@ export class DeepSSIM {
         option: 'saliency',
       });
     }
-    const stride = geometry(spec).stride;
-    if (typeof options.tile === 'number' && options.tile < stride) {
-      throw new UsageError(
-        `tile must be false or an integer ≥ ${stride} (the ${spec.name} stride, in pixels), got ${options.tile}`,
-        { code: 'INVALID_OPTION', option: 'tile' },
-      );
-    }
+    checkTile(options.tile, geometry(spec).stride);
     const loaded = await platform.loadWeights(entry, {
       weights: options.weights,
       download: options.download,
@@ -229,8 +235,8 @@ export class DeepSSIM {
   }
 
   /** Decode an image and compute its Gram matrix. */
-  async prepare(input: ImageInput, options: PrepareOptions = {}, what = 'image'): Promise<PreparedImage> {
-    return this.prepareImage(input, options, what, false);
+  async prepare(input: ImageInput, options?: PrepareOptions, what = 'image'): Promise<PreparedImage> {
+    return this.prepareImage(input, checkOptionsObject(options), what, false);
   }
 
   private async prepareImage(
@@ -260,6 +266,9 @@ export class DeepSSIM {
 
   /** The statistic between two prepared images (pure, synchronous); `variant` defaults to the metric's own. */
   compare(reference: PreparedImage, test: PreparedImage, variant: Variant = this.variant): number {
+    checkOneOf('variant', variant, VARIANTS);
+    if (!isPrepared(reference)) throw invalidOption('reference', 'a prepared image (from prepare())', reference);
+    if (!isPrepared(test)) throw invalidOption('test', 'a prepared image (from prepare())', test);
     if (reference.backbone !== test.backbone) throw new UsageError('prepared images come from different backbones');
     if (reference.masked !== test.masked)
       throw new UsageError('reference and test must both use saliency masks, or neither');
@@ -283,9 +292,9 @@ export class DeepSSIM {
   async score(
     reference: ImageInput | PreparedImage,
     test: ImageInput | PreparedImage,
-    options: ScoreOptions = {},
+    options?: ScoreOptions,
   ): Promise<number> {
-    const maps = options.saliencyMaps;
+    const maps = checkPair<ImageInput>('saliencyMaps', checkOptionsObject(options).saliencyMaps);
     // Both images are prepared concurrently: decoding and GBVS of one overlap the other's inference
     // (the engine runs one inference at a time, so memory stays bounded).
     // allSettled, not all: neither run may still be in flight when the caller disposes after an error.
@@ -303,7 +312,8 @@ export class DeepSSIM {
    * Where the images differ: the local DeepSSIM map (src/map, docs/local-map.md) and the global score, from one
    * network pass per image. Saliency calibration does not apply to local maps.
    */
-  async map(reference: ImageInput, test: ImageInput, options: LocalMapOptions = {}): Promise<LocalMapResult> {
+  async map(reference: ImageInput, test: ImageInput, options?: LocalMapOptions): Promise<LocalMapResult> {
+    options = checkOptionsObject(options); // each map option is checked by localMap (src/map)
     if (this.disposed) throw new UsageError('this DeepSSIM instance has been disposed', { code: 'DISPOSED' });
     if (this.options.saliency === 'gbvs') {
       throw new UsageError('local maps do not use saliency calibration; create the metric with saliency none', {
@@ -376,11 +386,10 @@ export class DeepSSIM {
   }
 }
 
-/** Create a DeepSSIM metric (loads weights and builds the inference session once). */
 /**
  * Create a DeepSSIM metric on a given platform (loads weights and builds the inference session once). The main
  * entry's `createDeepSSIM(options)` is this with the Node platform.
  */
-export function createDeepSSIMWith(platform: Platform, options: DeepSSIMOptions = {}): Promise<DeepSSIM> {
+export function createDeepSSIMWith(platform: Platform, options?: DeepSSIMOptions): Promise<DeepSSIM> {
   return DeepSSIM.createWith(platform, options);
 }

@@ -10,7 +10,7 @@
  * another platform (see `deepssim/web`).
  */
 export { createDeepSSIM, createLoss, decodeBytes, decodeImage, nodePlatform, scorePairs } from './node/index.js';
-export { createDeepSSIMWith, DEFAULT_BACKBONE, DeepSSIM, SALIENCY_MODES, VARIANTS } from './deepssim.js';
+export { createDeepSSIMWith, DEFAULT_BACKBONE, DeepSSIM, SALIENCY_MODES, tileMinimum, VARIANTS } from './deepssim.js';
 export type {
   DeepSSIMOptions,
   PreparedImage,
@@ -60,7 +60,7 @@ export {
   WeightsError,
 } from './errors.js';
 export type { ErrorCode, ErrorDetails } from './errors.js';
-export { MAX_THREADS, SALIENCY_THRESHOLD_RANGE } from './validate.js';
+export { LOSS_VARIANTS, MAX_THREADS, SALIENCY_THRESHOLD_RANGE } from './validate.js';
 export { readWeightsFile } from './node/read-weights-file.js';
 export { cacheDir, cacheInfo, exportWeights, fetchWeights, importWeights, resolveWeights } from './node/weights-api.js';
 export type {

@@ -4,9 +4,26 @@
  * "Expected an integer between 1 and 256 for threads but received 300 of type number". Failures are UsageErrors
  * with code INVALID_OPTION and the structured fields `option`, `expected`, `actual`.
  *
- * The CLI takes its choices and ranges from the constants here (and VARIANTS, SALIENCY_MODES), never from literals.
+ * The CLI takes its choices and ranges from the constants here (VARIANTS, SALIENCY_MODES, MAX_THREADS,
+ * SALIENCY_THRESHOLD_RANGE; the tile minimum is the backbone's stride, `tileMinimum`), never from literals.
  */
 import { quote, UsageError } from './errors.js';
+import type { LossVariant } from './graph/statistic.js';
+
+/**
+ * `full` and `lite` are the paper's variants; `full-normalized` (full with each Gram divided by its image's h·w
+ * before the block statistic, so rescaled copies are not penalised for their size) is an extension of this project.
+ */
+export type Variant = 'full' | 'lite' | 'full-normalized';
+export const VARIANTS: readonly Variant[] = ['full', 'lite', 'full-normalized'];
+/** The variants the loss offers (the paper's two; `full-normalized` is a metric-only extension). */
+export const LOSS_VARIANTS: readonly LossVariant[] = ['full', 'lite'];
+/** The backbone used when none is named (the published configuration). */
+export const DEFAULT_BACKBONE = 'vgg16';
+
+/** How the saliency-calibrated variant gets each image's mask. */
+export type SaliencyMode = 'none' | 'gbvs';
+export const SALIENCY_MODES: readonly SaliencyMode[] = ['none', 'gbvs'];
 
 /** Most intra-op threads accepted (ONNX Runtime accepts more, but nothing gains from them). */
 export const MAX_THREADS = 256;
@@ -120,6 +137,23 @@ export function checkFunction(option: string, value: unknown): ((...args: never[
   if (value === undefined) return undefined;
   if (typeof value !== 'function') throw invalidOption(option, 'a function', value);
   return value as (...args: never[]) => unknown;
+}
+
+/**
+ * Weights: a location (non-empty string), bytes (Uint8Array) or tensors in memory (a Map of name → tensor). What
+ * the bytes or tensors hold is checked when they are read.
+ */
+export function checkWeights(value: unknown, option = 'weights'): void {
+  if (value === undefined || value instanceof Uint8Array || value instanceof Map) return;
+  if (typeof value !== 'string' || value === '')
+    throw invalidOption(option, 'a file location, a Uint8Array or a Map of tensors', value);
+}
+
+/** A `[reference, test]` pair of values (e.g. saliency maps), or undefined. */
+export function checkPair<T>(option: string, value: unknown): readonly [T, T] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length !== 2) throw invalidOption(option, 'an array [reference, test]', value);
+  return value as unknown as readonly [T, T];
 }
 
 /** Intra-op threads: an integer between 1 and MAX_THREADS. */

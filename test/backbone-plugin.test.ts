@@ -317,7 +317,11 @@ test('tiny backbone: tiled = untiled (odd sizes, strided TF-same first layer), w
     await small.dispose();
     await assert.rejects(
       createDeepSSIM({ backbone: 'tiny', weights: WEIGHTS, threads: 1, tile: 3 }),
-      /tile must be false or an integer ≥ 4/,
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.code === 'INVALID_OPTION' &&
+        e.details.option === 'tile' &&
+        /^Expected false or an integer of at least 4 .*for tile but received 3 of type number$/.test(e.message),
     );
   } finally {
     await untiled.dispose();

@@ -11,8 +11,6 @@ import type { GraphBuilder } from '../onnx/builder.js';
 import { DEEPSSIM_C } from '../statistic/gram-ssim.js';
 
 export type LossVariant = 'lite' | 'full';
-/** The variants the loss offers (the paper's two; `full-normalized` is a metric-only extension). */
-export const LOSS_VARIANTS: readonly LossVariant[] = ['full', 'lite'];
 
 /** A float64 constant num/den computed in-graph from float32-exact integers (the builder has float32 initializers only). */
 export function doubleConst(g: GraphBuilder, name: string, num: number, den = 1): string {

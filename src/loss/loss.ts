@@ -8,7 +8,19 @@
  */
 import { getBackbone } from '../backbones/registry.js';
 import type { InferenceSession, Platform, Tensor } from '../platform.js';
-import { ImageError, UsageError, quote } from '../errors.js';
+import { ImageError, UsageError } from '../errors.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkOneOf,
+  checkOptionsObject,
+  checkString,
+  checkThreads,
+  checkWeights,
+  DEFAULT_BACKBONE,
+  invalidOption,
+  LOSS_VARIANTS,
+} from '../validate.js';
 import { buildGramGraph, buildLossGraph } from '../graph/emit.js';
 import { featureSize } from '../graph/geometry.js';
 import type { BackboneSpec } from '../graph/spec.js';
@@ -64,7 +76,7 @@ interface CachedReference {
 
 function checkBatch(b: ImageBatch, what: string): [number, number, number, number] {
   if (!b || !(b.data instanceof Float32Array) || !Array.isArray(b.shape) || b.shape.length !== 4) {
-    throw new UsageError(`${what} must be { data: Float32Array, shape: [N, 3, H, W] }`);
+    throw invalidOption(what, '{ data: Float32Array, shape: [N, 3, H, W] }', b);
   }
   const [n, c, h, w] = b.shape;
   if (![n, h, w].every((v) => Number.isInteger(v) && v >= 1) || c !== 3) {
@@ -131,11 +143,11 @@ export class DeepSSIMLoss {
     return entry;
   }
 
-  async valueAndGrad(test: ImageBatch, reference: ImageBatch, options: ValueAndGradOptions = {}): Promise<LossResult> {
-    if (this.disposed) throw new UsageError('this loss was disposed');
+  async valueAndGrad(test: ImageBatch, reference: ImageBatch, options?: ValueAndGradOptions): Promise<LossResult> {
+    if (this.disposed) throw new UsageError('this loss was disposed', { code: 'DISPOSED' });
+    const wrt = checkBoolean('wrtReference', checkOptionsObject(options).wrtReference) === true;
     const [n, , h, w] = checkBatch(test, 'test');
     this.checkSize(h, w, 'test');
-    const wrt = options.wrtReference === true;
     const feeds: Record<string, Tensor> = { test: this.platform.onnx.tensor('float32', test.data, [n, 3, h, w]) };
     if (wrt) {
       const r = checkBatch(reference, 'reference');
@@ -176,23 +188,20 @@ export class DeepSSIMLoss {
 }
 
 /** Load the backbone's weights and prepare the loss (graphs are built lazily, once per input size). */
-export async function createLossWith(platform: Platform, options: LossOptions = {}): Promise<DeepSSIMLoss> {
-  if (options === null || typeof options !== 'object')
-    throw new UsageError(`Expected an options object for createLoss but received ${String(options)}`);
-  const variant = options.variant ?? 'full';
-  if (variant !== 'lite' && variant !== 'full') {
-    throw new UsageError(`variant must be 'lite' or 'full', got ${quote(variant)}`, { option: 'variant' });
-  }
-  const threads = options.threads ?? platform.defaultThreads();
-  if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256))
-    throw new UsageError(`threads must be an integer from 1 to 256, got ${threads}`);
-  const name = options.backbone ?? 'vgg16';
+export async function createLossWith(platform: Platform, options?: LossOptions): Promise<DeepSSIMLoss> {
+  const o = checkOptionsObject(options);
+  const variant = checkOneOf('variant', o.variant, LOSS_VARIANTS) ?? 'full';
+  const name = checkString('backbone', o.backbone) ?? DEFAULT_BACKBONE;
+  checkWeights(o.weights);
+  checkBoolean('download', o.download);
+  checkFunction('log', o.log);
+  const threads = checkThreads(o.threads) ?? platform.defaultThreads();
   const entry = getBackbone(name);
   const spec = entry.spec;
   const { weights } = await platform.loadWeights(entry, {
-    weights: options.weights,
-    download: options.download,
-    log: options.log,
+    weights: o.weights,
+    download: o.download,
+    log: o.log,
   });
   return new DeepSSIMLoss(variant, name, spec, weights, threads, platform);
 }

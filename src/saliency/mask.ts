@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { checkSaliencyThreshold } from '../validate.js';
 import type { SaliencyMap } from './types.js';
 
 /**
@@ -24,8 +24,7 @@ export function quantizeSaliency(map: SaliencyMap): Uint8Array {
  * Pass `{ quantize: false }` to threshold the float map directly.
  */
 export function saliencyToMask(map: SaliencyMap, threshold = 0, options: { quantize?: boolean } = {}): Uint8Array {
-  if (!(threshold >= 0 && threshold < 1))
-    throw new UsageError(`saliency threshold must be in [0, 1), got ${threshold}`);
+  checkSaliencyThreshold(threshold, 'threshold');
   const out = new Uint8Array(map.data.length);
   if (options.quantize === false) {
     for (let i = 0; i < out.length; i++) out[i] = map.data[i] > threshold ? 1 : 0;

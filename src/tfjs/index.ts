@@ -21,9 +21,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DeepSSIMLoss, ImageBatch } from '../loss/loss.js';
 import { UsageError } from '../errors.js';
+import { checkOneOf } from '../validate.js';
 
 /** Tensor layout of predictions and targets: tfjs's usual NHWC (default) or NCHW. Values in [0,1], RGB. */
 export type TfLayout = 'NHWC' | 'NCHW';
+export const TF_LAYOUTS: readonly TfLayout[] = ['NHWC', 'NCHW'];
 
 export interface DeepSSIMTfOptions {
   layout?: TfLayout;
@@ -65,7 +67,7 @@ export async function deepssimLossTf(
   options: DeepSSIMTfOptions = {},
 ): Promise<DeepSSIMTfTerm> {
   const layout = options.layout ?? 'NHWC';
-  if (layout !== 'NHWC' && layout !== 'NCHW') throw new UsageError(`layout must be 'NHWC' or 'NCHW', got '${layout}'`);
+  checkOneOf('layout', layout, TF_LAYOUTS);
   const test = toBatch(prediction, layout, 'prediction');
   const reference = target instanceof tf.Tensor ? toBatch(target, layout, 'target') : target;
   const { value, grad } = await loss.valueAndGrad(test, reference);

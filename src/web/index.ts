@@ -21,7 +21,7 @@ import {
   type PreparedImage,
   type Variant,
 } from '../deepssim.js';
-import { ImageError, UsageError } from '../errors.js';
+import { ImageError } from '../errors.js';
 import type { RawImage, RGBImage } from '../image/types.js';
 import type { Platform, ProgressEvent } from '../platform.js';
 import { decodeWebImage, type WebImageInput } from './decode.js';
@@ -29,11 +29,13 @@ import { WebGbvsRunner } from './gbvs-runner.js';
 import {
   chooseExecutionProvider,
   configureWasm,
+  EXECUTION_PROVIDERS,
   defaultWebThreads,
   webOnnx,
   type ExecutionProvider,
   type ExecutionProviderRequest,
 } from './onnx.js';
+import { checkBoolean, checkOneOf, checkOptionsObject, checkPair, checkString, checkThreads } from '../validate.js';
 import { loadWebWeights, type WebLoadedWeights, type WebWeights } from './weights.js';
 
 export { backboneNames } from '../backbones/registry.js';
@@ -133,13 +135,14 @@ export class WebDeepSSIM {
   }
 
   /** Load weights, build the graph and create the session (once; reuse the metric). */
-  static async create(options: WebDeepSSIMOptions = {}): Promise<WebDeepSSIM> {
-    if (typeof options !== 'object' || options === null) {
-      throw new UsageError(
-        `Expected an object for options but received ${options === null ? 'null' : typeof options}`,
-        { code: 'INVALID_OPTION' },
-      );
-    }
+  static async create(options?: WebDeepSSIMOptions): Promise<WebDeepSSIM> {
+    options = checkOptionsObject(options);
+    // The web-only options here; the core's (variant, threads, saliency, …) are checked again by the core, the
+    // same way, but threads must be valid before WebAssembly is configured with them.
+    checkThreads(options.threads);
+    checkString('weightsSha256', options.weightsSha256);
+    checkBoolean('cacheWeights', options.cacheWeights);
+    checkOneOf('executionProvider', options.executionProvider, EXECUTION_PROVIDERS);
     const { weights, weightsSha256, cacheWeights, executionProvider, wasmPaths, gbvsWorkerUrl, onProgress, ...rest } =
       options;
     const provider = await chooseExecutionProvider(executionProvider ?? 'auto');
@@ -185,7 +188,8 @@ export class WebDeepSSIM {
   }
 
   /** Decode an image and compute its Gram matrix (reuse a prepared reference for many tests). */
-  async prepare(input: WebImageInput, options: WebPrepareOptions = {}, what = 'image'): Promise<PreparedImage> {
+  async prepare(input: WebImageInput, options?: WebPrepareOptions, what = 'image'): Promise<PreparedImage> {
+    options = checkOptionsObject(options);
     const img = await decodeWebImage(input, what);
     // Check the size here, before any map is computed (GBVS runs on a worker), with the IMAGE_TOO_SMALL code.
     const min = getBackbone(this.backboneName).spec.minSide;
@@ -212,9 +216,9 @@ export class WebDeepSSIM {
   async score(
     reference: WebImageInput | PreparedImage,
     test: WebImageInput | PreparedImage,
-    options: WebScoreOptions = {},
+    options?: WebScoreOptions,
   ): Promise<number> {
-    const maps = options.saliencyMaps;
+    const maps = checkPair<WebImageInput>('saliencyMaps', checkOptionsObject(options).saliencyMaps);
     const [ref, tst] = await Promise.allSettled([
       isPrepared(reference) ? reference : this.prepare(reference, maps ? { saliencyMap: maps[0] } : {}, 'reference'),
       isPrepared(test) ? test : this.prepare(test, maps ? { saliencyMap: maps[1] } : {}, 'test'),

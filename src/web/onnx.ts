@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-web';
 import { UsageError } from '../errors.js';
 import type { OnnxRuntime } from '../platform.js';
+import { checkOneOf } from '../validate.js';
 
 /** What a caller may ask for: `auto` picks WebGPU when a hardware adapter is offered, WebAssembly otherwise. */
 export type ExecutionProviderRequest = 'auto' | 'webgpu' | 'wasm';
@@ -54,15 +55,7 @@ export async function probeWebGpu(): Promise<WebGpuProbe> {
  * such as SwiftShader, which headless Chromium offers) is slower than WebAssembly (bench/results/web.md).
  */
 export async function chooseExecutionProvider(request: ExecutionProviderRequest = 'auto'): Promise<ExecutionProvider> {
-  if (!EXECUTION_PROVIDERS.includes(request)) {
-    throw new UsageError(
-      `Expected one of ${EXECUTION_PROVIDERS.join(', ')} for executionProvider but received ${String(request)}`,
-      {
-        code: 'INVALID_OPTION',
-        option: 'executionProvider',
-      },
-    );
-  }
+  checkOneOf('executionProvider', request, EXECUTION_PROVIDERS);
   if (request === 'wasm') return 'wasm';
   const probe = await probeWebGpu();
   if (request === 'webgpu') {
