@@ -1,6 +1,6 @@
 /**
  * Issue 12, point 2: the matchers' engine and snapshot flow, in-process with a Jest/Vitest-shaped matcher context
- * (the real runners in fresh projects: `npm run test:matchers`, test/matchers-runners.ts). Genuine MobileNet weights.
+ * (the real runners in fresh projects: `npm run test:matchers`, test/matchers-runners.test.ts). Genuine MobileNet weights.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { decodeImage } from '../src/index.js';
 import type { RGBImage } from '../src/image/types.js';
-import { configureDeepSSIM, disposeDeepSSIM, matcherMetric } from '../src/matchers/core.js';
+import { configureDeepSSIM, disposeDeepSSIM, matchImages } from '../src/matchers/core.js';
 import { deepssimMatchers } from '../src/matchers/expect.js';
 import { UsageError } from '../src/errors.js';
 import { cropImage, replacePatch } from './support/edits.js';
@@ -138,11 +138,27 @@ describe('deepssim matchers (in-process, Jest/Vitest matcher context)', { skip: 
     assert.ok(existsSync(join(dir, '__image_snapshots__', 'my-page-wide-1.png')));
   });
 
-  test('one engine per worker: the metric is created once and reused', async () => {
-    const a = await matcherMetric();
-    const before = a.stats().runs;
-    await deepssimMatchers.toMatchDeepSSIM.call(ctx('a'), shifted, join(dir, 'ref.png'));
-    assert.equal(await matcherMetric(), a);
-    assert.equal(a.stats().runs, before); // map() uses the feature engine of the same metric, no new metric
+  test('one engine per worker: loaded once on its thread, reused by every assertion, inputs from any realm', async () => {
+    const first = await matchImages(shifted, join(dir, 'ref.png'), {}, undefined);
+    const second = await matchImages(changed, join(dir, 'ref.png'), {}, undefined);
+    assert.equal(first.map.loads, 1);
+    assert.equal(second.map.loads, 1);
+    // Typed arrays of another realm (what Jest's vm context hands the matcher) are accepted: only copies cross.
+    const { runInNewContext } = await import('node:vm');
+    const foreign = runInNewContext('(n) => new Uint8Array(n)', {}) as (n: number) => Uint8Array;
+    const bytes = foreign(shifted.length);
+    bytes.set(shifted);
+    assert.equal(bytes instanceof Uint8Array, false);
+    const r = await matchImages(bytes, join(dir, 'ref.png'), {}, undefined);
+    assert.equal(r.pass, true, r.message);
+    assert.equal(r.map.loads, 1);
+    assert.equal(bytes.length, shifted.length, 'the caller keeps its bytes (a copy was transferred)');
+    await assert.rejects(
+      matchImages(42 as never, join(dir, 'ref.png'), {}, undefined),
+      (e: unknown) => e instanceof UsageError && /file path/.test(e.message),
+    );
+    // After dispose the next assertion starts a new engine.
+    await disposeDeepSSIM();
+    assert.equal((await matchImages(shifted, join(dir, 'ref.png'), {}, undefined)).map.loads, 1);
   });
 });

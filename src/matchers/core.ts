@@ -7,15 +7,12 @@
  * Defaults (docs/visual-regression.md): MobileNet v1 α = 0.75 (the backbone with genuine weights the local map is
  * validated with) and the thresholds chosen on the tuning pages of the browser corpus (bench/visual-corpus).
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import type { DeepSSIM } from '../deepssim.js';
-import { createDeepSSIM } from '../node/index.js';
 import { UsageError } from '../errors.js';
-import { decodeImage, encodePng } from '../node/decode.js';
-import type { ImageInput, RGBImage } from '../image/types.js';
-import { renderSideBySide, type LocalMapResult } from '../map/index.js';
-import { writeFileAtomic } from '../node/atomic-write.js';
+import type { ImageInput } from '../image/types.js';
+import { compareInEngine, disposeEngine, loadEngine, writePngInEngine } from './engine.js';
+import type { CompareReply, WireConfig } from './engine-protocol.js';
 
 /**
  * Defaults chosen on the corpus's tuning pages (bench/results/visual-regression.md), not on the held-out pages:
@@ -50,33 +47,32 @@ export interface SnapshotOptions extends MatchOptions {
 }
 
 let config: EngineConfig = {};
-let engine: { key: string; metric: Promise<DeepSSIM> } | undefined;
 
 /** Set the backbone / weights / threads the matchers use in this worker (before the first assertion). */
 export function configureDeepSSIM(next: EngineConfig): void {
   config = { ...config, ...next };
 }
 
-/** The worker's metric: created on first use, then reused by every assertion. */
-export function matcherMetric(): Promise<DeepSSIM> {
+/** The engine configuration an assertion uses now: configureDeepSSIM, else the environment, else the defaults. */
+function engineConfig(): WireConfig {
   const backbone = config.backbone ?? process.env.DEEPSSIM_BACKBONE ?? MATCHER_DEFAULTS.backbone;
   const weights =
     config.weights ??
     (backbone === 'mobilenet_v1_0.75' ? process.env.DEEPSSIM_MOBILENET_WEIGHTS : process.env.DEEPSSIM_WEIGHTS);
-  const key = JSON.stringify([backbone, weights, config.threads]);
-  if (engine?.key !== key) {
-    const old = engine;
-    engine = { key, metric: createDeepSSIM({ backbone, weights, threads: config.threads, variant: 'full' }) };
-    void old?.metric.then((m) => m.dispose()).catch(() => undefined);
-  }
-  return engine.metric;
+  return { backbone, weights, threads: config.threads };
 }
 
-/** Release the worker's metric (optional; the process exit does it too). */
-export async function disposeDeepSSIM(): Promise<void> {
-  const e = engine;
-  engine = undefined;
-  if (e) await (await e.metric).dispose();
+/**
+ * Load the network now, on the worker thread (optional: the first assertion does it otherwise). Useful in a
+ * `beforeAll` with a long timeout, so the first test does not pay the load.
+ */
+export function preloadDeepSSIM(): Promise<void> {
+  return loadEngine(engineConfig());
+}
+
+/** Release the worker's engine and stop its thread (optional; it never keeps the process alive). */
+export function disposeDeepSSIM(): Promise<void> {
+  return disposeEngine();
 }
 
 function thresholds(o: MatchOptions): { minScore: number; minLocal: number } {
@@ -97,21 +93,25 @@ function thresholds(o: MatchOptions): { minScore: number; minLocal: number } {
 export interface MatchResult {
   pass: boolean;
   message: string;
-  map: LocalMapResult;
+  /** The global score and the local map's summary, as the worker computed them. */
+  map: CompareReply;
   diffPath?: string;
 }
 
-function describeInput(x: ImageInput): string {
+function describeInput(x: unknown): string {
+  const tag = Object.prototype.toString.call(x);
   return typeof x === 'string'
     ? x
-    : x instanceof URL
-      ? x.href
-      : x instanceof Uint8Array
-        ? `<${x.length}-byte buffer>`
-        : `<raw ${x.width}×${x.height}>`;
+    : tag === '[object URL]'
+      ? (x as URL).href
+      : ArrayBuffer.isView(x)
+        ? `<${x.byteLength}-byte buffer>`
+        : x && typeof x === 'object' && 'width' in x && 'height' in x
+          ? `<raw ${String(x.width)}×${String(x.height)}>`
+          : `<${typeof x}>`;
 }
 
-/** Compare and (on failure) write the three-panel image. */
+/** Compare (in the engine's worker thread) and, on failure, have it write the three-panel image. */
 export async function matchImages(
   received: ImageInput,
   reference: ImageInput,
@@ -119,28 +119,17 @@ export async function matchImages(
   defaultDiff: string | undefined,
 ): Promise<MatchResult> {
   const { minScore, minLocal } = thresholds(options);
-  const metric = await matcherMetric();
-  const [ref, rec] = await Promise.all([decodeImage(reference), decodeImage(received)]);
-  const map = await metric.map(raw(ref), raw(rec));
-  const pass = map.score >= minScore && map.minLocal >= minLocal;
+  const diff = options.diffPath ?? defaultDiff;
+  const map = await compareInEngine(engineConfig(), reference, received, { minScore, minLocal }, diff);
   const m = map.minLocation;
   const where = `at x=${m.x} y=${m.y} ${m.width}×${m.height} (reference pixels)`;
   const figures = `score ${map.score.toFixed(4)} (min ${minScore}), minLocal ${map.minLocal.toFixed(4)} (min ${minLocal}) ${where}`;
-  let diffPath: string | undefined;
-  if (!pass) {
-    diffPath = options.diffPath ?? defaultDiff;
-    if (diffPath) {
-      await mkdir(dirname(diffPath), { recursive: true });
-      await writeFileAtomic(diffPath, await encodePng(renderSideBySide(ref, rec, map)));
-    }
-  }
-  const message = pass
+  const diffPath = map.diffWritten ? diff : undefined;
+  const message = map.pass
     ? `expected the image not to match ${describeInput(reference)} by DeepSSIM, but it does: ${figures}`
     : `expected the image to match ${describeInput(reference)} by DeepSSIM: ${figures}${diffPath ? `; diff image (reference | received | map): ${diffPath}` : ''}`;
-  return { pass, message, map, diffPath };
+  return { pass: map.pass, message, map, diffPath };
 }
-
-const raw = (img: RGBImage) => ({ data: img.data, width: img.width, height: img.height, channels: 3 as const });
 
 /** Default diff path for a reference given as a file: `<dir>/__diff_output__/<name>-diff.png`. */
 export function diffPathFor(reference: ImageInput): string | undefined {
@@ -197,9 +186,7 @@ export async function matchSnapshot(
         written: '',
       };
     }
-    const img = await decodeImage(received);
-    await mkdir(dir, { recursive: true });
-    await writeFileAtomic(file, await encodePng(img));
+    await writePngInEngine(received, file);
     return { pass: true, message: `snapshot ${file} ${present ? 'updated' : 'written'}`, written: file };
   }
   return matchImages(received, file, options, options.diffPath ?? join(dir, '__diff_output__', `${name}-diff.png`));

@@ -2,6 +2,7 @@
  * `expect.extend` matchers with the context Jest and Vitest share (`this.testPath`, `this.currentTestName`,
  * `this.snapshotState._updateSnapshot`, `this.isNot`).
  */
+import { UsageError } from '../errors.js';
 import type { ImageInput } from '../image/types.js';
 import { diffPathFor, envFlags, matchImages, matchSnapshot, type MatchOptions, type SnapshotOptions } from './core.js';
 
@@ -37,7 +38,12 @@ export const deepssimMatchers = {
     options: SnapshotOptions = {},
   ): Promise<MatcherResult> {
     if (!this.testPath)
-      throw new Error('toMatchDeepSSIMSnapshot needs the test runner’s testPath (run it inside a Jest or Vitest test)');
+      throw new UsageError(
+        'toMatchDeepSSIMSnapshot needs the test runner’s testPath (run it inside a Jest or Vitest test)',
+        {
+          code: 'UNSUPPORTED',
+        },
+      );
     const testName = this.currentTestName ?? 'snapshot';
     const counter = (counters.get(`${this.testPath}\0${testName}`) ?? 0) + 1;
     counters.set(`${this.testPath}\0${testName}`, counter);

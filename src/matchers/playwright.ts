@@ -55,5 +55,5 @@ export const deepssimPlaywrightMatchers = {
   },
 };
 
-export { configureDeepSSIM, disposeDeepSSIM, MATCHER_DEFAULTS } from './core.js';
+export { configureDeepSSIM, disposeDeepSSIM, preloadDeepSSIM, MATCHER_DEFAULTS } from './core.js';
 export type { MatchOptions, SnapshotOptions };

@@ -11,7 +11,7 @@ import { deepssimMatchers, type MatchOptions, type SnapshotOptions } from './exp
 expect.extend(deepssimMatchers);
 
 export { deepssimMatchers };
-export { configureDeepSSIM, disposeDeepSSIM, MATCHER_DEFAULTS } from './core.js';
+export { configureDeepSSIM, disposeDeepSSIM, preloadDeepSSIM, MATCHER_DEFAULTS } from './core.js';
 export type { MatchOptions, SnapshotOptions };
 
 interface DeepSSIMMatchers<R = unknown> {
