@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BMP_MAX_PIXELS, decodeBmp } from '../src/image/bmp.js';
+import { cmykToRGB } from '../src/image/decode.js';
 import { decodeImage } from '../src/index.js';
 import { DeepSSIMError, ImageError, UsageError } from '../src/errors.js';
 import type { RGBImage } from '../src/image/types.js';
@@ -26,6 +27,7 @@ interface Expected {
   pil_note?: string;
   rgb?: string; // full expected pixels, for the fixtures compared with a tolerance
   high_byte?: { sha256: string; samples: number[][] };
+  managed_mean_abs_change?: number;
 }
 const expected: Record<string, Expected> = JSON.parse(readFileSync(join(fixtures, 'expected.json'), 'utf8')).files;
 
@@ -41,6 +43,9 @@ const tolerant: Record<string, typeof LOSSY> = {
   'jpeg_progressive.jpg': LOSSY,
   'jpeg_gray.jpg': LOSSY,
   'jpeg_exif6.jpg': LOSSY,
+  'jpeg_cmyk_adobe.jpg': LOSSY,
+  'jpeg_cmyk_plain.jpg': LOSSY,
+  'jpeg_cmyk_icc.jpg': LOSSY,
   'webp_lossy.webp': LOSSY,
 };
 /**
@@ -119,6 +124,52 @@ describe('parity with PIL on every fixture', () => {
     const v3 = await decodeImage(join(fixtures, 'bmp_16_565_v3.bmp'));
     const v1 = await decodeImage(join(fixtures, 'bmp_16_565.bmp'));
     assert.equal(sha256(v3.data), sha256(v1.data), 'a 56-byte header changes the 5-6-5 pixels');
+  });
+});
+
+describe('CMYK: PIL arithmetic, not colour management', () => {
+  test("cmykToRGB is PIL 9.4's cmyk2rgb (values read from PIL: Image.new('CMYK', …).convert('RGB'))", () => {
+    const cases: [number[], number[]][] = [
+      [
+        [100, 0, 0, 100],
+        [94, 155, 155],
+      ],
+      [
+        [200, 50, 255, 30],
+        [49, 181, 0],
+      ],
+      [
+        [0, 0, 0, 0],
+        [255, 255, 255],
+      ],
+      [
+        [255, 255, 255, 0],
+        [0, 0, 0],
+      ],
+      [
+        [0, 0, 0, 255],
+        [0, 0, 0],
+      ],
+    ];
+    for (const [cmyk, rgb] of cases) assert.deepEqual(Array.from(cmykToRGB(cmyk, 1, 1, 4).data), rgb, `${cmyk}`);
+    // A fifth band (alpha) is dropped, like alpha everywhere.
+    assert.deepEqual(Array.from(cmykToRGB([100, 0, 0, 100, 7], 1, 1, 5).data), [94, 155, 155]);
+    assert.throws(() => cmykToRGB([1, 2, 3], 1, 1, 3), ImageError);
+  });
+
+  test("with or without the Adobe marker, with an embedded CMYK profile: the Adobe file's pixels, exactly PIL's", async () => {
+    // The fixtures' own parity tests above compare each with PIL (max |Δ| 0 here); PIL ignores both the marker and
+    // the profile, so all three decode alike, and the profile (which would change pixels by 77 on average if
+    // applied, expected.json) is ignored.
+    const adobe = await decodeImage(join(fixtures, 'jpeg_cmyk_adobe.jpg'));
+    const plain = await decodeImage(join(fixtures, 'jpeg_cmyk_plain.jpg'));
+    assert.equal(sha256(plain.data), sha256(adobe.data), 'the Adobe marker changes the decoded pixels');
+    const icc = await decodeImage(join(fixtures, 'jpeg_cmyk_icc.jpg'));
+    const ref = readFileSync(join(fixtures, 'jpeg_cmyk_icc.jpg.rgb'));
+    let maxAbs = 0;
+    for (let i = 0; i < ref.length; i++) maxAbs = Math.max(maxAbs, Math.abs(ref[i] - icc.data[i]));
+    assert.equal(maxAbs, 0, `CMYK JPEG with a profile: max |Δ| vs PIL = ${maxAbs}`);
+    assert.ok(expected['jpeg_cmyk_icc.jpg'].managed_mean_abs_change! > 20);
   });
 });
 

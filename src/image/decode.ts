@@ -6,6 +6,10 @@
  *
  * 16-bit samples keep their high byte (v >> 8), which is what PIL does for 16-bit RGB(A) PNGs. (PIL 9 clips
  * 16-bit *gray* PNGs at 255 instead — a known Pillow quirk we deliberately do not reproduce.)
+ *
+ * CMYK (JPEG, TIFF) is converted with PIL's arithmetic (cmykToRGB), not through an ICC profile: the codec hands over
+ * the four ink bands as PIL reads them (CMYK JPEGs with Adobe polarity, i.e. inverted samples, with or without an
+ * Adobe marker; TIFF as stored), and an embedded profile is ignored, as everywhere.
  */
 import { ImageError, UsageError } from '../errors.js';
 import { invalidOption } from '../validate.js';
@@ -50,6 +54,43 @@ export function toRGB(
       out[3 * i + 1] = data[i * channels + 1];
       out[3 * i + 2] = data[i * channels + 2];
     }
+  }
+  return { data: out, width, height };
+}
+
+/** x·y/255 rounded, in PIL's integers (ImagingUtils.h MULDIV255). */
+function mulDiv255(x: number, y: number): number {
+  const t = x * y + 128;
+  return ((t >> 8) + t) >> 8;
+}
+
+/**
+ * CMYK ink bands (4 or more interleaved 8-bit channels; any beyond the fourth, e.g. alpha, dropped) to RGB, as PIL
+ * 9.4's `convert("RGB")` computes it (Convert.c cmyk2rgb): with nk = 255 − k, r = nk − c·nk/255 (and g from m, b
+ * from y), in PIL's integer rounding. No colour management: this is what the reference pipeline sees, not what a
+ * press would print.
+ */
+export function cmykToRGB(
+  data: ArrayLike<number>,
+  width: number,
+  height: number,
+  channels: number,
+  name = 'image',
+): RGBImage {
+  const n = width * height;
+  if (channels < 4 || data.length !== n * channels) {
+    throw new ImageError(`${name}: ${data.length} bytes do not match ${width}×${height} CMYK with ${channels} bands`, {
+      code: 'IMAGE_UNREADABLE',
+      expected: n * Math.max(channels, 4),
+      actual: data.length,
+    });
+  }
+  const out = new Uint8Array(n * 3);
+  for (let i = 0, o = 0; i < n * channels; i += channels, o += 3) {
+    const nk = 255 - data[i + 3];
+    out[o] = nk - mulDiv255(data[i], nk);
+    out[o + 1] = nk - mulDiv255(data[i + 1], nk);
+    out[o + 2] = nk - mulDiv255(data[i + 2], nk);
   }
   return { data: out, width, height };
 }

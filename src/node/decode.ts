@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { ImageError, LimitError, quote, UsageError } from '../errors.js';
 import { checkDecompressionRatio } from '../image/bomb.js';
 import { MAX_IMAGE_FILE_BYTES } from '../limits.js';
-import { decodeEncodedWith, decodeWith, MAX_PIXELS, toRGB, type ImageCodec } from '../image/decode.js';
+import { cmykToRGB, decodeEncodedWith, decodeWith, MAX_PIXELS, toRGB, type ImageCodec } from '../image/decode.js';
 import type { ImageInput, RGBImage } from '../image/types.js';
 
 async function decodeWithSharp(bytes: Uint8Array, name: string): Promise<RGBImage> {
@@ -16,6 +16,17 @@ async function decodeWithSharp(bytes: Uint8Array, name: string): Promise<RGBImag
     const img = sharp(bytes, { ignoreIcc: true, autoOrient: false, failOn: 'error', limitInputPixels: MAX_PIXELS });
     const meta = await img.metadata();
     checkDecompressionRatio(meta.width ?? 0, meta.height ?? 0, bytes.length, name);
+    if (meta.space === 'cmyk') {
+      // Keep libvips in CMYK (no conversion through its built-in or the embedded profile) and take the four ink
+      // bands as PIL reads them: libvips, like PIL, reads CMYK JPEGs with Adobe polarity (inverted samples) with or
+      // without the Adobe marker, and TIFF as stored (test/decode.test.ts checks both against PIL's pixels).
+      const { data, info } = await img
+        .pipelineColourspace('cmyk')
+        .toColourspace('cmyk')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      return cmykToRGB(data, info.width, info.height, info.channels, name);
+    }
     // libvips reduces 16-bit samples to 8 bits by keeping the high byte, as PIL does for 16-bit RGB PNGs.
     const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
     return toRGB(

@@ -405,6 +405,59 @@ def icc_swapped_primaries():
     return header + struct.pack('>I', len(tags)) + table + body
 
 
+def icc_cmyk_lut():
+    """An ICC v2 CMYK output profile whose A2B0 (lut8, 2×2×2×2 grid) maps CMYK to Lab nothing like PIL's arithmetic.
+
+    Not a printing profile: it only has to be valid (lcms accepts it) and change the pixels a lot if it were applied.
+    """
+    def s15(v):
+        return struct.pack('>i', int(round(v * 65536)))
+    def xyz(x, y, z):
+        return b'XYZ \0\0\0\0' + s15(x) + s15(y) + s15(z)
+    ident = b''.join(s15(1.0 if i == j else 0.0) for i in range(3) for j in range(3))
+    ramp = bytes(range(256))
+    clut = b''
+    for c in (0, 1):
+        for m in (0, 1):
+            for y in (0, 1):
+                for k in (0, 1):
+                    L = 230 if c == 0 else 90
+                    a = 128 + 100 * (m - y)
+                    b = 128 + 90 * (k - c)
+                    clut += bytes([L, max(0, min(255, a)), max(0, min(255, b))])
+    lut = b'mft1\0\0\0\0' + bytes([4, 3, 2, 0]) + ident + ramp * 4 + clut + ramp * 3
+    desc_text = b'deepssim test: CMYK to Lab, not a printing profile\0'
+    desc = b'desc\0\0\0\0' + struct.pack('>I', len(desc_text)) + desc_text + b'\0' * 4 + b'\0' * 4 + b'\0' * 3 + b'\0' * 67
+    tags = [(b'desc', desc), (b'wtpt', xyz(0.9642, 1.0, 0.8249)), (b'A2B0', lut),
+            (b'cprt', b'text\0\0\0\0public domain\0')]
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = b'', b''
+    for sig, data in tags:
+        data += b'\0' * (-len(data) % 4)
+        table += sig + struct.pack('>II', offset + len(body), len(data))
+        body += data
+    size = offset + len(body)
+    header = (struct.pack('>I', size) + b'\0' * 4 + struct.pack('>I', 0x02100000) + b'prtrCMYKLab '
+              + struct.pack('>6H', 2024, 1, 1, 0, 0, 0) + b'acsp' + b'\0' * 24 + struct.pack('>I', 0)
+              + s15(0.9642) + s15(1.0) + s15(0.8249) + b'\0' * 48)
+    assert len(header) == 128
+    return header + struct.pack('>I', len(tags)) + table + body
+
+
+def strip_adobe_app14(data):
+    """The same JPEG without its Adobe APP14 segment (a "plain" CMYK JPEG, as some encoders write them)."""
+    out, i = bytearray(data[:2]), 2
+    while True:
+        assert data[i] == 0xFF, 'not at a JPEG marker'
+        marker = data[i + 1]
+        if marker == 0xDA:  # start of scan: the rest is entropy-coded data
+            return bytes(out + data[i:])
+        seg = data[i:i + 2 + int.from_bytes(data[i + 2:i + 4], 'big')]
+        if not (marker == 0xEE and seg[4:9] == b'Adobe'):
+            out += seg
+        i += len(seg)
+
+
 def save(im, fmt, **kw):
     buf = io.BytesIO()
     im.save(buf, fmt, **kw)
@@ -466,11 +519,43 @@ def make_others():
     assert Image.open(io.BytesIO(data)).getexif().get(0x0112) == 6
     record('jpeg_exif6.jpg', data, full=True)
 
+    make_cmyk()
+
     record('webp_lossless.webp', save(rgba, 'WEBP', lossless=True))
     record('webp_lossy.webp', save(im, 'WEBP', quality=80), full=True)
     record('tiff_rgb.tif', save(im, 'TIFF'))
     record('tiff_lzw.tif', save(im, 'TIFF', compression='tiff_lzw'))
     record('gif_palette.gif', save(pal, 'GIF'))
+
+
+def make_cmyk():
+    """CMYK JPEGs and TIFF. PIL reads every CMYK JPEG with Adobe polarity (rawmode "CMYK;I": inverted samples),
+    whether or not the file has an Adobe APP14 marker; it ignores an embedded ICC profile; convert("RGB") is
+    Convert.c's cmyk2rgb: r = (255 − k) − c·(255 − k)/255 in integers. Every K value and ink mix occurs."""
+    y, x = np.mgrid[0:H, 0:W]
+    cmyk = np.dstack([x * 255 // (W - 1), y * 255 // (H - 1), 128 + 100 * np.sin(x / 3.0 + y / 4.0),
+                      (x * 7 + y * 11) % 256]).astype(np.uint8)
+    im = Image.fromarray(cmyk, 'CMYK')
+    adobe = save(im, 'JPEG', quality=90, subsampling=0)
+    assert b'\xff\xee' in adobe and b'Adobe' in adobe, 'libjpeg no longer writes the Adobe marker for CMYK'
+    arr = record('jpeg_cmyk_adobe.jpg', adobe, full=True)
+    plain = strip_adobe_app14(adobe)
+    assert len(plain) < len(adobe) and b'Adobe' not in plain
+    assert np.array_equal(record('jpeg_cmyk_plain.jpg', plain, full=True), arr), 'PIL now reads the marker'
+    # An embedded CMYK profile that colour management would apply: PIL ignores it in convert("RGB").
+    icc = icc_cmyk_lut()
+    data = save(im, 'JPEG', quality=90, subsampling=0, icc_profile=icc)
+    decoded = Image.open(io.BytesIO(data))
+    assert decoded.info.get('icc_profile') == icc
+    managed = ImageCms.profileToProfile(decoded, ImageCms.ImageCmsProfile(io.BytesIO(icc)),
+                                        ImageCms.createProfile('sRGB'), outputMode='RGB')
+    pil = pil_rgb(data)
+    change = np.abs(np.asarray(managed).astype(int) - pil).mean()
+    assert change > 20, f'the CMYK profile barely changes the pixels ({change:.1f})'
+    record('jpeg_cmyk_icc.jpg', data, full=True, managed_mean_abs_change=round(float(change), 2))
+    # TIFF stores CMYK uninverted (PHOTOMETRIC_SEPARATED); the same arithmetic, lossless: exact pixels.
+    tif = record('tiff_cmyk.tif', save(im, 'TIFF'))
+    assert np.array_equal(tif, np.asarray(im.convert('RGB')))
 
 
 def main():
