@@ -3,8 +3,11 @@
  * present, else a synthetic image), plus a stage breakdown.
  *
  *   node --import tsx bench/gbvs.ts [--runs 9] [--image path.png]
+ *
+ * Writes bench/results/gbvs.md (the figures docs/gbvs.md quotes).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
@@ -80,3 +83,22 @@ console.log(
   `power iterations per image: ${iterations}; min/max total ms: ${Math.min(...total).toFixed(1)} / ${Math.max(...total).toFixed(1)}`,
 );
 console.log(`target < 300 ms: ${median(total) < 300 ? 'met' : 'NOT met'}`);
+
+const name = source.startsWith('synthetic') ? source : source.replace(/^.*\//, '');
+const md = [
+  '# GBVS timing (bench/gbvs.ts)',
+  '',
+  `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; Node ${process.version}; image ${name} (${img.width}×${img.height}); median of ${runs} runs after one warm-up; load average (1 min) at the end ${loadavg()[0].toFixed(1)}.`,
+  '',
+  '| stage | median ms |',
+  '|---|---:|',
+  ...rows.map(([k, v]) => `| ${k.trim()} | ${v.toFixed(1)} |`),
+  '',
+  `Power iterations per image: ${iterations}; total ms min ${Math.min(...total).toFixed(1)}, max ${Math.max(...total).toFixed(1)}.`,
+  '',
+  'Command: `node --import tsx bench/gbvs.ts`',
+  '',
+].join('\n');
+mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
+writeFileSync(join(repoRoot, 'bench', 'results', 'gbvs.md'), md);
+console.log('wrote bench/results/gbvs.md');

@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // Side effect only: registers the op gradients that tfjs-core's Node bundle lacks.
 import '@tensorflow/tfjs-layers';
-import type { RGBImage } from '../../src/image/types.js';
+import type { RGBImage } from 'deepssim';
 
 export { tf };
 

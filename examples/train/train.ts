@@ -15,11 +15,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { createDeepSSIM, createLoss, decodeImage } from 'deepssim';
-import type { RGBImage } from '../../src/image/types.js';
-import { psnrRGB } from '../../src/metrics/psnr.js';
-import { ssim } from '../../src/metrics/ssim.js';
-import { deepssimStep } from '../../src/tfjs/index.js';
+import { createDeepSSIM, createLoss, decodeImage, psnr as psnrRGB, ssim, type RGBImage } from 'deepssim';
+import { deepssimStep } from 'deepssim/tfjs';
 import {
   buildModel as buildNet,
   cropBatches as cropPairs,
