@@ -61,7 +61,7 @@ export interface DeepSSIMOptions extends TilingOptions {
   saliencyThreshold?: number;
   /** Receives progress messages (weights download, cache); silent by default. */
   log?: (message: string) => void;
-  /** Weights download progress (bytes done / total); silent by default. */
+  /** Progress: weights download (bytes done / total) and the tiles of a tiled image; silent by default. */
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -229,6 +229,12 @@ export class DeepSSIM {
     return Float32Array.from(saliencyToMask(map, this.options.saliencyThreshold));
   }
 
+  /** Tile progress of one image as `tiles` events (only when the caller listens). */
+  private onTile(image: string): ((done: number, total: number) => void) | undefined {
+    const listener = this.options.onProgress;
+    return listener && ((done, total) => listener({ kind: 'tiles', done, total, image }));
+  }
+
   /** Decode an input with this metric's platform (paths, URLs, bytes or raw pixels → 8-bit RGB). */
   decode(input: ImageInput): Promise<RGBImage> {
     return this.platform.decode(input);
@@ -252,7 +258,11 @@ export class DeepSSIM {
     if (options.saliencyMap !== undefined) mask = await this.maskFromMap(options.saliencyMap, img, what);
     else if (this.options.saliency === 'gbvs') mask = await this.gbvsMask(img, saliencyOnWorker);
     const engine = mask ? await this.engineWithMask() : this.engine;
-    const r = await computeGram(engine, this.backbone, img, { tile: this.options.tile, mask });
+    const r = await computeGram(engine, this.backbone, img, {
+      tile: this.options.tile,
+      mask,
+      onTile: this.onTile(what),
+    });
     return {
       kind: 'deepssim-prepared',
       width: img.width,
@@ -336,7 +346,7 @@ export class DeepSSIM {
     const features = async (input: ImageInput, what: string) => {
       const img = await this.platform.decode(input);
       this.checkSize(img, typeof input === 'string' ? `${what} ${input}` : what);
-      const r = await computeGram(engine, this.backbone, img, { tile: this.options.tile });
+      const r = await computeGram(engine, this.backbone, img, { tile: this.options.tile, onTile: this.onTile(what) });
       return { img, r };
     };
     const [ref, tst] = await Promise.allSettled([features(reference, 'reference'), features(test, 'test')]);

@@ -71,7 +71,7 @@ export async function computeGram(
   engine: GramEngine,
   backbone: BackboneGeometry,
   img: RGBImage,
-  options: TilingOptions & { mask?: Float32Array } = {},
+  options: TilingOptions & { mask?: Float32Array; onTile?: (done: number, total: number) => void } = {},
 ): Promise<GramResult> {
   const tile = planTile(img.width, img.height, backbone.stride, options);
   if (tile === 0) return engine.gram(toCHW(img), img.height, img.width, { mask: options.mask });
@@ -85,6 +85,8 @@ export async function computeGram(
   const gram = new Float64Array(c * c);
   // With a features output (local maps), the tiles' cropped feature maps are assembled into the whole [C, h, w].
   let features: Float32Array | undefined;
+  let done = 0;
+  options.onTile?.(0, rows.length * cols.length);
   for (const r of rows) {
     for (const q of cols) {
       const chw = toCHW(img, r.p0, r.p1, q.p0, q.p1);
@@ -107,6 +109,7 @@ export async function computeGram(
           }
         }
       }
+      options.onTile?.(++done, rows.length * cols.length);
     }
   }
   return { gram, cellsH, cellsW, ...(features ? { features } : {}) };

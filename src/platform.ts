@@ -62,7 +62,8 @@ export interface LoadedWeights {
 /** Progress events the library reports through `onProgress` (a CLI renders them; the library never prints). */
 export type ProgressEvent =
   | { kind: 'download'; backbone: string; file: string; bytesDone: number; bytesTotal: number | undefined }
-  | { kind: 'tiles'; done: number; total: number }
+  /** Tiles of one image computed (a tiled score or map); `image` says which image of the call (e.g. `reference`). */
+  | { kind: 'tiles'; done: number; total: number; image?: string }
   | { kind: 'pairs'; done: number; total: number }
   | { kind: 'message'; message: string };
 

@@ -8,8 +8,8 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli, type CliResult } from './support/cli.js';
-import { fixture } from './support/paths.js';
+import { runCli, spawnCli, type CliResult } from './support/cli.js';
+import { CLI, fixture } from './support/paths.js';
 import { syntheticWeightFiles } from './support/weights.js';
 
 const A = fixture('images', 'scene_a.png');
@@ -182,4 +182,20 @@ describe('score: saliency options', () => {
   test('one of the two map options alone is refused', async () => {
     oneErrorLine(await runCli(['score', A, B, '--weights', W, '--reference-saliency', A]), 2, /go together/);
   });
+});
+
+describe('the bin, in a real process (everything else runs in-process)', () => {
+  test(
+    'shebang; exit code 3 with the score alone on stdout and the reason on stderr; a usage error exits 2 with one line',
+    { skip: existsSync(CLI) ? false : 'dist/ not built (npm run build)' },
+    async () => {
+      assert.equal(readFileSync(CLI, 'utf8').split('\n')[0], '#!/usr/bin/env node');
+      const below = await spawnCli(['score', A, B, '--weights', W, '--fail-below', '0.999']);
+      assert.equal(below.code, 3, below.stderr);
+      assert.match(below.stdout, /^0\.\d{6}\n$/);
+      assert.match(below.stderr, /^score 0\.\d{6} is below --fail-below 0\.999$/m);
+      assert.doesNotMatch(below.stderr, /^0\.\d{6}$/m);
+      oneErrorLine(await spawnCli(['scroe', A, B]), 2, /unknown command 'scroe'/);
+    },
+  );
 });

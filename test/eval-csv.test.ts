@@ -4,7 +4,6 @@
  * non-TTY stderr.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import { DataError } from '../src/errors.js';
 import { loadEvalInput } from '../src/eval/load.js';
 import { detectDelimiter, readPairsFile } from '../src/eval/pairs-csv.js';
-import { CLI, fixture, ROOT } from './support/paths.js';
+import { runCli } from './support/cli.js';
+import { fixture } from './support/paths.js';
 import { syntheticWeightFiles } from './support/weights.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'deepssim-csv-'));
@@ -117,20 +117,10 @@ describe('eval manifests: direction stated, never silently assumed', () => {
   });
 });
 
-function run(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
+/** `deepssim <args>` in-process with `input` on standard input. */
+const run = (args: string[], input?: string) => runCli(args, { input });
 
-describe('batch CLI rough edges (built CLI, synthetic VGG16 weights)', () => {
+describe('batch CLI rough edges (in-process CLI, synthetic VGG16 weights)', () => {
   let W: string;
   const A = fixture('images', 'scene_a.png');
   const B = fixture('images', 'scene_b.png');

@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import sharp from 'sharp';
-import { registerEvalCommand } from '../src/cli/commands/eval.js';
+import { runCli } from './support/cli.js';
 import { loadDataset } from '../src/eval/datasets/index.js';
 import { decodeImage as decodeImageFile } from '../src/index.js';
 import { writeReport } from '../src/eval/report.js';
@@ -154,23 +152,9 @@ test('misaligned mode applies the transform to every distorted image before scor
 test('CLI: eval --json prints one JSON object with signed figures; --lower-better flips the direction', async () => {
   const manifestPath = await datasetPromise;
   const run = async (...args: string[]) => {
-    let out = '';
-    const stdout = new Writable({ write: (c, _e, cb) => ((out += c), cb()) });
-    const program = new Command('deepssim').exitOverride();
-    registerEvalCommand(program, { stdout });
-    await program.parseAsync([
-      'node',
-      'deepssim',
-      'eval',
-      manifestPath,
-      '--metrics',
-      'psnr,psnr-y',
-      '--json',
-      '--bootstrap',
-      '50',
-      ...args,
-    ]);
-    return JSON.parse(out);
+    const r = await runCli(['eval', manifestPath, '--metrics', 'psnr,psnr-y', '--json', '--bootstrap', '50', ...args]);
+    if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+    return JSON.parse(r.stdout);
   };
   const dmos = await run('--lower-better');
   assert.deepEqual(Object.keys(dmos.metrics), ['psnr', 'psnr-y']);
@@ -178,7 +162,7 @@ test('CLI: eval --json prints one JSON object with signed figures; --lower-bette
   assert.ok(dmos.metrics.psnr.srcc > 0.9);
   const mos = await run();
   assert.ok(Math.abs(mos.metrics.psnr.srcc + dmos.metrics.psnr.srcc) < 1e-12);
-  await assert.rejects(run('--metrics', 'nope'), /unknown metric/);
+  await assert.rejects(run('--metrics', 'nope'), /exit 2: [^]*^error: .*unknown metric/m);
 });
 
 test(

@@ -6,29 +6,18 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { Command } from 'commander';
 import sharp from 'sharp';
-import { registerBatchCommand } from '../src/cli/commands/batch.js';
-import { registerEvalCommand } from '../src/cli/commands/eval.js';
-import { registerMergeCommand } from '../src/cli/commands/merge.js';
-import { DataError, UsageError } from '../src/errors.js';
+import type { CliDeps } from '../src/cli/run.js';
+import { UsageError } from '../src/errors.js';
 import { parseShard, shardIndices } from '../src/eval/shard.js';
 import type { FullReferenceMetric } from '../src/metrics/types.js';
+import { runCli } from './support/cli.js';
 import { fixture } from './support/paths.js';
 import { syntheticWeightFiles } from './support/weights.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'deepssim-shard-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-const sink = () => {
-  const s = { text: '', stream: undefined as unknown as NodeJS.WriteStream };
-  s.stream = Object.assign(new Writable({ write: (c, _e, cb) => ((s.text += c), cb()) }), {
-    isTTY: false,
-  }) as unknown as NodeJS.WriteStream;
-  return s;
-};
 
 test('parseShard and shardIndices: each reference in exactly one shard, balanced, independent of row order', () => {
   assert.deepEqual(parseShard('2/5'), { index: 2, count: 5 });
@@ -91,22 +80,17 @@ const sizeFree: FullReferenceMetric = {
   },
 };
 
-async function runEval(args: string[]): Promise<string> {
-  const out = sink();
-  const err = sink();
-  const program = new Command().exitOverride();
-  registerEvalCommand(program, { createMetrics: async () => [mad, sizeFree], stdout: out.stream, stderr: err.stream });
-  await program.parseAsync(['node', 'x', 'eval', ...args, '--metrics', 'mad,mean', '--bootstrap', '100']);
-  return out.text;
+/** `deepssim <args>` in-process; stdout, or a rejection naming the exit code and stderr. */
+async function cli(args: string[], deps?: CliDeps): Promise<string> {
+  const r = await runCli(args, { deps });
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+  return r.stdout;
 }
 
-async function runMerge(args: string[]): Promise<string> {
-  const out = sink();
-  const program = new Command().exitOverride();
-  registerMergeCommand(program, { stdout: out.stream, stderr: sink().stream });
-  await program.parseAsync(['node', 'x', 'merge', ...args, '--bootstrap', '100']);
-  return out.text;
-}
+const runEval = (args: string[]): Promise<string> =>
+  cli(['eval', ...args, '--metrics', 'mad,mean', '--bootstrap', '100'], { createMetrics: async () => [mad, sizeFree] });
+
+const runMerge = (args: string[]): Promise<string> => cli(['merge', ...args, '--bootstrap', '100']);
 
 const withoutTimes = (doc: Record<string, unknown>) =>
   JSON.stringify(doc, (k, v) => (k === 'seconds' || k === 'scoringSeconds' || k === 'files' ? undefined : v));
@@ -186,7 +170,7 @@ describe('eval: shards merged = unsharded', () => {
       // Incomplete, duplicated or foreign inputs are refused.
       await assert.rejects(
         runMerge([shards[0], shards[1], '-o', join(tmp, 'x')]),
-        (e: unknown) => e instanceof DataError && /shards missing: 3\/3/.test(e.message),
+        /exit 1: error: .*shards missing: 3\/3/,
       );
       await assert.rejects(runMerge([shards[0], shards[0], shards[1], '-o', join(tmp, 'x')]), /given twice/);
     });
@@ -212,11 +196,7 @@ describe('batch: shards merged = unsharded (DeepSSIM, synthetic VGG16 weights)',
   });
 
   async function runBatch(args: string[]): Promise<void> {
-    const program = new Command().exitOverride();
-    registerBatchCommand(program);
-    const saved = process.exitCode;
-    await program.parseAsync(['node', 'x', 'batch', ...args, '--weights', W, '--no-progress', '--threads', '1']);
-    assert.ok(process.exitCode === saved || process.exitCode === 0, `batch exit code ${process.exitCode}`);
+    await cli(['batch', ...args, '--weights', W, '--no-progress', '--threads', '1']);
   }
 
   for (const format of ['csv', 'jsonl']) {

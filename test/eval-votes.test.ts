@@ -7,11 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
-import { Command } from 'commander';
 import sharp from 'sharp';
-import { registerEvalCommand } from '../src/cli/commands/eval.js';
+import { runCli } from './support/cli.js';
 import { DataError, LimitError } from '../src/errors.js';
 import { readNpyFloats } from '../src/eval/npy.js';
 import { parseCsvTable } from '../src/eval/pairs-csv.js';
@@ -257,42 +255,25 @@ test('CLI: eval votes.csv (detected by its header) — report figures, JSON shap
   writeFileSync(join(dir, 'votes.csv'), lines.join('\n') + '\n');
   const calls = new Map<string, number>();
   const out = join(tmp, 'study-out');
-  let stdout = '';
-  let stderr = '';
-  const program = new Command().exitOverride();
-  registerEvalCommand(program, {
-    createMetrics: async () => {
-      // The CLI decodes with the library decoder; map images back to paths by content hash.
-      const paths = new Map<RGBImage, string>();
-      const m = madMetric(calls, paths);
-      return [
-        {
-          ...m,
-          score(r: RGBImage, t: RGBImage) {
-            for (const img of [r, t]) if (!paths.has(img)) paths.set(img, `img${paths.size}`);
-            return m.score(r, t);
-          },
+  const createMetrics = async () => {
+    // The CLI decodes with the library decoder; map images back to paths by content hash.
+    const paths = new Map<RGBImage, string>();
+    const m = madMetric(calls, paths);
+    return [
+      {
+        ...m,
+        score(r: RGBImage, t: RGBImage) {
+          for (const img of [r, t]) if (!paths.has(img)) paths.set(img, `img${paths.size}`);
+          return m.score(r, t);
         },
-      ];
-    },
-    stdout: new Writable({ write: (c, _e, cb) => ((stdout += c), cb()) }),
-    stderr: Object.assign(new Writable({ write: (c, _e, cb) => ((stderr += c), cb()) }), {
-      isTTY: false,
-    }) as unknown as NodeJS.WriteStream,
-  });
-  await program.parseAsync([
-    'node',
-    'x',
-    'eval',
-    join(dir, 'votes.csv'),
-    '--metrics',
-    'mad',
-    '--json',
-    '--out',
-    out,
-    '--bootstrap',
-    '200',
-  ]);
+      },
+    ];
+  };
+  const { code, stdout, stderr } = await runCli(
+    ['eval', join(dir, 'votes.csv'), '--metrics', 'mad', '--json', '--out', out, '--bootstrap', '200'],
+    { deps: { createMetrics } },
+  );
+  assert.equal(code, 0, stderr);
   const doc = JSON.parse(stdout);
   assert.match(stderr, /wrote .*eval\.json/);
   assert.equal(doc.votes, 7);

@@ -38,7 +38,7 @@ import {
   replacePatch,
   type Box,
 } from './support/edits.js';
-import { CLI, SHARED } from './support/paths.js';
+import { SHARED } from './support/paths.js';
 
 const MODEL_JSON = join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
 const KODAK = join(SHARED, 'images', 'kodak');
@@ -281,57 +281,46 @@ describe('local map with genuine MobileNet v1 α = 0.75 ImageNet weights (../sha
     assert.equal(m.reference.width, ref.width);
   });
 
-  test(
-    '`deepssim diff` prints the JSON contract and writes the heatmap and the three-panel image',
-    { skip: existsSync(CLI) ? false : 'dist/ not built (npm run build)' },
-    async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'deepssim-diff-'));
-      try {
-        const { ref } = images[0];
-        const box: Box = { x: 200, y: 150, width: 64, height: 64 };
-        const png = (img: RGBImage) =>
-          sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-            .png()
-            .toBuffer();
-        await writeFile(join(dir, 'ref.png'), await png(ref));
-        await writeFile(join(dir, 'test.png'), await png(replacePatch(ref, box, donor, 300, 200)));
-        const args = [join(dir, 'ref.png'), join(dir, 'test.png'), '--weights', MODEL_JSON, '--threads', '2'];
-        const r = await runCli(['diff', ...args, '--json', '-o', join(dir, 'map.png')]);
-        assert.equal(r.code, 0, r.stderr);
-        const out = JSON.parse(r.stdout);
-        assert.deepEqual(Object.keys(out).slice(0, 6), [
-          'reference',
-          'test',
-          'score',
-          'minLocal',
-          'minLocation',
-          'grid',
-        ]);
-        assert.deepEqual(Object.keys(out.minLocation), ['x', 'y', 'width', 'height']);
-        assert.ok(intersects(out.minLocation, box), JSON.stringify(out.minLocation));
-        assert.equal(out.grid.values.length, out.grid.rows);
-        assert.equal(out.grid.values[0].length, out.grid.cols);
-        assert.equal(out.backbone, 'mobilenet_v1_0.75');
-        const map = await sharp(await readFile(join(dir, 'map.png'))).metadata();
-        assert.deepEqual([map.width, map.height], [ref.width, ref.height]);
-        const side = await runCli([
-          'diff',
-          ...args,
-          '-o',
-          join(dir, 'side.png'),
-          '--side-by-side',
-          '--min-local',
-          '0.99',
-        ]);
-        assert.equal(side.code, 3, 'minLocal below --min-local exits 3');
-        assert.match(side.stdout, /^score \d\.\d{6} {2}minLocal \d\.\d{6} at x=\d+ y=\d+ \d+×\d+\n$/);
-        const meta = await sharp(await readFile(join(dir, 'side.png'))).metadata();
-        assert.deepEqual([meta.width, meta.height], [3 * ref.width + 16, ref.height]);
-        const usage = await runCli(['diff', ...args, '--side-by-side']);
-        assert.equal(usage.code, 2, usage.stderr);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    },
-  );
+  test('`deepssim diff` prints the JSON contract and writes the heatmap and the three-panel image', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'deepssim-diff-'));
+    try {
+      const { ref } = images[0];
+      const box: Box = { x: 200, y: 150, width: 64, height: 64 };
+      const png = (img: RGBImage) =>
+        sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+          .png()
+          .toBuffer();
+      await writeFile(join(dir, 'ref.png'), await png(ref));
+      await writeFile(join(dir, 'test.png'), await png(replacePatch(ref, box, donor, 300, 200)));
+      const args = [join(dir, 'ref.png'), join(dir, 'test.png'), '--weights', MODEL_JSON, '--threads', '2'];
+      const r = await runCli(['diff', ...args, '--json', '-o', join(dir, 'map.png')]);
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.deepEqual(Object.keys(out).slice(0, 6), ['reference', 'test', 'score', 'minLocal', 'minLocation', 'grid']);
+      assert.deepEqual(Object.keys(out.minLocation), ['x', 'y', 'width', 'height']);
+      assert.ok(intersects(out.minLocation, box), JSON.stringify(out.minLocation));
+      assert.equal(out.grid.values.length, out.grid.rows);
+      assert.equal(out.grid.values[0].length, out.grid.cols);
+      assert.equal(out.backbone, 'mobilenet_v1_0.75');
+      const map = await sharp(await readFile(join(dir, 'map.png'))).metadata();
+      assert.deepEqual([map.width, map.height], [ref.width, ref.height]);
+      const side = await runCli([
+        'diff',
+        ...args,
+        '-o',
+        join(dir, 'side.png'),
+        '--side-by-side',
+        '--min-local',
+        '0.99',
+      ]);
+      assert.equal(side.code, 3, 'minLocal below --min-local exits 3');
+      assert.match(side.stdout, /^score \d\.\d{6} {2}minLocal \d\.\d{6} at x=\d+ y=\d+ \d+×\d+\n$/);
+      const meta = await sharp(await readFile(join(dir, 'side.png'))).metadata();
+      assert.deepEqual([meta.width, meta.height], [3 * ref.width + 16, ref.height]);
+      const usage = await runCli(['diff', ...args, '--side-by-side']);
+      assert.equal(usage.code, 2, usage.stderr);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

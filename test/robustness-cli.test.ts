@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import sharp from 'sharp';
 import type { RGBImage } from '../src/image/types.js';
 import type { FullReferenceMetric } from '../src/metrics/types.js';
-import { registerRobustnessCommand } from '../src/cli/commands/robustness.js';
-import { UsageError } from '../src/errors.js';
+import type { CliDeps } from '../src/cli/run.js';
+import { runCli } from './support/cli.js';
 
 function image(w: number, h: number, phase: number): RGBImage {
   const data = new Uint8Array(w * h * 3);
@@ -33,28 +32,13 @@ const mae = (name: string): FullReferenceMetric => ({
 
 let lastStderr = '';
 
-async function run(args: string[], deps: Parameters<typeof registerRobustnessCommand>[1]): Promise<string> {
-  const program = new Command('deepssim').exitOverride();
-  lastStderr = '';
-  registerRobustnessCommand(program, deps);
-  let out = '';
-  const write = process.stdout.write.bind(process.stdout);
-  const errWrite = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => {
-    out += chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => {
-    lastStderr += chunk;
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    await program.parseAsync(['node', 'deepssim', 'robustness', ...args]);
-  } finally {
-    process.stdout.write = write;
-    process.stderr.write = errWrite;
-  }
-  return out;
+/** `deepssim robustness <args>` in-process with injected metrics/decoder; stdout, or a rejection with the exit code. */
+async function run(args: string[], deps: CliDeps): Promise<string> {
+  // A heartbeat on every progress update (stderr is not a terminal here).
+  const r = await runCli(['robustness', ...args], { deps, env: { DEEPSSIM_PROGRESS_INTERVAL_MS: '0' } });
+  lastStderr = r.stderr;
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+  return r.stdout;
 }
 
 test('robustness command: decodes images, builds metrics via deps, writes report, disposes metrics', async () => {
@@ -106,8 +90,9 @@ test('robustness command: decodes images, builds metrics via deps, writes report
     assert.match(md, /\| scale \| geometric \| 0\.9 factor \| n\/a \| n\/a \|/);
     assert.match(md, /2 image\(s\): a\.png \(40×32\), b\.png \(40×32\)\. Seed 5\./);
     assert.equal((await readdir(outDir)).length, 6);
-    // Not a terminal: no bar, but a heartbeat line (at least the final one) on stderr.
-    if (!process.stderr.isTTY) assert.match(lastStderr, /^robustness: (\d+)\/\1 pairs scored \(last: b\.png /m);
+    // Not a terminal: no bar, but heartbeat lines on stderr (every update with a 0 ms interval), none on stdout.
+    assert.match(lastStderr, /^deepssim: robustness (\d+)\/\1 pairs, \d+s elapsed \(last: b\.png /m);
+    assert.doesNotMatch(md, /deepssim: robustness/);
     const json = JSON.parse(
       await run([...paths, '--metrics', 'mae1', '--transforms', 'rotation', '--out', outDir, '--json'], deps),
     );
@@ -132,9 +117,12 @@ test('robustness command: usage errors before any metric is built', async () => 
     },
     loadImage: async () => image(20, 20, 0),
   };
-  await assert.rejects(run(['x.png', '--transforms', 'shift,warp', '--out', '/tmp/unused'], deps), UsageError);
+  await assert.rejects(
+    run(['x.png', '--transforms', 'shift,warp', '--out', '/tmp/unused'], deps),
+    /^Error: exit 2: error: unknown transform 'warp'/,
+  );
   assert.equal(built, 0);
-  await assert.rejects(run(['x.png', '--metrics', 'a,a', '--out', '/tmp/unused'], deps), /twice/);
-  await assert.rejects(run(['x.png', '--metrics', 'a'], deps), /--out/);
-  await assert.rejects(run(['x.png', '--out', '/tmp/unused', '--seed', '-1'], deps), /--seed/);
+  await assert.rejects(run(['x.png', '--metrics', 'a,a', '--out', '/tmp/unused'], deps), /exit 2: .*twice/);
+  await assert.rejects(run(['x.png', '--metrics', 'a'], deps), /exit 2: .*--out/);
+  await assert.rejects(run(['x.png', '--out', '/tmp/unused', '--seed', '-1'], deps), /exit 2: .*--seed/);
 });

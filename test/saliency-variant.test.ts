@@ -9,7 +9,7 @@ import { createDeepSSIM, type DeepSSIM } from '../src/index.js';
 import { decodeImage } from '../src/index.js';
 import type { RawImage } from '../src/image/types.js';
 import { gbvs, quantizeSaliency } from '../src/saliency/gbvs.js';
-import { runCli } from './support/cli.js';
+import { spawnCli } from './support/cli.js';
 import { fixture } from './support/paths.js';
 import { syntheticWeightFiles } from './support/weights.js';
 
@@ -53,8 +53,9 @@ test('the mask matters: calibrated and plain scores differ at threshold 0.3', as
   assert.ok(Math.abs(calibrated - uncalibrated) > 1e-6, `${calibrated} vs ${uncalibrated}`);
 });
 
+// Spawned on purpose: the subject is the built bin with its built GBVS worker file (dist/node/gbvs-worker.js).
 test('CLI --saliency gbvs (built worker) matches the library', async () => {
-  const r = await runCli([
+  const r = await spawnCli([
     'score',
     A,
     B,

@@ -33,6 +33,8 @@ export interface LoadEvalOptions {
   /** The caller's statement of the score direction (CLI: --lower-better / --higher-better); undefined = not given. */
   higherIsBetter?: boolean;
   stdin?: NodeJS.ReadableStream;
+  /** The folder paths read from standard input resolve against (default: the current directory). */
+  cwd?: string;
   /** Check that every image file exists before any scoring (default true). */
   checkFiles?: boolean;
 }
@@ -124,7 +126,7 @@ async function loadCsv(source: CsvSource, options: LoadEvalOptions): Promise<Eva
 
 /** Load whatever `eval` was given (see the module comment). */
 export async function loadEvalInput(path: string, options: LoadEvalOptions = {}): Promise<EvalInput> {
-  if (path === '-' || isFile(path)) return loadCsv({ path, stdin: options.stdin }, options);
+  if (path === '-' || isFile(path)) return loadCsv({ path, stdin: options.stdin, cwd: options.cwd }, options);
   if (!isDir(path))
     throw new DataError(`no such manifest, votes file or dataset folder: ${quote(path)}`, {
       code: 'DATA_NOT_FOUND',

@@ -45,6 +45,8 @@ export interface CsvSource {
   path: string;
   /** Standard input stream (injectable for tests; default process.stdin). */
   stdin?: NodeJS.ReadableStream;
+  /** The folder paths read from standard input resolve against (default: the current directory). */
+  cwd?: string;
 }
 
 async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
@@ -66,7 +68,11 @@ export async function readCsvText(
   what = 'CSV file',
 ): Promise<{ text: string; name: string; baseDir: string }> {
   if (source.path === '-') {
-    return { text: await readStream(source.stdin ?? process.stdin), name: 'standard input', baseDir: process.cwd() };
+    return {
+      text: await readStream(source.stdin ?? process.stdin),
+      name: 'standard input',
+      baseDir: source.cwd ?? process.cwd(),
+    };
   }
   const path = source.path;
   let info;

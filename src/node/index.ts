@@ -8,7 +8,7 @@ import { createDeepSSIMWith, type DeepSSIM, type DeepSSIMOptions } from '../deep
 import { createLossWith, type DeepSSIMLoss, type LossOptions } from '../loss/loss.js';
 import { nodePlatform } from './platform.js';
 
-export { nodePlatform } from './platform.js';
+export { createNodePlatform, nodePlatform, type NodePlatformOptions } from './platform.js';
 export { decodeBytes, decodeImage } from './decode.js';
 
 /** Create a DeepSSIM metric (loads weights and builds the inference session once; reuse it, then dispose()). */

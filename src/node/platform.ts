@@ -8,17 +8,33 @@ import { decodeImage } from './decode.js';
 import { loadBackboneWeights } from './backbone-weights.js';
 import { GbvsThread } from './gbvs-thread.js';
 import { nodeOnnx } from './onnx.js';
+import type { WeightsEnv } from './weights-store.js';
 
-export const nodePlatform: Platform = {
-  name: 'node',
-  decode: decodeImage,
-  onnx: nodeOnnx,
-  // The backbone entries' loaders read files, the cache directory and downloads (src/node/weights-store.ts).
-  loadWeights: (entry, { onProgress, ...request }) =>
-    loadBackboneWeights(entry, {
-      ...request,
-      onProgress: onProgress && ((p) => onProgress({ kind: 'download', ...p })),
-    }),
-  createSaliencyRunner: () => new GbvsThread(),
-  defaultThreads: () => availableParallelism(),
-};
+export interface NodePlatformOptions {
+  /**
+   * The environment the weights lookup reads (DEEPSSIM_CACHE_DIR, DEEPSSIM_WEIGHTS, …); default: the process
+   * environment. The CLI passes its own so that a run in-process (tests) sees only the variables it was given.
+   */
+  env?: WeightsEnv;
+}
+
+/** A Node platform; `nodePlatform` is this with the process environment. */
+export function createNodePlatform(options: NodePlatformOptions = {}): Platform {
+  const env = options.env;
+  return {
+    name: 'node',
+    decode: decodeImage,
+    onnx: nodeOnnx,
+    // The backbone entries' loaders read files, the cache directory and downloads (src/node/weights-store.ts).
+    loadWeights: (entry, { onProgress, ...request }) =>
+      loadBackboneWeights(entry, {
+        ...request,
+        ...(env ? { env } : {}),
+        onProgress: onProgress && ((p) => onProgress({ kind: 'download', ...p })),
+      }),
+    createSaliencyRunner: () => new GbvsThread(),
+    defaultThreads: () => availableParallelism(),
+  };
+}
+
+export const nodePlatform: Platform = createNodePlatform();

@@ -14,6 +14,7 @@ export type {
   ResolvedWeights,
   WeightsOrigin,
   WeightsProgress,
+  WeightsEnv,
   WeightsRequest,
 } from './weights-store.js';
 
@@ -36,7 +37,7 @@ export function fetchWeights(
 /** Import a local weights file (or TF.js model folder) into the cache; non-genuine files go to an unverified entry. */
 export function importWeights(
   file: string,
-  options: { backbone?: string; log?: (message: string) => void } = {},
+  options: { backbone?: string; log?: (message: string) => void; env?: store.WeightsEnv } = {},
 ): Promise<store.ImportResult> {
   return store.importWeights(binding(options.backbone), file, options);
 }
@@ -50,6 +51,12 @@ export function exportWeights(
 }
 
 /** What is cached for every registered backbone (or the ones named), with integrity results. */
-export function cacheInfo(backbones: readonly string[] = backboneNames()): Promise<store.CacheInfo> {
-  return store.cacheInfo(backbones.map((n) => binding(n)));
+export function cacheInfo(
+  backbones: readonly string[] = backboneNames(),
+  options: { env?: store.WeightsEnv } = {},
+): Promise<store.CacheInfo> {
+  return store.cacheInfo(
+    backbones.map((n) => binding(n)),
+    options,
+  );
 }

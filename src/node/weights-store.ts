@@ -31,9 +31,15 @@ import type { WeightMap } from '../weights/types.js';
 import { readTfjsLayersModel, readWeightsFile } from './read-weights-file.js';
 import { downloadVerified } from './weights-download.js';
 
-/** The cache directory: DEEPSSIM_CACHE_DIR or the platform cache dir for 'deepssim' (not created here). */
-export function cacheDir(): string {
-  const fromEnv = process.env.DEEPSSIM_CACHE_DIR;
+/** Environment variables as the weights lookup reads them (DEEPSSIM_CACHE_DIR, each backbone's weights variable). */
+export type WeightsEnv = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The cache directory: DEEPSSIM_CACHE_DIR of `env` (default: the process environment) or the platform cache dir for
+ * 'deepssim' (not created here).
+ */
+export function cacheDir(env: WeightsEnv = process.env): string {
+  const fromEnv = env.DEEPSSIM_CACHE_DIR;
   return fromEnv && fromEnv.length > 0 ? fromEnv : envPaths('deepssim', { suffix: '' }).cache;
 }
 
@@ -61,6 +67,8 @@ export interface WeightsRequest {
    * integrity record; `full` always hashes.
    */
   readonly verifyCache?: 'fast' | 'full';
+  /** Where DEEPSSIM_CACHE_DIR and the backbone's weights variable are read (default: the process environment). */
+  readonly env?: WeightsEnv;
 }
 
 export type WeightsOrigin = 'explicit' | 'env' | 'cache' | 'download';
@@ -193,10 +201,10 @@ export async function sha256File(path: string): Promise<string> {
  * size and mtime) so the 553 MB official file is hashed once, not on every run. Same rule as the cache's fast path:
  * a changed size or mtime means hashing again. Remembering is best-effort (a read-only cache only costs time).
  */
-async function sha256Remembered(path: string): Promise<string> {
+async function sha256Remembered(dir: string, path: string): Promise<string> {
   const key = resolve(path);
   const st = await stat(key);
-  const memoPath = join(cacheDir(), 'hashes.json');
+  const memoPath = join(dir, 'hashes.json');
   let memo: Record<string, { bytes: number; mtimeMs: number; sha256: string }> = {};
   try {
     const parsed = JSON.parse(await readFile(memoPath, 'utf8')) as unknown;
@@ -209,7 +217,7 @@ async function sha256Remembered(path: string): Promise<string> {
     return hit.sha256;
   const sha256 = await sha256File(key);
   memo[key] = { bytes: st.size, mtimeMs: st.mtimeMs, sha256 };
-  await mkdir(cacheDir(), { recursive: true })
+  await mkdir(dir, { recursive: true })
     .then(() => writeFileAtomic(memoPath, `${JSON.stringify(memo, null, 1)}\n`))
     .catch(() => undefined);
   return sha256;
@@ -225,11 +233,11 @@ interface Genuineness {
 }
 
 /** Whether a file given by path is one of the genuine files the declaration pins (state dict or canonical export). */
-async function genuineStateDict(d: WeightsDeclaration, path: string): Promise<Genuineness> {
+async function genuineStateDict(dir: string, d: WeightsDeclaration, path: string): Promise<Genuineness> {
   const official = d.official.find((f) => f.name === d.entry)!;
   const size = (await stat(path)).size;
   if (size === official.bytes) {
-    const sha256 = await sha256Remembered(path);
+    const sha256 = await sha256Remembered(dir, path);
     if (sha256 === official.sha256) return { verified: true, sha256 };
     return { verified: false, sha256, note: `its SHA-256 differs from the official ${official.name}` };
   }
@@ -259,9 +267,9 @@ async function genuineTfjs(d: WeightsDeclaration, modelJson: string): Promise<Ge
   return { verified: true };
 }
 
-function genuine(b: BackboneWeights, path: string): Promise<Genuineness> {
+function genuine(dir: string, b: BackboneWeights, path: string): Promise<Genuineness> {
   return b.declaration.storage === 'state-dict'
-    ? genuineStateDict(b.declaration, path)
+    ? genuineStateDict(dir, b.declaration, path)
     : genuineTfjs(b.declaration, path);
 }
 
@@ -288,17 +296,17 @@ interface IntegrityRecord {
   readonly files: RecordFile[];
 }
 
-const recordPath = (name: string): string => join(cacheDir(), `${name}.integrity.json`);
+const recordPath = (dir: string, name: string): string => join(dir, `${name}.integrity.json`);
 
 /** The file a cache entry is read from (the compact file, or model.json of the folder). */
-function entryFile(d: WeightsDeclaration, name: string): string {
-  return d.storage === 'state-dict' ? join(cacheDir(), name) : join(cacheDir(), name, 'model.json');
+function entryFile(dir: string, d: WeightsDeclaration, name: string): string {
+  return d.storage === 'state-dict' ? join(dir, name) : join(dir, name, 'model.json');
 }
 
-async function readRecord(name: string): Promise<IntegrityRecord | undefined> {
+async function readRecord(dir: string, name: string): Promise<IntegrityRecord | undefined> {
   let text: string;
   try {
-    text = await readFile(recordPath(name), 'utf8');
+    text = await readFile(recordPath(dir, name), 'utf8');
   } catch {
     return undefined;
   }
@@ -324,13 +332,13 @@ async function readRecord(name: string): Promise<IntegrityRecord | undefined> {
   }
 }
 
-async function recordFile(name: string, sha256: string): Promise<RecordFile> {
-  const st = await stat(join(cacheDir(), name));
+async function recordFile(dir: string, name: string, sha256: string): Promise<RecordFile> {
+  const st = await stat(join(dir, name));
   return { name, bytes: st.size, mtimeMs: st.mtimeMs, sha256 };
 }
 
-async function writeRecord(entry: string, record: IntegrityRecord): Promise<void> {
-  await writeFileAtomic(recordPath(entry), `${JSON.stringify(record, null, 1)}\n`);
+async function writeRecord(dir: string, entry: string, record: IntegrityRecord): Promise<void> {
+  await writeFileAtomic(recordPath(dir, entry), `${JSON.stringify(record, null, 1)}\n`);
 }
 
 function mismatch(path: string, expected: string, actual: string, why: string): WeightsError {
@@ -358,19 +366,20 @@ function pinFor(d: WeightsDeclaration, relName: string, entry: string): string |
  * WEIGHTS_HASH_MISMATCH when a file differs from what was recorded (or pinned).
  */
 async function checkEntry(
+  dir: string,
   b: BackboneWeights,
   entry: string,
   mode: 'fast' | 'full',
 ): Promise<ResolvedWeights | undefined> {
   const d = b.declaration;
-  const main = entryFile(d, entry);
+  const main = entryFile(dir, d, entry);
   if (!(await isFile(main))) return undefined;
-  const record = await readRecord(entry);
-  if (!record) return adopt(b, entry);
+  const record = await readRecord(dir, entry);
+  if (!record) return adopt(dir, b, entry);
   let refreshed = false;
   const files: RecordFile[] = [];
   for (const f of record.files) {
-    const path = join(cacheDir(), f.name);
+    const path = join(dir, f.name);
     const st = await stat(path).catch(() => undefined);
     if (!st?.isFile()) throw mismatch(path, f.sha256, 'missing', 'a file listed in its integrity record is missing');
     const pin = pinFor(d, f.name, entry);
@@ -387,15 +396,15 @@ async function checkEntry(
     files.push({ ...f, bytes: st.size, mtimeMs: st.mtimeMs });
   }
   // The record must cover the file that is read (and, for a model folder, every official file).
-  const rel = (p: string): string => p.slice(cacheDir().length + 1);
+  const rel = (p: string): string => p.slice(dir.length + 1);
   const needed =
     d.storage === 'tfjs-layers' && entry === d.cacheName ? d.official.map((f) => `${entry}/${f.name}`) : [rel(main)];
   for (const n of needed) {
     if (!files.some((f) => f.name === n))
-      throw mismatch(join(cacheDir(), n), 'recorded', 'unrecorded', 'its integrity record does not cover this file');
+      throw mismatch(join(dir, n), 'recorded', 'unrecorded', 'its integrity record does not cover this file');
   }
   // Same content, new mtime (copied, touched): remember the new mtime so the fast path applies again.
-  if (refreshed) await writeRecord(entry, { ...record, files }).catch(() => undefined);
+  if (refreshed) await writeRecord(dir, entry, { ...record, files }).catch(() => undefined);
   return {
     path: main,
     origin: 'cache',
@@ -408,9 +417,9 @@ async function checkEntry(
  * A cache entry without an integrity record (written by an older deepssim, or by hand). An official model folder is
  * checked against the pinned hashes; anything else cannot be proven genuine, so it is recorded as unverified.
  */
-async function adopt(b: BackboneWeights, entry: string): Promise<ResolvedWeights> {
+async function adopt(cache: string, b: BackboneWeights, entry: string): Promise<ResolvedWeights> {
   const d = b.declaration;
-  const main = entryFile(d, entry);
+  const main = entryFile(cache, d, entry);
   if (d.storage === 'tfjs-layers') {
     const dir = dirname(main);
     const g = entry === d.cacheName ? await genuineTfjs(d, main) : { verified: false };
@@ -425,10 +434,10 @@ async function adopt(b: BackboneWeights, entry: string): Promise<ResolvedWeights
     }
     const names = entry === d.cacheName ? d.official.map((f) => f.name) : ['model.json'];
     const files = await Promise.all(
-      names.map(async (n) => recordFile(`${entry}/${n}`, await sha256File(join(dir, n)))),
+      names.map(async (n) => recordFile(cache, `${entry}/${n}`, await sha256File(join(dir, n)))),
     );
     const note = g.verified ? undefined : 'imported from files that are not the official ones';
-    await writeRecord(entry, {
+    await writeRecord(cache, entry, {
       version: 1,
       backbone: b.backbone,
       verified: g.verified,
@@ -446,13 +455,13 @@ async function adopt(b: BackboneWeights, entry: string): Promise<ResolvedWeights
   const note = verified
     ? undefined
     : 'cached without an integrity record (older deepssim): its origin cannot be checked';
-  await writeRecord(entry, {
+  await writeRecord(cache, entry, {
     version: 1,
     backbone: b.backbone,
     verified,
     origin: 'adopted',
     ...(note ? { note } : {}),
-    files: [await recordFile(entry, sha256)],
+    files: [await recordFile(cache, entry, sha256)],
   });
   return { path: main, origin: 'cache', verified, ...(note ? { note } : {}) };
 }
@@ -476,9 +485,8 @@ function progressReporter(b: BackboneWeights, request: WeightsRequest, files: re
 }
 
 /** Download the official files into the cache (verified) and write the cache entry with its integrity record. */
-async function download(b: BackboneWeights, request: WeightsRequest): Promise<ResolvedWeights> {
+async function download(dir: string, b: BackboneWeights, request: WeightsRequest): Promise<ResolvedWeights> {
   const d = b.declaration;
-  const dir = cacheDir();
   const log = request.log ?? (() => undefined);
   const mb = Math.round(d.official.reduce((s, f) => s + f.bytes, 0) / 1e6);
   log(`downloading ${d.title} weights (about ${mb} MB, once) into ${dir}`);
@@ -490,7 +498,7 @@ async function download(b: BackboneWeights, request: WeightsRequest): Promise<Re
     progress.done(official);
     try {
       log(`extracting the ${Object.keys(d.compact!.shapes).length} tensors the backbone needs`);
-      await writeCompact(b, big, d.cacheName, {
+      await writeCompact(dir, b, big, d.cacheName, {
         verified: true,
         origin: 'download',
         source: official.url,
@@ -504,7 +512,7 @@ async function download(b: BackboneWeights, request: WeightsRequest): Promise<Re
   }
   const folder = join(dir, d.cacheName);
   await mkdir(folder, { recursive: true });
-  await rm(recordPath(d.cacheName), { force: true });
+  await rm(recordPath(dir, d.cacheName), { force: true });
   const files: RecordFile[] = [];
   for (const f of d.official) {
     const dest = join(folder, f.name);
@@ -513,9 +521,9 @@ async function download(b: BackboneWeights, request: WeightsRequest): Promise<Re
       await downloadVerified(f.url, dest, { sha256: f.sha256, onProgress: progress.file(f) });
     }
     progress.done(f);
-    files.push(await recordFile(`${d.cacheName}/${f.name}`, f.sha256));
+    files.push(await recordFile(dir, `${d.cacheName}/${f.name}`, f.sha256));
   }
-  await writeRecord(d.cacheName, {
+  await writeRecord(dir, d.cacheName, {
     version: 1,
     backbone: b.backbone,
     verified: true,
@@ -529,17 +537,23 @@ async function download(b: BackboneWeights, request: WeightsRequest): Promise<Re
 
 /** Read a state dict, validate it, write its canonical compact subset as cache entry `entry` with its record. */
 async function writeCompact(
+  dir: string,
   b: BackboneWeights,
   source: string,
   entry: string,
   how: Pick<IntegrityRecord, 'verified' | 'origin' | 'source' | 'sourceSha256' | 'note'>,
 ): Promise<{ path: string; bytes: number; sha256: string }> {
   const bytes = await canonicalBytes(b, source);
-  const dest = join(cacheDir(), entry);
-  await mkdir(cacheDir(), { recursive: true });
+  const dest = join(dir, entry);
+  await mkdir(dir, { recursive: true });
   await writeFileAtomic(dest, bytes);
   const sha256 = sha256Bytes(bytes);
-  await writeRecord(entry, { version: 1, backbone: b.backbone, ...how, files: [await recordFile(entry, sha256)] });
+  await writeRecord(dir, entry, {
+    version: 1,
+    backbone: b.backbone,
+    ...how,
+    files: [await recordFile(dir, entry, sha256)],
+  });
   return { path: dest, bytes: bytes.length, sha256 };
 }
 
@@ -559,29 +573,31 @@ async function canonicalBytes(b: BackboneWeights, source: string): Promise<Uint8
 /** Locate a backbone's weights (see the module comment for the order) without reading them. */
 export async function resolveWeights(b: BackboneWeights, request: WeightsRequest = {}): Promise<ResolvedWeights> {
   const d = b.declaration;
+  const env = request.env ?? process.env;
+  const dir = cacheDir(env);
   if (request.weights !== undefined && request.weights !== '') {
     const path = await locate(b, request.weights, '');
-    const g = await genuine(b, path);
+    const g = await genuine(dir, b, path);
     return { path, origin: 'explicit', verified: g.verified, ...(g.note ? { note: g.note } : {}) };
   }
-  const fromEnv = process.env[d.envVar];
+  const fromEnv = env[d.envVar];
   if (fromEnv) {
     const path = await locate(b, fromEnv, ` (from ${d.envVar})`);
-    const g = await genuine(b, path);
+    const g = await genuine(dir, b, path);
     return { path, origin: 'env', verified: g.verified, ...(g.note ? { note: g.note } : {}) };
   }
   const mode = request.verifyCache ?? 'fast';
-  const official = await checkEntry(b, d.cacheName, mode);
+  const official = await checkEntry(dir, b, d.cacheName, mode);
   if (official) return official;
-  const imported = await checkEntry(b, d.unverifiedCacheName, mode);
+  const imported = await checkEntry(dir, b, d.unverifiedCacheName, mode);
   if (imported) return { ...imported, note: imported.note ?? 'imported from a file that is not the official one' };
   if (request.download === false) {
     throw new WeightsError(
-      `${d.title} weights not found (no weights path, ${d.envVar} unset, nothing cached in ${quote(cacheDir())}) and downloading is disabled; the official files are at ${d.official[0].url}`,
+      `${d.title} weights not found (no weights path, ${d.envVar} unset, nothing cached in ${quote(dir)}) and downloading is disabled; the official files are at ${d.official[0].url}`,
       { code: 'WEIGHTS_NOT_FOUND', url: d.official[0].url, backbone: b.backbone },
     );
   }
-  return download(b, request);
+  return download(dir, b, request);
 }
 
 /** Make sure the official weights are in the cache (checked, or downloaded); explicit paths and env are ignored. */
@@ -589,8 +605,9 @@ export async function fetchWeights(
   b: BackboneWeights,
   request: Omit<WeightsRequest, 'weights'> = {},
 ): Promise<ResolvedWeights> {
-  const cached = await checkEntry(b, b.declaration.cacheName, request.verifyCache ?? 'full');
-  return cached ?? download(b, request);
+  const dir = cacheDir(request.env);
+  const cached = await checkEntry(dir, b, b.declaration.cacheName, request.verifyCache ?? 'full');
+  return cached ?? download(dir, b, request);
 }
 
 /** Read what a resolved path holds (state dict or TF.js model), check finiteness, and let the backbone validate it. */
@@ -635,11 +652,12 @@ export interface ImportResult {
 export async function importWeights(
   b: BackboneWeights,
   file: string,
-  request: Pick<WeightsRequest, 'log'> = {},
+  request: Pick<WeightsRequest, 'log' | 'env'> = {},
 ): Promise<ImportResult> {
   const d = b.declaration;
+  const dir = cacheDir(request.env);
   const path = await locate(b, file, '');
-  const g = await genuine(b, path);
+  const g = await genuine(dir, b, path);
   const entry = g.verified ? d.cacheName : d.unverifiedCacheName;
   const note = g.verified ? undefined : `imported from ${quote(path)}: ${g.note}`;
   const how = {
@@ -650,7 +668,7 @@ export async function importWeights(
     ...(note ? { note } : {}),
   };
   if (d.storage === 'state-dict') {
-    const r = await writeCompact(b, path, entry, how);
+    const r = await writeCompact(dir, b, path, entry, how);
     request.log?.(`imported ${path} into ${r.path}`);
     return { backbone: b.backbone, path: r.path, verified: g.verified, ...(note ? { note } : {}), bytes: r.bytes };
   }
@@ -658,7 +676,6 @@ export async function importWeights(
   await readResolved(b, path);
   const model = await readTfjsLayersModel(path, { select: () => false });
   const names = ['model.json', ...model.groups.flatMap((grp) => grp.paths)];
-  const dir = cacheDir();
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${entry}.${process.pid}.tmp`);
   await rm(tmp, { recursive: true, force: true });
@@ -673,11 +690,11 @@ export async function importWeights(
       bytes += data.length;
     }
     const dest = join(dir, entry);
-    await rm(recordPath(entry), { force: true });
+    await rm(recordPath(dir, entry), { force: true });
     await rm(dest, { recursive: true, force: true });
     await rename(tmp, dest);
-    const files = await Promise.all(hashes.map(([n, h]) => recordFile(`${entry}/${n}`, h)));
-    await writeRecord(entry, { version: 1, backbone: b.backbone, ...how, files });
+    const files = await Promise.all(hashes.map(([n, h]) => recordFile(dir, `${entry}/${n}`, h)));
+    await writeRecord(dir, entry, { version: 1, backbone: b.backbone, ...how, files });
     request.log?.(`imported ${path} into ${dest}`);
     return { backbone: b.backbone, path: dest, verified: g.verified, ...(note ? { note } : {}), bytes };
   } finally {
@@ -747,8 +764,11 @@ export interface CacheInfo {
 }
 
 /** What is cached for each backbone, with the result of its integrity check. */
-export async function cacheInfo(backbones: readonly BackboneWeights[]): Promise<CacheInfo> {
-  const dir = cacheDir();
+export async function cacheInfo(
+  backbones: readonly BackboneWeights[],
+  request: Pick<WeightsRequest, 'env'> = {},
+): Promise<CacheInfo> {
+  const dir = cacheDir(request.env);
   const exists = (await stat(dir).catch(() => undefined))?.isDirectory() === true;
   const entries: CacheEntryInfo[] = [];
   if (!exists) return { dir, exists, entries };
@@ -757,20 +777,20 @@ export async function cacheInfo(backbones: readonly BackboneWeights[]): Promise<
       ['official', b.declaration.cacheName],
       ['unverified', b.declaration.unverifiedCacheName],
     ] as const) {
-      const main = entryFile(b.declaration, name);
+      const main = entryFile(dir, b.declaration, name);
       if (!(await isFile(main))) continue;
       const path = join(dir, name);
       let integrity = 'ok';
       let verified = false;
       let note: string | undefined;
       try {
-        const r = (await checkEntry(b, name, 'fast'))!;
+        const r = (await checkEntry(dir, b, name, 'fast'))!;
         verified = r.verified;
         note = r.note;
       } catch (e) {
         integrity = (e as Error).message;
       }
-      const record = await readRecord(name);
+      const record = await readRecord(dir, name);
       const bytes = record ? record.files.reduce((s, f) => s + f.bytes, 0) : (await stat(main)).size;
       const sha256 = b.declaration.storage === 'state-dict' ? record?.files[0]?.sha256 : undefined;
       entries.push({

@@ -19,6 +19,7 @@ import type { Command } from 'commander';
 import { backboneNames, getBackbone } from '../../backbones/registry.js';
 import { quote, UsageError, WeightsError } from '../../errors.js';
 import { resolveWeights } from '../../node/weights-store.js';
+import { resolvePath, type CliContext } from '../io.js';
 
 export interface DemoServerOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. Default 8765. */
@@ -236,7 +237,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   };
 }
 
-export function registerDemoCommand(program: Command): void {
+export function registerDemoCommand(program: Command, { io }: CliContext): void {
   program
     .command('demo')
     .description('serve the browser demo page on http://127.0.0.1 (deepssim/web: WebGPU or WebAssembly)')
@@ -257,7 +258,11 @@ export function registerDemoCommand(program: Command): void {
       let weights: string | undefined;
       let note = '';
       try {
-        const found = await resolveWeights(entry.weights, { weights: opts.weights, download: false });
+        const found = await resolveWeights(entry.weights, {
+          weights: opts.weights === undefined ? undefined : resolvePath(io, opts.weights),
+          download: false,
+          env: io.env,
+        });
         weights = found.path;
         if (!found.verified) note = ` (not verified: ${found.note ?? 'not the official files'})`;
       } catch (err) {
@@ -265,13 +270,11 @@ export function registerDemoCommand(program: Command): void {
         note = `none found locally; ${entry.weights.declaration.storage === 'tfjs-layers' ? 'the page fetches the official files' : 'pass --weights <relu5_1 .safetensors> (deepssim weights export)'}`;
       }
       const server = await startDemoServer({ port: opts.port, backbone: opts.backbone, weights });
-      process.stdout.write(
+      io.stdout.write(
         `deepssim demo: ${server.url}  (${opts.backbone} weights: ${weights ?? ''}${note}; Ctrl+C stops)\n`,
       );
-      const stop = (): void => {
-        void server.close().then(() => process.exit(0));
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      // Serve until interrupted (Ctrl+C / SIGTERM), then close and exit 0. A run without interrupts (a test) stops now.
+      if (io.onInterrupt) await new Promise<void>((resolve) => io.onInterrupt!(resolve));
+      await server.close();
     });
 }

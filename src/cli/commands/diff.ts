@@ -1,12 +1,13 @@
 import { extname } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { createDeepSSIM } from '../../node/index.js';
 import { UsageError } from '../../errors.js';
 import { decodeImage, encodePng } from '../../node/decode.js';
 import { renderHeatmap, renderSideBySide, DEFAULT_RADIUS, DEFAULT_STEP, DEFAULT_WINDOW } from '../../map/index.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
-import { addMetricOptions, metricOptions, parseNumber, type MetricCliOptions } from '../options.js';
+import { addMetricOptions, createCliMetric, parseNumber, type MetricCliOptions } from '../options.js';
 import { EXIT_BELOW_THRESHOLD } from '../exit-codes.js';
+import { resolvePath, type CliContext } from '../io.js';
+import { createProgress } from '../progress.js';
 
 /** The backbone the local map is validated with (genuine ImageNet weights; docs/local-map.md). */
 export const DIFF_DEFAULT_BACKBONE = 'mobilenet_v1_0.75';
@@ -20,6 +21,7 @@ interface DiffCliOptions extends MetricCliOptions {
   radius?: number;
   minScore?: number;
   minLocal?: number;
+  progress?: boolean;
 }
 
 const cells =
@@ -31,7 +33,8 @@ const cells =
     return n;
   };
 
-export function registerDiffCommand(program: Command): void {
+export function registerDiffCommand(program: Command, ctx: CliContext): void {
+  const { io } = ctx;
   const cmd = program
     .command('diff')
     .description('where two images differ: the local DeepSSIM map (tolerates small shifts and rendering drift)')
@@ -52,7 +55,8 @@ export function registerDiffCommand(program: Command): void {
       '--min-local <s>',
       `exit with code ${EXIT_BELOW_THRESHOLD} when the lowest window is below s`,
       parseNumber('--min-local', () => true, 'a number'),
-    );
+    )
+    .option('--no-progress', 'no progress bar or heartbeat lines on stderr (tiled images)');
   addMetricOptions(cmd).action(async (reference: string, test: string, opts: DiffCliOptions) => {
     if (opts.sideBySide && !opts.out)
       throw new UsageError('--side-by-side needs -o <file.png>', { code: 'INVALID_OPTION', option: 'sideBySide' });
@@ -63,13 +67,19 @@ export function registerDiffCommand(program: Command): void {
         code: 'UNSUPPORTED',
         option: 'saliency',
       });
-    const metric = await createDeepSSIM({ ...metricOptions(opts), backbone: opts.backbone ?? DIFF_DEFAULT_BACKBONE });
+    const progress = createProgress(io, { command: 'diff', unit: 'tiles', enabled: opts.progress !== false });
+    let metric;
     try {
-      const map = await metric.map(reference, test, { window: opts.window, step: opts.step, radius: opts.radius });
+      metric = await createCliMetric(opts, io, progress, { backbone: opts.backbone ?? DIFF_DEFAULT_BACKBONE });
+      const [refPath, testPath] = [resolvePath(io, reference), resolvePath(io, test)];
+      const map = await metric.map(refPath, testPath, { window: opts.window, step: opts.step, radius: opts.radius });
+      progress.stop();
       if (opts.out) {
-        const ref = await decodeImage(reference);
-        const picture = opts.sideBySide ? renderSideBySide(ref, await decodeImage(test), map) : renderHeatmap(ref, map);
-        await writeFileAtomic(opts.out, await encodePng(picture));
+        const ref = await decodeImage(refPath);
+        const picture = opts.sideBySide
+          ? renderSideBySide(ref, await decodeImage(testPath), map)
+          : renderHeatmap(ref, map);
+        await writeFileAtomic(resolvePath(io, opts.out), await encodePng(picture));
       }
       const failures: string[] = [];
       if (opts.minScore !== undefined && map.score < opts.minScore)
@@ -100,18 +110,19 @@ export function registerDiffCommand(program: Command): void {
           backbone: metric.backboneName,
           ...(opts.minScore !== undefined || opts.minLocal !== undefined ? { pass: failures.length === 0 } : {}),
         };
-        process.stdout.write(`${JSON.stringify(out)}\n`);
+        io.stdout.write(`${JSON.stringify(out)}\n`);
       } else {
-        process.stdout.write(
+        io.stdout.write(
           `score ${map.score.toFixed(6)}  minLocal ${map.minLocal.toFixed(6)} at x=${m.x} y=${m.y} ${m.width}×${m.height}\n`,
         );
       }
       if (failures.length > 0) {
-        process.stderr.write(`${failures.join('; ')}\n`);
-        process.exitCode = EXIT_BELOW_THRESHOLD;
+        io.stderr.write(`${failures.join('; ')}\n`);
+        ctx.exitCode = EXIT_BELOW_THRESHOLD;
       }
     } finally {
-      await metric.dispose();
+      progress.stop();
+      await metric?.dispose();
     }
   });
 }

@@ -16,22 +16,12 @@ import { formatShard, parseShard, shardIndices, type Shard } from '../../eval/sh
 import { finishVotesEvaluation, type VotesEvaluation } from '../../eval/votes-run.js';
 import { formatVotesMarkdown, votesJsonSummary, writeVotesReport } from '../../eval/votes-report.js';
 import { voteItems } from '../../eval/votes.js';
-import { createMetrics, metricNames, type MetricFactoryOptions } from '../../metrics/registry.js';
-import type { FullReferenceMetric } from '../../metrics/types.js';
+import { createMetrics, metricNames } from '../../metrics/registry.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
-import { createProgress, type Progress } from '../progress.js';
-import { nodePlatform } from '../../node/platform.js';
+import { resolvePath, workingDir, type CliContext, type CliStream } from '../io.js';
+import { createProgress } from '../progress.js';
 import { addMetricOptions, metricOptions, parseNumber, type MetricCliOptions } from '../options.js';
 import { toJson } from '../../util/json.js';
-
-export interface EvalCommandDeps {
-  /** Build metrics by name (default: src/metrics/registry.ts). */
-  createMetrics?(names: string[], options: MetricFactoryOptions): Promise<FullReferenceMetric[]>;
-  /** Where to print (default process.stdout / process.stderr). */
-  stdout?: NodeJS.WritableStream;
-  stderr?: NodeJS.WriteStream;
-  stdin?: NodeJS.ReadableStream;
-}
 
 interface EvalCliOptions extends MetricCliOptions {
   metrics: string[];
@@ -73,8 +63,8 @@ export async function emitEvaluation(
   ev: { kind: 'mos'; ev: Evaluation } | { kind: 'votes'; ev: VotesEvaluation },
   dataset: string,
   opts: { json?: boolean; out?: string },
-  stdout: NodeJS.WritableStream,
-  stderr: NodeJS.WritableStream,
+  stdout: CliStream,
+  stderr: CliStream,
 ): Promise<void> {
   const title = `Evaluation: ${dataset}`;
   if (ev.kind === 'votes') {
@@ -105,7 +95,8 @@ export async function emitEvaluation(
   if (files) stderr.write(`wrote ${Object.values(files).join(', ')}\n`);
 }
 
-export function registerEvalCommand(program: Command, deps: EvalCommandDeps = {}): Command {
+export function registerEvalCommand(program: Command, ctx: CliContext): Command {
+  const { io, deps } = ctx;
   const cmd = program
     .command('eval')
     .description(
@@ -162,27 +153,32 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = {}
       parseNumber('--concurrency', (v) => Number.isInteger(v) && v >= 1 && v <= 64, 'an integer from 1 to 64'),
       2,
     )
-    .option('--no-progress', 'no progress bar even on a terminal');
+    .option('--no-progress', 'no progress bar (terminal) or heartbeat lines (otherwise) on stderr');
   return addMetricOptions(cmd).action(async (dataset: string, opts: EvalCliOptions) => {
-    const stdout = deps.stdout ?? process.stdout;
-    const stderr = deps.stderr ?? process.stderr;
+    const { stdout, stderr } = io;
+    const out = opts.out === undefined ? undefined : resolvePath(io, opts.out);
+    const scoresFile = opts.scores === undefined ? undefined : resolvePath(io, opts.scores);
     if (opts.lowerBetter && opts.higherBetter)
       throw new UsageError('--lower-better and --higher-better contradict each other', { option: 'lowerBetter' });
     if (opts.shard && !opts.scores)
       throw new UsageError('--shard needs --scores <file> (the shard output that deepssim merge combines)', {
         option: 'shard',
       });
-    const input: EvalInput = await loadEvalInput(dataset, {
+    const input: EvalInput = await loadEvalInput(dataset === '-' ? dataset : resolvePath(io, dataset), {
       higherIsBetter: opts.lowerBetter ? false : opts.higherBetter ? true : undefined,
-      stdin: deps.stdin,
+      stdin: io.stdin,
+      cwd: workingDir(io),
     });
     if (input.kind === 'mos') {
       stderr.write(`score direction: ${input.direction.description}\n`);
     }
-    const metrics = await (deps.createMetrics ?? createMetrics)(opts.metrics, {
-      ...metricOptions(opts),
-      platform: nodePlatform,
-    });
+    const progress = createProgress(io, { command: 'eval', unit: 'pairs', enabled: opts.progress !== false });
+    const metrics = await (deps.createMetrics ?? createMetrics)(opts.metrics, metricOptions(opts, io, progress)).catch(
+      (err: unknown) => {
+        progress.stop();
+        throw err;
+      },
+    );
     try {
       const items =
         input.kind === 'mos'
@@ -194,17 +190,13 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = {}
             opts.shard,
           )
         : undefined;
-      let progress: Progress | undefined;
       const t0 = performance.now();
       const scored = await scoreItems(items, metrics, {
         concurrency: opts.concurrency,
         indices,
-        onProgress: (done, total) => {
-          progress ??= opts.progress === false ? { tick() {}, stop() {} } : createProgress(total, 'eval', stderr);
-          progress.tick();
-          if (done === total) progress.stop();
-        },
+        onProgress: (done, total) => progress.update(done, total),
       });
+      progress.stop();
       const seconds = (performance.now() - t0) / 1000;
       const all = indices ?? items.map((_, i) => i);
       const options = scoringOptions(opts);
@@ -212,23 +204,23 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = {}
         input.kind === 'mos'
           ? mosScoresText(input.manifest, input.direction, scored.metrics, all, options, opts.shard ?? null)
           : votesScoresText(input.data, items, scored.metrics, all, options, opts.shard ?? null);
-      if (opts.scores) await writeFileAtomic(opts.scores, scoresText);
+      if (scoresFile) await writeFileAtomic(scoresFile, scoresText);
       if (opts.shard) {
         stderr.write(
           `shard ${formatShard(opts.shard)}: scored ${all.length} of ${items.length} pairs; wrote ${opts.scores}\n`,
         );
         return;
       }
-      if (opts.out) {
-        await mkdir(opts.out, { recursive: true });
-        await writeFileAtomic(join(opts.out, 'scores.jsonl'), scoresText);
+      if (out) {
+        await mkdir(out, { recursive: true });
+        await writeFileAtomic(join(out, 'scores.jsonl'), scoresText);
       }
       const resamples = { resamples: opts.bootstrap, seed: opts.seed, seconds };
       if (input.kind === 'mos') {
         const ev = finishEvaluation(input.manifest, scored.metrics, resamples);
         ev.direction = input.direction.description;
         ev.settings = options;
-        await emitEvaluation({ kind: 'mos', ev }, dataset, opts, stdout, stderr);
+        await emitEvaluation({ kind: 'mos', ev }, dataset, { json: opts.json, out }, stdout, stderr);
         if (
           input.direction.source === 'assumed' &&
           ev.metrics.some((m) => m.stats) &&
@@ -241,9 +233,10 @@ export function registerEvalCommand(program: Command, deps: EvalCommandDeps = {}
       } else {
         const ev = finishVotesEvaluation(input.data, items, scored.metrics, resamples);
         ev.settings = options;
-        await emitEvaluation({ kind: 'votes', ev }, dataset, opts, stdout, stderr);
+        await emitEvaluation({ kind: 'votes', ev }, dataset, { json: opts.json, out }, stdout, stderr);
       }
     } finally {
+      progress.stop();
       for (const m of metrics) await m.dispose?.();
     }
   });

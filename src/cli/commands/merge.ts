@@ -11,6 +11,7 @@ import { finishEvaluation } from '../../eval/run.js';
 import { mosScoresText, parseScoresText, votesScoresText } from '../../eval/scores-file.js';
 import { finishVotesEvaluation } from '../../eval/votes-run.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
+import { resolvePath, type CliContext } from '../io.js';
 import { parseNumber } from '../options.js';
 import { emitEvaluation } from './eval.js';
 
@@ -37,12 +38,7 @@ async function readText(path: string): Promise<string> {
   }
 }
 
-export interface MergeCommandDeps {
-  stdout?: NodeJS.WritableStream;
-  stderr?: NodeJS.WritableStream;
-}
-
-export function registerMergeCommand(program: Command, deps: MergeCommandDeps = {}): Command {
+export function registerMergeCommand(program: Command, { io }: CliContext): Command {
   return program
     .command('merge')
     .description('combine the outputs of batch --shard or eval --shard into the result of one unsharded run')
@@ -65,16 +61,16 @@ export function registerMergeCommand(program: Command, deps: MergeCommandDeps = 
       1,
     )
     .action(async (paths: string[], opts: MergeCliOptions) => {
-      const stdout = deps.stdout ?? process.stdout;
-      const stderr = deps.stderr ?? process.stderr;
-      const texts = await Promise.all(paths.map(readText));
+      const { stdout, stderr } = io;
+      const out = opts.out === undefined ? undefined : resolvePath(io, opts.out);
+      const texts = await Promise.all(paths.map((p) => readText(resolvePath(io, p))));
       const evalKinds = texts.map(isEvalScoresText);
       if (evalKinds.some((k) => k !== evalKinds[0]) && texts.some((t) => t.trim() !== '')) {
         throw new UsageError('merge inputs mix eval scores files and batch outputs');
       }
       if (!evalKinds[0]) {
         const merged = mergeBatchOutputs(texts, paths);
-        if (opts.out) await writeFileAtomic(opts.out, merged.text);
+        if (out) await writeFileAtomic(out, merged.text);
         else stdout.write(merged.text);
         return;
       }
@@ -88,9 +84,9 @@ export function registerMergeCommand(program: Command, deps: MergeCommandDeps = 
         m.kind === 'mos'
           ? mosScoresText(m.manifest, m.direction, m.metrics, all, m.header.options, null)
           : votesScoresText(m.data, m.items, m.metrics, all, m.header.options, null);
-      if (opts.out) {
-        await mkdir(opts.out, { recursive: true });
-        await writeFileAtomic(join(opts.out, 'scores.jsonl'), scoresText);
+      if (out) {
+        await mkdir(out, { recursive: true });
+        await writeFileAtomic(join(out, 'scores.jsonl'), scoresText);
       }
       const scored = m.metrics.map((x) => ({ ...x, nonFinite: 0, stats: null, perType: [], scoringSeconds: 0 }));
       const dataset = m.header.root;
@@ -98,11 +94,11 @@ export function registerMergeCommand(program: Command, deps: MergeCommandDeps = 
         const ev = finishEvaluation(m.manifest, scored, stats);
         ev.direction = m.direction.description;
         ev.settings = m.header.options;
-        await emitEvaluation({ kind: 'mos', ev }, dataset, opts, stdout, stderr);
+        await emitEvaluation({ kind: 'mos', ev }, dataset, { json: opts.json, out }, stdout, stderr);
       } else {
         const ev = finishVotesEvaluation(m.data, m.items, scored, stats);
         ev.settings = m.header.options;
-        await emitEvaluation({ kind: 'votes', ev }, dataset, opts, stdout, stderr);
+        await emitEvaluation({ kind: 'votes', ev }, dataset, { json: opts.json, out }, stdout, stderr);
       }
     });
 }

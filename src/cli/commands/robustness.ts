@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { RGBImage } from '../../image/types.js';
+import { createMetrics } from '../../metrics/registry.js';
 import type { FullReferenceMetric } from '../../metrics/types.js';
 import { UsageError } from '../../errors.js';
 import { decodeImage } from '../../node/decode.js';
@@ -13,14 +13,8 @@ import { formatRobustnessMarkdown, runRobustness, type RobustnessImage } from '.
 import { TRANSFORMS } from '../../eval/transforms.js';
 import { createProgress } from '../progress.js';
 import { toJson } from '../../util/json.js';
-import { addMetricOptions, parseNumber, type MetricCliOptions } from '../options.js';
-
-export interface RobustnessCommandDeps {
-  /** Build a metric by registry name; `options` are the parsed DeepSSIM options (--weights, --backbone, --variant, …). */
-  createMetric(name: string, options: MetricCliOptions): Promise<FullReferenceMetric> | FullReferenceMetric;
-  /** Decode an image file (default: the library decoder). */
-  loadImage?(path: string): Promise<RGBImage>;
-}
+import { resolvePath, type CliContext } from '../io.js';
+import { addMetricOptions, metricOptions, parseNumber, type MetricCliOptions } from '../options.js';
 
 interface RobustnessCliOptions extends MetricCliOptions {
   metrics: string[];
@@ -49,7 +43,8 @@ function imageNames(paths: readonly string[]): string[] {
   return paths.map((p, i) => (base.filter((b) => b === base[i]).length > 1 ? p : base[i]));
 }
 
-export function registerRobustnessCommand(program: Command, deps: RobustnessCommandDeps): Command {
+export function registerRobustnessCommand(program: Command, ctx: CliContext): Command {
+  const { io, deps } = ctx;
   const cmd = program
     .command('robustness')
     .description(
@@ -70,7 +65,7 @@ export function registerRobustnessCommand(program: Command, deps: RobustnessComm
       1,
     )
     .option('--json', 'print the full result as JSON on stdout instead of the Markdown report')
-    .option('--no-progress', 'no progress bar even on a terminal');
+    .option('--no-progress', 'no progress bar (terminal) or heartbeat lines (otherwise) on stderr');
   return addMetricOptions(cmd).action(async (paths: string[], opts: RobustnessCliOptions) => {
     // Validate cheap things before loading weights or images.
     for (const t of opts.transforms ?? []) {
@@ -81,35 +76,28 @@ export function registerRobustnessCommand(program: Command, deps: RobustnessComm
     const load = deps.loadImage ?? ((p: string) => decodeImage(p));
     const names = imageNames(paths);
     const images: RobustnessImage[] = [];
-    for (let i = 0; i < paths.length; i++) images.push({ name: names[i], image: await load(paths[i]) });
+    for (let i = 0; i < paths.length; i++)
+      images.push({ name: names[i], image: await load(resolvePath(io, paths[i])) });
 
+    const progress = createProgress(io, { command: 'robustness', unit: 'pairs', enabled: opts.progress !== false });
     const metrics: FullReferenceMetric[] = [];
     try {
-      for (const name of opts.metrics) metrics.push(await deps.createMetric(name, opts));
-      let progress: ReturnType<typeof createProgress> | undefined;
-      let lastBeat = performance.now();
+      const options = metricOptions(opts, io, progress);
+      for (const name of opts.metrics)
+        metrics.push(
+          await (deps.createMetric ? deps.createMetric(name, options) : (await createMetrics([name], options))[0]),
+        );
       const result = await runRobustness(images, metrics, {
         transforms: opts.transforms,
         seed: opts.seed,
-        outDir: opts.out,
-        onProgress: (done, total, label) => {
-          progress ??= opts.progress === false ? { tick() {}, stop() {} } : createProgress(total, 'robustness');
-          progress.tick();
-          if (done === total) progress.stop();
-          // Without a terminal (CI logs, nohup) there is no bar: a heartbeat line at most every 30 s instead.
-          if (
-            opts.progress !== false &&
-            !process.stderr.isTTY &&
-            (performance.now() - lastBeat > 30_000 || done === total)
-          ) {
-            lastBeat = performance.now();
-            process.stderr.write(`robustness: ${done}/${total} pairs scored (last: ${label})\n`);
-          }
-        },
+        outDir: resolvePath(io, opts.out),
+        onProgress: (done, total, label) => progress.update(done, total, `last: ${label}`),
       });
-      process.stdout.write(opts.json ? `${toJson(result, 2)}\n` : formatRobustnessMarkdown(result));
-      process.stderr.write(`wrote ${Object.values(result.files ?? {}).join(', ')}\n`);
+      progress.stop();
+      io.stdout.write(opts.json ? `${toJson(result, 2)}\n` : formatRobustnessMarkdown(result));
+      io.stderr.write(`wrote ${Object.values(result.files ?? {}).join(', ')}\n`);
     } finally {
+      progress.stop();
       for (const m of metrics) await m.dispose?.();
     }
   });

@@ -4,9 +4,10 @@ import { UsageError } from '../../errors.js';
 import { decodeImage, encodeGrayPng } from '../../node/decode.js';
 import { gbvs, quantizeSaliency, saliencyToMask } from '../../saliency/gbvs.js';
 import { writeFileAtomic } from '../../node/atomic-write.js';
+import { resolvePath, type CliContext } from '../io.js';
 import { parseNumber } from '../options.js';
 
-export function registerSaliencyCommand(program: Command): void {
+export function registerSaliencyCommand(program: Command, { io }: CliContext): void {
   program
     .command('saliency')
     .description('write the GBVS saliency map of an image (what the saliency-calibrated variant attends to)')
@@ -21,10 +22,10 @@ export function registerSaliencyCommand(program: Command): void {
     .action(async (image: string, opts: { out: string; mask?: boolean; threshold?: number }) => {
       if (extname(opts.out).toLowerCase() !== '.png')
         throw new UsageError(`--out must be a .png file, got ${opts.out}`);
-      const img = await decodeImage(image);
+      const img = await decodeImage(resolvePath(io, image));
       const map = gbvs(img);
       const pixels = opts.mask ? saliencyToMask(map, opts.threshold ?? 0).map((v) => v * 255) : quantizeSaliency(map);
       const png = await encodeGrayPng(Uint8Array.from(pixels), map.width, map.height);
-      await writeFileAtomic(opts.out, png);
+      await writeFileAtomic(resolvePath(io, opts.out), png);
     });
 }

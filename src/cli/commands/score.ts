@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { createDeepSSIM } from '../../node/index.js';
 import { UsageError } from '../../errors.js';
-import { addMetricOptions, metricOptions, parseNumber, type MetricCliOptions } from '../options.js';
+import { resolvePath, type CliContext } from '../io.js';
+import { addMetricOptions, createCliMetric, parseNumber, type MetricCliOptions } from '../options.js';
 import { EXIT_BELOW_THRESHOLD } from '../exit-codes.js';
+import { createProgress } from '../progress.js';
 import { unverifiedWarning } from './weights.js';
 
 interface ScoreCliOptions extends MetricCliOptions {
@@ -11,9 +12,11 @@ interface ScoreCliOptions extends MetricCliOptions {
   saliencyMaps?: string[];
   referenceSaliency?: string;
   testSaliency?: string;
+  progress?: boolean;
 }
 
-export function registerScoreCommand(program: Command): void {
+export function registerScoreCommand(program: Command, ctx: CliContext): void {
+  const { io } = ctx;
   const cmd = program
     .command('score')
     .description('score a test image against a reference (higher is better, 1 = identical)')
@@ -35,7 +38,8 @@ export function registerScoreCommand(program: Command): void {
     .option(
       '--saliency-maps <maps...>',
       'both saliency maps at once; must come AFTER <reference> <test> (it takes every following word)',
-    );
+    )
+    .option('--no-progress', 'no progress bar or heartbeat lines on stderr (tiled images)');
   addMetricOptions(cmd).action(async (reference: string, test: string, opts: ScoreCliOptions) => {
     if (opts.saliencyMaps && opts.saliencyMaps.length !== 2) {
       throw new UsageError(
@@ -52,11 +56,14 @@ export function registerScoreCommand(program: Command): void {
     if (opts.saliencyThreshold !== undefined && opts.saliency !== 'gbvs' && !pairMaps) {
       throw new UsageError('--saliency-threshold applies only with --saliency gbvs or saliency maps');
     }
-    const metric = await createDeepSSIM(metricOptions(opts));
-    if (!metric.weightsVerified) process.stderr.write(unverifiedWarning(metric.weightsSource, metric.weightsNote));
+    const progress = createProgress(io, { command: 'score', unit: 'tiles', enabled: opts.progress !== false });
+    let metric;
     try {
-      const maps = pairMaps as [string, string] | undefined;
-      const score = await metric.score(reference, test, { saliencyMaps: maps });
+      metric = await createCliMetric(opts, io, progress);
+      if (!metric.weightsVerified) io.stderr.write(unverifiedWarning(metric.weightsSource, metric.weightsNote));
+      const maps = pairMaps?.map((m) => resolvePath(io, m)) as [string, string] | undefined;
+      const score = await metric.score(resolvePath(io, reference), resolvePath(io, test), { saliencyMaps: maps });
+      progress.stop();
       const below = opts.failBelow !== undefined && score < opts.failBelow;
       if (opts.json) {
         const out = {
@@ -70,16 +77,17 @@ export function registerScoreCommand(program: Command): void {
           weightsVerified: metric.weightsVerified,
           ...(opts.failBelow !== undefined ? { failBelow: opts.failBelow, pass: !below } : {}),
         };
-        process.stdout.write(`${JSON.stringify(out)}\n`);
+        io.stdout.write(`${JSON.stringify(out)}\n`);
       } else {
-        process.stdout.write(`${score.toFixed(6)}\n`);
+        io.stdout.write(`${score.toFixed(6)}\n`);
       }
       if (below) {
-        process.stderr.write(`score ${score.toFixed(6)} is below --fail-below ${opts.failBelow}\n`);
-        process.exitCode = EXIT_BELOW_THRESHOLD;
+        io.stderr.write(`score ${score.toFixed(6)} is below --fail-below ${opts.failBelow}\n`);
+        ctx.exitCode = EXIT_BELOW_THRESHOLD;
       }
     } finally {
-      await metric.dispose();
+      progress.stop();
+      await metric?.dispose();
     }
   });
 }

@@ -1,38 +1,12 @@
 import type { Command } from 'commander';
 import { backboneNames, getBackbone } from '../../backbones/registry.js';
 import { DeepSSIMError } from '../../errors.js';
-import { cacheInfo, exportWeights, fetchWeights, importWeights, type WeightsProgress } from '../../node/weights-api.js';
+import { cacheInfo, exportWeights, fetchWeights, importWeights } from '../../node/weights-api.js';
+import { resolvePath, type CliContext } from '../io.js';
+import { downloadRenderer } from '../progress.js';
 
 function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
-/** A download progress renderer for stderr: a percentage line redrawn in place on a terminal, silent otherwise. */
-export function progressRenderer(stream: NodeJS.WriteStream = process.stderr): {
-  onProgress: (p: WeightsProgress) => void;
-  end: () => void;
-} {
-  if (!stream.isTTY) return { onProgress: () => undefined, end: () => undefined };
-  let last = -1;
-  let drawn = false;
-  return {
-    onProgress(p) {
-      const pct = p.bytesTotal ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : -1;
-      if (pct === last) return;
-      last = pct;
-      drawn = true;
-      const of = p.bytesTotal ? ` of ${mb(p.bytesTotal)} (${pct} %)` : '';
-      stream.write(`\r\x1b[2K${p.backbone} weights: ${mb(p.bytesDone)}${of}`);
-      // Complete: clear the line so later messages start clean (end() may never be called by a scoring command).
-      if (p.bytesTotal !== undefined && p.bytesDone >= p.bytesTotal) {
-        stream.write('\r\x1b[2K');
-        drawn = false;
-      }
-    },
-    end() {
-      if (drawn) stream.write('\r\x1b[2K');
-    },
-  };
 }
 
 /**
@@ -70,7 +44,8 @@ export function weightsHint(err: DeepSSIMError): string | undefined {
 
 const backboneOption = (): string => `backbone whose weights to use: ${backboneNames().join(', ')} (default vgg16)`;
 
-export function registerWeightsCommand(program: Command): void {
+export function registerWeightsCommand(program: Command, { io }: CliContext): void {
+  const { env } = io;
   const weights = program.command('weights').description('obtain, import, export and inspect the weights cache');
 
   weights
@@ -80,14 +55,15 @@ export function registerWeightsCommand(program: Command): void {
     )
     .option('--backbone <name>', backboneOption(), 'vgg16')
     .action(async (opts: { backbone: string }) => {
-      const progress = progressRenderer();
+      const progress = downloadRenderer(io.stderr);
       try {
         const r = await fetchWeights({
           backbone: opts.backbone,
-          log: (m) => process.stderr.write(`${m}\n`),
+          env,
+          log: (m) => void io.stderr.write(`${m}\n`),
           onProgress: progress.onProgress,
         });
-        process.stdout.write(`${r.path}\n`);
+        io.stdout.write(`${r.path}\n`);
       } finally {
         progress.end();
       }
@@ -101,14 +77,15 @@ export function registerWeightsCommand(program: Command): void {
     .argument('<file>', 'weights file or TensorFlow.js model folder, e.g. vgg16-397923af.pth')
     .option('--backbone <name>', `${backboneOption()}; a TensorFlow.js model selects the backbone that reads it`)
     .action(async (file: string, opts: { backbone?: string }) => {
-      const backbone = opts.backbone ?? (await guessBackbone(file));
-      const r = await importWeights(file, { backbone });
+      const path = resolvePath(io, file);
+      const backbone = opts.backbone ?? (await guessBackbone(path));
+      const r = await importWeights(path, { backbone, env });
       if (!r.verified) {
-        process.stderr.write(
+        io.stderr.write(
           `warning: ${file} is not the official ${backbone} weights file (${r.note ?? 'hash differs'}); cached as unverified, and runs that use it will say so\n`,
         );
       }
-      process.stdout.write(`${r.path} (${backbone}, ${r.verified ? 'verified' : 'unverified'}, ${mb(r.bytes)})\n`);
+      io.stdout.write(`${r.path} (${backbone}, ${r.verified ? 'verified' : 'unverified'}, ${mb(r.bytes)})\n`);
     });
 
   weights
@@ -124,28 +101,27 @@ export function registerWeightsCommand(program: Command): void {
     )
     .option('--no-download', 'never download weights')
     .action(async (opts: { out: string; backbone: string; weights?: string; download?: boolean }) => {
-      const progress = progressRenderer();
+      const progress = downloadRenderer(io.stderr);
       let r;
       try {
-        r = await exportWeights(opts.out, {
+        r = await exportWeights(resolvePath(io, opts.out), {
           backbone: opts.backbone,
-          weights: opts.weights,
+          weights: opts.weights === undefined ? undefined : resolvePath(io, opts.weights),
           download: opts.download,
+          env,
           onProgress: progress.onProgress,
         });
       } finally {
         progress.end();
       }
-      process.stdout.write(`${r.path} ${mb(r.bytes)} sha256 ${r.sha256}\n`);
+      io.stdout.write(`${r.path} ${mb(r.bytes)} sha256 ${r.sha256}\n`);
       if (r.matchesPinned)
-        process.stderr.write(
-          'this is the canonical export of the official weights (SHA-256 matches the pinned value)\n',
-        );
+        io.stderr.write('this is the canonical export of the official weights (SHA-256 matches the pinned value)\n');
       else if (r.source.verified)
-        process.stderr.write(
+        io.stderr.write(
           'made from the verified official weights: this SHA-256 is the canonical export hash (see docs/weights.md to pin it)\n',
         );
-      else process.stderr.write(unverifiedWarning(r.source.path, r.source.note));
+      else io.stderr.write(unverifiedWarning(r.source.path, r.source.note));
     });
 
   weights
@@ -153,9 +129,9 @@ export function registerWeightsCommand(program: Command): void {
     .description('show the cache directory and what is cached for every backbone (with integrity checks)')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const info = await cacheInfo();
+      const info = await cacheInfo(undefined, { env });
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(info)}\n`);
+        io.stdout.write(`${JSON.stringify(info)}\n`);
         return;
       }
       const lines = [`cache directory: ${info.dir}${info.exists ? '' : ' (not created yet)'}`];
@@ -176,10 +152,10 @@ export function registerWeightsCommand(program: Command): void {
             `${name}: ${e.path} (${mb(e.bytes)}, ${e.kind}, ${state})${e.sha256 ? ` sha256 ${e.sha256}` : ''}`,
           );
         }
-        const env = getBackbone(name).weights.declaration.envVar;
-        if (process.env[env]) lines.push(`${name}: ${env}=${process.env[env]} (takes precedence over the cache)`);
+        const variable = getBackbone(name).weights.declaration.envVar;
+        if (io.env[variable]) lines.push(`${name}: ${variable}=${io.env[variable]} (takes precedence over the cache)`);
       }
-      process.stdout.write(`${lines.join('\n')}\n`);
+      io.stdout.write(`${lines.join('\n')}\n`);
     });
 }
 
