@@ -338,9 +338,10 @@ export class DeepSSIM {
       buildMetricGraph(this.spec, this.weights, { features: true }),
       this.spec.channels,
       false,
-      { threads },
+      // The map's two sessions run one after the other: neither leaves its threads spinning after a run.
+      { threads, spin: false },
     );
-    this.pairDotsSession ??= GraphSession.create(this.platform.onnx, buildPairDotsGraph(), { threads });
+    this.pairDotsSession ??= GraphSession.create(this.platform.onnx, buildPairDotsGraph(), { threads, spin: false });
     const engine = await this.featureEngine;
     const pairDots = runnerPairDots(await this.pairDotsSession);
     const features = async (input: ImageInput, what: string) => {

@@ -22,6 +22,13 @@ export type { InferenceSession, Tensor } from 'onnxruntime-common';
 export interface SessionRequest {
   /** Intra-op threads (the platform may clamp or ignore it, e.g. a browser without cross-origin isolation). */
   threads: number;
+  /**
+   * Whether idle intra-op threads may spin (busy-wait) for the next piece of work (default true: the lowest latency
+   * between one session's own runs). `false` for sessions run back to back with another session (the local map's):
+   * a pool left spinning after its run takes a core from the next session's run (measured: the map's pair products
+   * cost ~2× CPU right after a spinning backbone pass). Platforms without the setting ignore it.
+   */
+  spin?: boolean;
 }
 
 /** Element types the core creates tensors of. */

@@ -86,6 +86,30 @@ describe('local map: computation (synthetic features)', () => {
     }
   });
 
+  test('with the search and the border ring, each value is the best DeepSSIM-Lite over the shifted test windows', async () => {
+    const a = randomFeatures(8, 9, 11, 14);
+    const b = randomFeatures(8, 9, 11, 15);
+    const m = await localMap(a, b, { window: 3, radius: 1, border: 1 });
+    // Trimmed grid 7×9 cells (ring of 1 left out); windows of 3 at every cell: 5×7 values.
+    assert.equal(m.grid.rows, 5);
+    assert.equal(m.grid.cols, 7);
+    for (let r = 0; r < 5; r++) {
+      for (let q = 0; q < 7; q++) {
+        const ga = windowGram(a, r + 1, r + 4, q + 1, q + 4);
+        let want = -Infinity;
+        for (let dy = -1; dy <= 1; dy++) {
+          for (let dx = -1; dx <= 1; dx++) {
+            const y = r + 1 + dy;
+            const x = q + 1 + dx;
+            if (y < 1 || x < 1 || y + 3 > 8 || x + 3 > 10) continue; // the test window stays inside the trimmed grid
+            want = Math.max(want, liteGramSimilarity(ga, 9, windowGram(b, y, y + 3, x, x + 3), 9, 8));
+          }
+        }
+        assert.ok(Math.abs(m.grid.values[r][q] - want) < 1e-7, `(${r},${q}): ${m.grid.values[r][q]} vs ${want}`);
+      }
+    }
+  });
+
   test('identical features give exactly 1 everywhere; the minimum is reported with its window', async () => {
     const a = randomFeatures(16, 9, 11, 3);
     const m = await localMap(a, a);

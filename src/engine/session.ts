@@ -19,6 +19,8 @@ export interface GramResult {
 export interface EngineOptions {
   /** Intra-op threads. */
   threads: number;
+  /** Whether idle threads may spin between runs (default true; see SessionRequest.spin). */
+  spin?: boolean;
 }
 
 const ALL = 2 ** 62;
@@ -58,7 +60,7 @@ export class GramEngine {
   ): Promise<GramEngine> {
     let session: InferenceSession;
     try {
-      session = await onnx.createSession(model, { threads: options.threads });
+      session = await onnx.createSession(model, { threads: options.threads, spin: options.spin });
     } catch (err) {
       throw new ComputeError(`the inference backend could not load the graph: ${(err as Error).message}`, {
         code: 'BACKEND_FAILED',
@@ -128,7 +130,7 @@ export class GraphSession {
   static async create(onnx: OnnxRuntime, model: Uint8Array, options: EngineOptions): Promise<GraphSession> {
     let session: InferenceSession;
     try {
-      session = await onnx.createSession(model, { threads: options.threads });
+      session = await onnx.createSession(model, { threads: options.threads, spin: options.spin });
     } catch (err) {
       throw new ComputeError(`the inference backend could not load the graph: ${(err as Error).message}`, {
         code: 'BACKEND_FAILED',

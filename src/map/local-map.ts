@@ -10,7 +10,10 @@
  *   Σᵢⱼ Aᵢⱼ²  = Σ_{p,p'∈W} (f_p·f_p')²,
  *   Σᵢⱼ AᵢⱼBᵢⱼ = Σ_{p∈W, q∈V} (f_p·g_q)².
  * So the map costs dot products between nearby cells (O(cells · neighbourhood · C)) instead of C×C Gram matrices per
- * window (O(windows · C²)), and the whole map is a few tens of ms for a 768×512 image.
+ * window (O(windows · C²)). Each product is computed once and reused by every window and search shift containing the
+ * pair: per reference cell, 2-D prefix sums over its band of test offsets make a test window's cross sum four
+ * look-ups per reference cell; each distinct test window's moments are computed once. Float64 accumulation
+ * throughout (the products themselves are float32, as the network's features).
  *
  * Platform-neutral: typed arrays in, plain numbers out.
  */
@@ -105,14 +108,13 @@ function starts(cells: number, size: number, step: number): number[] {
   return out;
 }
 
-/** Channel-major [C, n] → cell-major [n, C], so a cell's features are contiguous for dot products. */
-function cellMajor(f: FeatureMap): Float32Array {
-  const n = f.height * f.width;
-  const c = f.channels;
+/** Channel-major [C, n] → cell-major [n, C] (the JavaScript reference products only). */
+function cellMajor(data: Float32Array, c: number): Float32Array {
+  const n = data.length / c;
   const out = new Float32Array(n * c);
   for (let ch = 0; ch < c; ch++) {
     const src = ch * n;
-    for (let p = 0; p < n; p++) out[p * c + ch] = f.data[src + p];
+    for (let p = 0; p < n; p++) out[p * c + ch] = data[src + p];
   }
   return out;
 }
@@ -133,21 +135,11 @@ function dot(a: Float32Array, ia: number, b: Float32Array, ib: number, c: number
   return s0 + s1 + s2 + s3;
 }
 
-/** Per-cell Σ_c f_pc, squared. */
-function squaredSums(cm: Float32Array, n: number, c: number): Float64Array {
-  const out = new Float64Array(n);
-  for (let p = 0; p < n; p++) {
-    let s = 0;
-    for (let k = 0; k < c; k++) s += cm[p * c + k];
-    out[p] = s * s;
-  }
-  return out;
-}
-
 /**
- * Computes squared dot products of cells in blocks: for block b, out[(b·m + i)·n + j] = (A_{ia[b·m+i]} · B_{ib[b·n+j]})²,
- * where A and B are cell-major [cells, C] arrays. The metric runs this as a small ONNX graph (gathers and one batched
- * matrix product, src/map/pair-dots.ts); `jsPairDots` is the reference implementation.
+ * Computes squared dot products of cells in blocks: for block k, out[(k·n + j)·m + i] = (a_{ia[k·m+i]} · b_{ib[k·n+j]})²,
+ * where a and b are channel-major feature maps [C, cells] (as the backbone returns them). The metric runs this as a
+ * small ONNX graph (gathers and one batched matrix product, src/map/pair-dots.ts); `jsPairDots` is the reference
+ * implementation (float32 products, as the graph's).
  */
 export type PairDots = (
   a: Float32Array,
@@ -161,136 +153,205 @@ export type PairDots = (
 ) => Promise<Float32Array>;
 
 export const jsPairDots: PairDots = async (a, b, c, ia, ib, blocks, m, n) => {
+  const ca = cellMajor(a, c);
+  const cb = a === b ? ca : cellMajor(b, c);
   const out = new Float32Array(blocks * m * n);
   for (let k = 0; k < blocks; k++) {
-    for (let i = 0; i < m; i++) {
-      const pa = ia[k * m + i] * c;
-      for (let j = 0; j < n; j++) {
-        const d = dot(a, pa, b, ib[k * n + j] * c, c);
-        out[(k * m + i) * n + j] = d * d;
+    for (let j = 0; j < n; j++) {
+      const pb = ib[k * n + j] * c;
+      for (let i = 0; i < m; i++) {
+        const d = Math.fround(dot(ca, ia[k * m + i] * c, cb, pb, c));
+        out[(k * n + j) * m + i] = d * d;
       }
     }
   }
   return out;
 };
 
-/** Reference cells per block of a banded request (one row of reference cells). */
-const BLOCK = 16;
+/**
+ * Reference cells per block of a banded request (8×8): a block of reference cells and the test cells any of them
+ * needs form one matrix product. Larger blocks waste products on pairs no window uses, smaller ones run many tiny
+ * products; 8×8 was the fastest here (bench/local-map.ts).
+ */
+const BLOCK_ROWS = 8;
+const BLOCK_COLS = 8;
+/** Bound on the gathered floats per request (~32 MB). */
+const MAX_GATHERED = 8_000_000;
+
+/** A feature map seen without `border` cells at each edge: cell (y, x) is the map's (y + border, x + border). */
+interface Grid {
+  readonly data: Float32Array;
+  readonly fullWidth: number;
+  readonly border: number;
+  readonly height: number;
+  readonly width: number;
+}
 
 /**
- * Squared dot products between every cell p = (y, x) of A (ha × wa cells) and the cells of B (hb × wb) at rows
- * rowBase[y] + rowLo + [0, rows) and columns colBase[x] + colLo + [0, cols): result[(p·rows + oy)·cols + ox], 0 where
- * the B cell is outside B.
+ * Squared dot products between every cell p = (y, x) of grid A (ha × wa cells) and the cells of B at rows
+ * rowBase[y] + rowLo + [0, rows) and columns colBase[x] + colLo + [0, cols) (rowBase, colBase non-decreasing):
+ * result[(p·rows + oy)·cols + ox], 0 where the B cell is outside B.
  */
 async function bandedSquaredDots(
-  a: Float32Array,
-  ha: number,
-  wa: number,
-  b: Float32Array,
-  hb: number,
-  wb: number,
+  a: Grid,
+  b: Grid,
   c: number,
-  rowBase: readonly number[],
+  rowBase: Int32Array,
   rowLo: number,
   rows: number,
-  colBase: readonly number[],
+  colBase: Int32Array,
   colLo: number,
   cols: number,
   pairDots: PairDots,
 ): Promise<Float64Array> {
-  const blocksPerRow = Math.ceil(wa / BLOCK);
-  let span = 0;
-  for (let x0 = 0; x0 < wa; x0 += BLOCK)
-    span = Math.max(span, colBase[Math.min(wa, x0 + BLOCK) - 1] - colBase[x0] + cols);
-  const n = rows * span;
+  const ha = a.height;
+  const wa = a.width;
+  const hb = b.height;
+  const wb = b.width;
   const result = new Float64Array(ha * wa * rows * cols);
-  // Bound the gathered tensors (~8 M floats per request).
-  const maxBlocks = Math.max(1, Math.floor(8_000_000 / ((n + BLOCK) * c)));
-  const all: [number, number][] = [];
-  for (let y = 0; y < ha; y++) for (let q = 0; q < blocksPerRow; q++) all.push([y, q * BLOCK]);
+  // Blocks of reference cells, and the rectangle of B cells (rs + [0, R)) × (cs + [0, Q)) each needs.
+  const ys: number[] = [];
+  const xs: number[] = [];
+  for (let y = 0; y < ha; y += BLOCK_ROWS) ys.push(y);
+  for (let x = 0; x < wa; x += BLOCK_COLS) xs.push(x);
+  let spanR = 0;
+  let spanQ = 0;
+  for (const y0 of ys) spanR = Math.max(spanR, rowBase[Math.min(ha, y0 + BLOCK_ROWS) - 1] - rowBase[y0] + rows);
+  for (const x0 of xs) spanQ = Math.max(spanQ, colBase[Math.min(wa, x0 + BLOCK_COLS) - 1] - colBase[x0] + cols);
+  const m = BLOCK_ROWS * BLOCK_COLS;
+  const n = spanR * spanQ;
+  const total = ys.length * xs.length;
+  const perRequest = Math.max(1, Math.floor(MAX_GATHERED / ((n + m) * c)));
   const clamp = (v: number, hi: number) => (v < 0 ? 0 : v >= hi ? hi - 1 : v);
-  for (let s = 0; s < all.length; s += maxBlocks) {
-    const chunk = all.slice(s, s + maxBlocks);
-    const ia = new Int32Array(chunk.length * BLOCK);
-    const ib = new Int32Array(chunk.length * n);
-    chunk.forEach(([y, x0], k) => {
-      for (let i = 0; i < BLOCK; i++) ia[k * BLOCK + i] = y * wa + Math.min(wa - 1, x0 + i);
-      for (let oy = 0; oy < rows; oy++) {
-        const ty = clamp(rowBase[y] + rowLo + oy, hb);
-        for (let j = 0; j < span; j++) ib[k * n + oy * span + j] = ty * wb + clamp(colBase[x0] + colLo + j, wb);
-      }
-    });
-    const out = await pairDots(a, b, c, ia, ib, chunk.length, BLOCK, n);
-    chunk.forEach(([y, x0], k) => {
-      for (let i = 0; i < BLOCK && x0 + i < wa; i++) {
-        const x = x0 + i;
+  const cellA = (y: number, x: number) => (clamp(y, ha) + a.border) * a.fullWidth + clamp(x, wa) + a.border;
+  const cellB = (y: number, x: number) => (clamp(y, hb) + b.border) * b.fullWidth + clamp(x, wb) + b.border;
+  for (let s = 0; s < total; s += perRequest) {
+    const count = Math.min(perRequest, total - s);
+    const ia = new Int32Array(count * m);
+    const ib = new Int32Array(count * n);
+    for (let k = 0; k < count; k++) {
+      const y0 = ys[Math.floor((s + k) / xs.length)];
+      const x0 = xs[(s + k) % xs.length];
+      for (let i = 0; i < m; i++) ia[k * m + i] = cellA(y0 + Math.floor(i / BLOCK_COLS), x0 + (i % BLOCK_COLS));
+      const rs = rowBase[y0] + rowLo;
+      const cs = colBase[x0] + colLo;
+      for (let r = 0; r < spanR; r++) for (let q = 0; q < spanQ; q++) ib[k * n + r * spanQ + q] = cellB(rs + r, cs + q);
+    }
+    const out = await pairDots(a.data, b.data, c, ia, ib, count, m, n);
+    for (let k = 0; k < count; k++) {
+      const y0 = ys[Math.floor((s + k) / xs.length)];
+      const x0 = xs[(s + k) % xs.length];
+      const rs = rowBase[y0] + rowLo;
+      const cs = colBase[x0] + colLo;
+      for (let i = 0; i < m; i++) {
+        const y = y0 + Math.floor(i / BLOCK_COLS);
+        const x = x0 + (i % BLOCK_COLS);
+        if (y >= ha || x >= wa) continue;
         const dst = (y * wa + x) * rows * cols;
-        const shift = colBase[x] - colBase[x0];
         for (let oy = 0; oy < rows; oy++) {
           const ty = rowBase[y] + rowLo + oy;
           if (ty < 0 || ty >= hb) continue;
-          const src = (k * BLOCK + i) * n + oy * span + shift;
+          const jr = (ty - rs) * spanQ - cs;
           for (let ox = 0; ox < cols; ox++) {
             const tx = colBase[x] + colLo + ox;
-            if (tx >= 0 && tx < wb) result[dst + oy * cols + ox] = out[src + ox];
+            if (tx >= 0 && tx < wb) result[dst + oy * cols + ox] = out[(k * n + jr + tx) * m + i];
           }
         }
       }
-    });
+    }
   }
   return result;
 }
 
-/** Σ_{p,p'∈window} (f_p·f_p')² for windows of one feature map, from its banded squared self dot products. */
-class SelfTerms {
-  private readonly cache = new Map<number, number>();
+/** Per-cell (Σ_c f_pc)² of a grid, read from the channel-major map. */
+function squaredSums(g: Grid, c: number): Float64Array {
+  const { data, height, width, border, fullWidth } = g;
+  const full = data.length / c;
+  // Channel sums over the whole map in one flat pass per channel, then the grid's cells.
+  const acc = new Float64Array(full);
+  for (let ch = 0; ch < c; ch++) {
+    const plane = ch * full;
+    for (let p = 0; p < full; p++) acc[p] += data[plane + p];
+  }
+  const sums = new Float64Array(height * width);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = acc[(y + border) * fullWidth + x + border];
+      sums[y * width + x] = v * v;
+    }
+  }
+  return sums;
+}
 
+/** The window moments of one feature map: Σ over cells of (Σ_c f_pc)², and Σ_{p,p'∈window} (f_p·f_p')². */
+class WindowMoments {
   /** `sq[(p·oh + dy)·(2·ow−1) + dx + ow − 1]` = (f_p·f_{p+(dy,dx)})², dy ∈ [0, oh), dx ∈ (−ow, ow). */
   private constructor(
+    private readonly sums: Float64Array,
     private readonly sq: Float64Array,
     private readonly w: number,
     private readonly oh: number,
     private readonly ow: number,
   ) {}
 
-  static async create(
-    cm: Float32Array,
-    h: number,
-    w: number,
-    c: number,
-    maxH: number,
-    maxW: number,
-    pairDots: PairDots,
-  ): Promise<SelfTerms> {
-    const oh = Math.min(maxH, h);
-    const ow = Math.min(maxW, w);
-    const id = (len: number) => Array.from({ length: len }, (_, i) => i);
-    const sq = await bandedSquaredDots(cm, h, w, cm, h, w, c, id(h), 0, oh, id(w), 1 - ow, 2 * ow - 1, pairDots);
-    return new SelfTerms(sq, w, oh, ow);
+  static async create(g: Grid, c: number, maxH: number, maxW: number, pairDots: PairDots): Promise<WindowMoments> {
+    const oh = Math.min(maxH, g.height);
+    const ow = Math.min(maxW, g.width);
+    const idY = Int32Array.from({ length: g.height }, (_, i) => i);
+    const idX = Int32Array.from({ length: g.width }, (_, i) => i);
+    const sq = await bandedSquaredDots(g, g, c, idY, 0, oh, idX, 1 - ow, 2 * ow - 1, pairDots);
+    return new WindowMoments(squaredSums(g, c), sq, g.width, oh, ow);
   }
 
-  /** Σ over ordered pairs of cells of the window rows [y0,y1) × cols [x0,x1). */
+  /** Σ (Σ_c f_pc)² over the window rows [y0,y1) × cols [x0,x1). */
   sum(y0: number, y1: number, x0: number, x1: number): number {
-    const key = ((y0 * 4096 + y1) * 4096 + x0) * 4096 + x1;
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return hit;
-    const span = 2 * this.ow - 1;
     let s = 0;
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) s += this.sums[y * this.w + x];
+    return s;
+  }
+
+  /** Σ (f_p·f_p')² over ordered pairs of cells of the window rows [y0,y1) × cols [x0,x1). */
+  squares(y0: number, y1: number, x0: number, x1: number): number {
+    const span = 2 * this.ow - 1;
+    const sq = this.sq;
+    let diagonal = 0;
+    let off = 0;
     for (let y = y0; y < y1; y++) {
       for (let x = x0; x < x1; x++) {
-        const base = (y * this.w + x) * this.oh * span;
-        for (let dy = 0; y + dy < y1; dy++) {
-          for (let dx = dy === 0 ? 0 : x0 - x; x + dx < x1; dx++) {
-            const v = this.sq[base + dy * span + dx + this.ow - 1];
-            // Off-diagonal pairs appear twice among ordered pairs.
-            s += dy === 0 && dx === 0 ? v : 2 * v;
-          }
+        const base = (y * this.w + x) * this.oh * span + this.ow - 1;
+        diagonal += sq[base];
+        for (let dx = 1; x + dx < x1; dx++) off += sq[base + dx];
+        for (let dy = 1; y + dy < y1; dy++) {
+          const row = base + dy * span;
+          for (let dx = x0 - x; x + dx < x1; dx++) off += sq[row + dx];
         }
       }
     }
-    this.cache.set(key, s);
-    return s;
+    // Off-diagonal pairs appear twice among ordered pairs.
+    return diagonal + 2 * off;
   }
+}
+
+/**
+ * Per reference cell, 2-D prefix sums of its squared cross products over the band of test offsets: a test window's
+ * Σ_q (f_p·g_q)² is then four look-ups per reference cell.
+ */
+function offsetPrefixSums(cross: Float64Array, cells: number, bh: number, bw: number): Float64Array {
+  const w1 = bw + 1;
+  const size = (bh + 1) * w1;
+  const out = new Float64Array(cells * size);
+  for (let p = 0; p < cells; p++) {
+    const src = p * bh * bw;
+    const dst = p * size;
+    for (let oy = 0; oy < bh; oy++) {
+      let row = 0;
+      for (let ox = 0; ox < bw; ox++) {
+        row += cross[src + oy * bw + ox];
+        out[dst + (oy + 1) * w1 + ox + 1] = out[dst + oy * w1 + ox + 1] + row;
+      }
+    }
+  }
+  return out;
 }
 
 /** DeepSSIM-Lite's statistic from window moments (each Gram divided by C·cells of its own window). */
@@ -347,40 +408,34 @@ export async function localMap(
   }
   const border = checkCells('border', options.border, 0, DEFAULT_BORDER);
   const full = reference;
-  const trim = (f: FeatureMap): FeatureMap => {
-    const h = f.height - 2 * border;
-    const w = f.width - 2 * border;
-    const data = new Float32Array(f.channels * h * w);
-    for (let ch = 0; ch < f.channels; ch++) {
-      for (let y = 0; y < h; y++) {
-        const src = (ch * f.height + y + border) * f.width + border;
-        data.set(f.data.subarray(src, src + w), (ch * h + y) * w);
-      }
-    }
-    const px = 2 * border * f.stride;
-    return { ...f, data, height: h, width: w, imageHeight: f.imageHeight - px, imageWidth: f.imageWidth - px };
-  };
   // Only where both maps keep at least a window of cells.
   const b =
     border > 0 && Math.min(reference.height, reference.width, test.height, test.width) >= 2 * border + Math.min(k, 2)
       ? border
       : 0;
-  if (b > 0) {
-    reference = trim(reference);
-    test = trim(test);
-  }
+  // The maps without their border ring, as index views (no copy); image sizes without the ring's pixels.
+  const grid = (f: FeatureMap): Grid => ({
+    data: f.data,
+    fullWidth: f.width,
+    border: b,
+    height: f.height - 2 * b,
+    width: f.width - 2 * b,
+  });
+  const gr = grid(reference);
+  const gt = grid(test);
   const c = reference.channels;
-  const hr = reference.height;
-  const wr = reference.width;
-  const ht = test.height;
-  const wt = test.width;
+  const hr = gr.height;
+  const wr = gr.width;
+  const ht = gt.height;
+  const wt = gt.width;
   const kh = Math.min(k, hr);
   const kw = Math.min(k, wr);
   const rows = starts(hr, kh, step);
   const cols = starts(wr, kw, step);
   // Relative position: the ratio of image sizes (cells are the image side over the stride, rounded).
-  const sy = test.imageHeight / reference.imageHeight;
-  const sx = test.imageWidth / reference.imageWidth;
+  const px = 2 * b * reference.stride;
+  const sy = (test.imageHeight - 2 * b * test.stride) / (reference.imageHeight - px);
+  const sx = (test.imageWidth - 2 * b * test.stride) / (reference.imageWidth - px);
   const ry = radius === 0 ? 0 : Math.max(1, Math.round(radius * sy));
   const rx = radius === 0 ? 0 : Math.max(1, Math.round(radius * sx));
 
@@ -394,9 +449,9 @@ export async function localMap(
   const colWins = cols.map((j) => shifts(mapRange(j, j + kw, sx, wt), rx, wt));
 
   // Base test cell of each reference row/column, and the band of test offsets any window needs.
-  const baseY = Array.from({ length: hr }, (_, y) => Math.min(ht - 1, Math.floor((y + 0.5) * sy)));
-  const baseX = Array.from({ length: wr }, (_, x) => Math.min(wt - 1, Math.floor((x + 0.5) * sx)));
-  const band = (starts_: number[], size: number, wins: [number, number][][], base: number[]): [number, number] => {
+  const baseY = Int32Array.from({ length: hr }, (_, y) => Math.min(ht - 1, Math.floor((y + 0.5) * sy)));
+  const baseX = Int32Array.from({ length: wr }, (_, x) => Math.min(wt - 1, Math.floor((x + 0.5) * sx)));
+  const band = (starts_: number[], size: number, wins: [number, number][][], base: Int32Array): [number, number] => {
     let lo = 0;
     let hi = 0;
     starts_.forEach((s, i) => {
@@ -414,65 +469,107 @@ export async function localMap(
   const bh = hiY - loY + 1;
   const bw = hiX - loX + 1;
 
-  const fr = cellMajor(reference);
-  const ft = cellMajor(test);
-  const sumsR = squaredSums(fr, hr * wr, c);
-  const sumsT = squaredSums(ft, ht * wt, c);
-
-  // Squared cross dot products (f_p·g_q)² for every reference cell p and test cell q in its band.
-  const cross = await bandedSquaredDots(fr, hr, wr, ft, ht, wt, c, baseY, loY, bh, baseX, loX, bw, pairDots);
+  // Squared cross dot products (f_p·g_q)² for every reference cell p and test cell q in its band, summable over any
+  // test rectangle in four look-ups per reference cell.
+  const cross = offsetPrefixSums(
+    await bandedSquaredDots(gr, gt, c, baseY, loY, bh, baseX, loX, bw, pairDots),
+    hr * wr,
+    bh,
+    bw,
+  );
+  const w1 = bw + 1;
+  const size1 = (bh + 1) * w1;
 
   let maxTh = 1;
   let maxTw = 1;
-  for (const ws of rowWins) for (const [a, b] of ws) maxTh = Math.max(maxTh, b - a);
-  for (const ws of colWins) for (const [a, b] of ws) maxTw = Math.max(maxTw, b - a);
-  const selfR = await SelfTerms.create(fr, hr, wr, c, kh, kw, pairDots);
-  const selfT = await SelfTerms.create(ft, ht, wt, c, maxTh, maxTw, pairDots);
-  const rectSum = (sums: Float64Array, w: number, y0: number, y1: number, x0: number, x1: number): number => {
-    let s = 0;
-    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) s += sums[y * w + x];
-    return s;
-  };
+  for (const ws of rowWins) for (const [t0, t1] of ws) maxTh = Math.max(maxTh, t1 - t0);
+  for (const ws of colWins) for (const [u0, u1] of ws) maxTw = Math.max(maxTw, u1 - u0);
+  const momR = await WindowMoments.create(gr, c, kh, kw, pairDots);
+  const momT = await WindowMoments.create(gt, c, maxTh, maxTw, pairDots);
 
+  // The distinct test row ranges and column ranges (windows and their shifts), and every test window's moments once.
+  const distinct = (wins: [number, number][][]) => {
+    const index = new Map<number, number>();
+    const ranges: number[] = [];
+    const ids = wins.map((ws) =>
+      Int32Array.from(ws, ([lo, hi]) => {
+        const key = lo * 65536 + hi;
+        let id = index.get(key);
+        if (id === undefined) {
+          id = ranges.length / 2;
+          index.set(key, id);
+          ranges.push(lo, hi);
+        }
+        return id;
+      }),
+    );
+    return { ranges: Int32Array.from(ranges), ids };
+  };
+  const tRows = distinct(rowWins);
+  const tCols = distinct(colWins);
+  const nTR = tRows.ranges.length / 2;
+  const nTC = tCols.ranges.length / 2;
+  const sumT = new Float64Array(nTR * nTC);
+  const sqT = new Float64Array(nTR * nTC);
+  for (let r = 0; r < nTR; r++) {
+    const t0 = tRows.ranges[2 * r];
+    const t1 = tRows.ranges[2 * r + 1];
+    for (let q = 0; q < nTC; q++) {
+      const u0 = tCols.ranges[2 * q];
+      const u1 = tCols.ranges[2 * q + 1];
+      sumT[r * nTC + q] = momT.sum(t0, t1, u0, u1);
+      sqT[r * nTC + q] = momT.squares(t0, t1, u0, u1);
+    }
+  }
+
+  const na = kh * kw;
   const values: number[][] = [];
   let minLocal = Infinity;
-  let minAt: [number, number] = [0, 0];
-  rows.forEach((i, ri) => {
+  let minRow = 0;
+  let minCol = 0;
+  for (let ri = 0; ri < rows.length; ri++) {
+    const i = rows[ri];
+    const rowIds = tRows.ids[ri];
     const row: number[] = [];
-    cols.forEach((j, ci) => {
-      const na = kh * kw;
-      const sa = rectSum(sumsR, wr, i, i + kh, j, j + kw);
-      const qa = selfR.sum(i, i + kh, j, j + kw);
+    for (let ci = 0; ci < cols.length; ci++) {
+      const j = cols[ci];
+      const colIds = tCols.ids[ci];
+      const sa = momR.sum(i, i + kh, j, j + kw);
+      const qa = momR.squares(i, i + kh, j, j + kw);
       let best = -Infinity;
-      for (const [t0, t1] of rowWins[ri]) {
-        for (const [u0, u1] of colWins[ci]) {
-          const nb = (t1 - t0) * (u1 - u0);
-          const sb = rectSum(sumsT, wt, t0, t1, u0, u1);
-          const qb = selfT.sum(t0, t1, u0, u1);
+      for (let a = 0; a < rowIds.length; a++) {
+        const tr = rowIds[a];
+        const t0 = tRows.ranges[2 * tr];
+        const th = tRows.ranges[2 * tr + 1] - t0;
+        for (let e = 0; e < colIds.length; e++) {
+          const tc = colIds[e];
+          const u0 = tCols.ranges[2 * tc];
+          const tw = tCols.ranges[2 * tc + 1] - u0;
           let x = 0;
           for (let y = i; y < i + kh; y++) {
+            // Rows [oy0, oy1) and columns [ox0, ox1) of the offset band, as prefix-table indices.
+            const oy0 = (t0 - baseY[y] - loY) * w1;
+            const oy1 = oy0 + th * w1;
             for (let xx = j; xx < j + kw; xx++) {
-              const base = (y * wr + xx) * bh * bw;
-              const oy0 = t0 - baseY[y] - loY;
+              const p = (y * wr + xx) * size1;
               const ox0 = u0 - baseX[xx] - loX;
-              for (let oy = oy0; oy < oy0 + (t1 - t0); oy++) {
-                const rowBase = base + oy * bw;
-                for (let ox = ox0; ox < ox0 + (u1 - u0); ox++) x += cross[rowBase + ox];
-              }
+              const ox1 = ox0 + tw;
+              x += cross[p + oy1 + ox1] - cross[p + oy0 + ox1] - cross[p + oy1 + ox0] + cross[p + oy0 + ox0];
             }
           }
-          const s = liteFromMoments(sa, qa, na, sb, qb, nb, x, c);
+          const s = liteFromMoments(sa, qa, na, sumT[tr * nTC + tc], sqT[tr * nTC + tc], th * tw, x, c);
           if (s > best) best = s;
         }
       }
       row.push(best);
       if (best < minLocal) {
         minLocal = best;
-        minAt = [ri, ci];
+        minRow = ri;
+        minCol = ci;
       }
-    });
+    }
     values.push(row);
-  });
+  }
 
   const stride = reference.stride;
   // In pixels of the whole reference; windows at the trimmed edge extend over the border cells to the image edge.
@@ -488,7 +585,7 @@ export async function localMap(
   };
   return {
     minLocal,
-    minLocation: rect(rows[minAt[0]], cols[minAt[1]]),
+    minLocation: rect(rows[minRow], cols[minCol]),
     grid: { rows: rows.length, cols: cols.length, values },
     windows: {
       size: k * stride,
