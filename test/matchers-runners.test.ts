@@ -124,11 +124,19 @@ before(async () => {
   );
 
   // The same three tests for Vitest and Jest (the matchers are the same; only the set-up differs).
-  const body = (runner: string) => `
-import { readFileSync } from 'node:fs';
+  // ENGINE_LOG: each test file appends the engine thread's id (read from the matchers' process-wide registry, an
+  // internal) so the Jest run can check that its two test files shared one engine.
+  const common = `
+import { appendFileSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import workerThreads from 'node:worker_threads';
 const fixture = (name) => fileURLToPath(new URL('../fixtures/' + name, import.meta.url));
-
+afterAll(() => {
+  const engine = workerThreads[Symbol.for('deepssim.matchers.engine')];
+  if (process.env.ENGINE_LOG) appendFileSync(process.env.ENGINE_LOG, (engine ? engine.worker.threadId : 'none') + '\\n');
+});
+`;
+  const body = (runner: string) => `${common}
 test('${runner}: benign drift passes', async () => {
   await expect(fixture('shifted.png')).toMatchDeepSSIM(fixture('ref.png'));
   await expect(readFileSync(fixture('ref.png'))).toMatchDeepSSIM(fixture('ref.png'), { minScore: 0.99, minLocal: 0.99 });
@@ -151,7 +159,7 @@ export default defineConfig({
 });
 `,
   );
-  write('vitest/images.test.js', `import { test, expect } from 'vitest';\n${body('vitest')}`);
+  write('vitest/images.test.js', `import { afterAll, test, expect } from 'vitest';\n${body('vitest')}`);
   write(
     'jest.config.js',
     `export default {
@@ -166,6 +174,10 @@ export default defineConfig({
   // ESM-only stub), so the setup is a one-line ES module of the project's own.
   write('jest.setup.js', "import 'deepssim/jest';\n");
   write('jest/images.test.js', body('jest'));
+  write(
+    'jest/second.test.js',
+    `${common}\ntest('jest: a second test file', async () => {\n  await expect(fixture('shifted.png')).toMatchDeepSSIM(fixture('ref.png'));\n});\n`,
+  );
   // Playwright: Debian's Chromium; a page rendered from an inline HTML string; expect(page) and expect(locator).
   write(
     'playwright.config.js',
@@ -228,6 +240,7 @@ describe('Vitest from a fresh project (setupFiles: deepssim/vitest)', { skip: SK
     const r = vitest([]);
     assert.equal(r.status, 0, r.tail);
     assert.match(r.out, /3 passed/);
+    assert.doesNotMatch(r.out, /close timed out|prevents .* from exiting|hanging/i); // the engine thread is unref'd
     assert.ok(existsSync(snap()), `no snapshot at ${snap()}`);
   });
 
@@ -271,17 +284,21 @@ describe(
     const dirJ = () => join(project, 'jest', '__image_snapshots__');
     const snap = () => join(dirJ(), 'home.png');
 
-    test('benign images pass, the snapshot is written, and no open handle is left (--detectOpenHandles)', () => {
-      const r = jest(['--detectOpenHandles']);
+    test('benign images pass, the snapshot is written, one engine serves both test files, no open handle is left', () => {
+      const log = join(dir, 'engine-threads.txt');
+      const r = jest(['--detectOpenHandles'], { ENGINE_LOG: log }); // --detectOpenHandles runs the files in band
       assert.equal(r.status, 0, r.tail);
-      assert.match(r.out, /Tests:\s+3 passed, 3 total/);
-      assert.doesNotMatch(r.out, /open handle/i);
+      assert.match(r.out, /Tests:\s+4 passed, 4 total/);
+      assert.doesNotMatch(r.out, /open handle|did not exit/i);
       assert.ok(existsSync(snap()), `no snapshot at ${snap()}`);
+      const threads = readFileSync(log, 'utf8').trim().split('\n');
+      assert.equal(threads.length, 2, `one line per test file expected:\n${threads.join('\n')}`);
+      assert.ok(/^\d+$/.test(threads[0]) && threads[1] === threads[0], `not one engine: threads ${threads.join(', ')}`);
     });
 
     test('a regression fails with score, minLocal and where, and writes the three-panel diff', () => {
       rmSync(join(project, 'fixtures', '__diff_output__'), { recursive: true, force: true });
-      const r = jest(['-t', 'regression'], { RUN_REGRESSION: '1' });
+      const r = jest(['-t', 'regression', 'jest/images'], { RUN_REGRESSION: '1' });
       assert.equal(r.status, 1, r.tail);
       assert.match(r.out, FAILURE);
       assert.ok(existsSync(join(project, 'fixtures', '__diff_output__', 'ref-diff.png')), r.tail);
