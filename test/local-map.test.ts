@@ -42,6 +42,7 @@ import { SHARED } from './support/paths.js';
 
 const MODEL_JSON = join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
 const KODAK = join(SHARED, 'images', 'kodak');
+const IMAGENET = join(SHARED, 'images', 'imagenet-samples');
 const WEIGHTS_SKIP = existsSync(MODEL_JSON)
   ? false
   : `genuine MobileNet weights absent (${MODEL_JSON}); skipping the perceptual local-map tests`;
@@ -292,6 +293,43 @@ describe('local map with genuine MobileNet v1 α = 0.75 ImageNet weights (../sha
       assert.ok(Math.min(...farValues(m, box, 32)) >= 0.95, label);
     }
   });
+
+  test(
+    'unseen photos (ImageNet samples): a pasted 64×64 patch is found, with and without a 3-px shift; the rest ≥ 0.95',
+    { skip: existsSync(IMAGENET) ? false : `ImageNet sample photos absent (${IMAGENET})` },
+    async () => {
+      // Generality, not tuning: the design was fixed on Kodak crops; photo, donor and position are a seeded choice.
+      const names = ['cat', 'grace_hopper', 'bird'];
+      const rand = seededRandom(2026);
+      const pick = Math.floor(rand() * names.length);
+      const full = await decodeImage(join(IMAGENET, `${names[pick]}.png`));
+      const donor = await decodeImage(join(IMAGENET, `${names[(pick + 1) % names.length]}.png`));
+      const w = full.width - 8;
+      const h = full.height - 8;
+      const ref = cropImage(full, 4, 4, w, h);
+      const box: Box = {
+        x: 32 + Math.floor(rand() * (w - 128)),
+        y: 32 + Math.floor(rand() * (h - 128)),
+        width: 64,
+        height: 64,
+      };
+      const sx = Math.floor(rand() * (donor.width - 64));
+      const sy = Math.floor(rand() * (donor.height - 64));
+      for (const [dx, dy] of [
+        [0, 0],
+        [3, 2],
+      ]) {
+        const test = replacePatch(cropImage(full, 4 + dx, 4 + dy, w, h), box, donor, sx, sy);
+        const m = await metric.map(raw(ref), raw(test));
+        const label = `${names[pick]} patch at (${box.x},${box.y}) shift (${dx},${dy}): minLocal ${m.minLocal.toFixed(4)} at ${JSON.stringify(m.minLocation)}`;
+        assert.ok(intersects(m.minLocation, box), label);
+        assert.ok(m.minLocal <= 0.95, label);
+        const far = farValues(m, box, 32);
+        assert.ok(far.length > 100, label);
+        assert.ok(Math.min(...far) >= 0.95, `${label}; far minimum ${Math.min(...far)}`);
+      }
+    },
+  );
 
   test('map and score agree on the global score; one network pass per image', async () => {
     const { ref, full } = images[0];
