@@ -47,6 +47,33 @@ const SIG_ZIP64_EOCD = 0x06064b50;
 const SIG_CENTRAL = 0x02014b50;
 const SIG_LOCAL = 0x04034b50;
 
+/**
+ * The fixed parts of the three records read here, as (offset, byte width) of each little-endian field after the
+ * 4-byte signature (APPNOTE 4.3.7, 4.3.12, 4.3.16). One reader (`fields`) serves all three.
+ */
+type Layout = Readonly<Record<string, readonly [offset: number, width: 2 | 4]>>;
+const EOCD_LAYOUT = {
+  disk: [4, 2],
+  cdDisk: [6, 2],
+  countThisDisk: [8, 2],
+  count: [10, 2],
+  cdSize: [12, 4],
+  cdOffset: [16, 4],
+} as const satisfies Layout;
+const CENTRAL_LAYOUT = {
+  flags: [8, 2],
+  method: [10, 2],
+  crc: [16, 4],
+  csize: [20, 4],
+  usize: [24, 4],
+  nameLen: [28, 2],
+  extraLen: [30, 2],
+  commentLen: [32, 2],
+  diskStart: [34, 2],
+  local: [42, 4],
+} as const satisfies Layout;
+const LOCAL_LAYOUT = { nameLen: [26, 2], extraLen: [28, 2] } as const satisfies Layout;
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const latin1 = new TextDecoder('latin1');
 
@@ -63,6 +90,11 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u16 = (o: number): number => (o + 2 <= n ? dv.getUint16(o, true) : truncated(`read past the end at byte ${o}`));
   const u32 = (o: number): number => (o + 4 <= n ? dv.getUint32(o, true) : truncated(`read past the end at byte ${o}`));
+  /** The fields of a record at `at`, read by its layout. */
+  const fields = <L extends Layout>(at: number, layout: L): { [K in keyof L]: number } =>
+    Object.fromEntries(
+      Object.entries(layout).map(([k, [o, width]]) => [k, width === 2 ? u16(at + o) : u32(at + o)]),
+    ) as { [K in keyof L]: number };
   const u64 = (o: number, what: string): number => {
     if (o + 8 > n) truncated(`read past the end at byte ${o}`);
     const v = dv.getBigUint64(o, true);
@@ -80,12 +112,8 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
     }
   }
   if (eocd < 0) truncated('no end-of-central-directory record');
-  const disk = u16(eocd + 4);
-  const cdDisk = u16(eocd + 6);
-  let count = u16(eocd + 10);
-  const countThisDisk = u16(eocd + 8);
-  let cdSize = u32(eocd + 12);
-  let cdOffset = u32(eocd + 16);
+  const { disk, cdDisk, countThisDisk, ...eocdRest } = fields(eocd, EOCD_LAYOUT);
+  let { count, cdSize, cdOffset } = eocdRest;
   let cdLimit = eocd; // the central directory ends before this offset
   if (
     disk === 0xffff ||
@@ -127,16 +155,8 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
   for (let i = 0; i < count; i++) {
     if (p + 46 > cdEnd) corrupt(`central directory entry ${i} runs past the directory`);
     if (u32(p) !== SIG_CENTRAL) corrupt(`bad central directory signature at byte ${p}`);
-    const flags = u16(p + 8);
-    const method = u16(p + 10);
-    const crc = u32(p + 16);
-    let csize = u32(p + 20);
-    let usize = u32(p + 24);
-    const nameLen = u16(p + 28);
-    const extraLen = u16(p + 30);
-    const commentLen = u16(p + 32);
-    const diskStart = u16(p + 34);
-    let local = u32(p + 42);
+    const { flags, method, crc, nameLen, extraLen, commentLen, diskStart, ...sizes } = fields(p, CENTRAL_LAYOUT);
+    let { csize, usize, local } = sizes;
     const next = p + 46 + nameLen + extraLen + commentLen;
     if (next > cdEnd) corrupt(`central directory entry ${i} runs past the directory`);
     const nameBytes = bytes.subarray(p + 46, p + 46 + nameLen);
@@ -192,8 +212,7 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
     // Local header: same name, data inside the file and before the central directory.
     if (local + 30 > cdOffset) corrupt(`entry ${nameOf(name)} has its local header outside the archive`);
     if (u32(local) !== SIG_LOCAL) corrupt(`no local header where entry ${nameOf(name)} points`);
-    const lNameLen = u16(local + 26);
-    const lExtraLen = u16(local + 28);
+    const { nameLen: lNameLen, extraLen: lExtraLen } = fields(local, LOCAL_LAYOUT);
     const dataStart = local + 30 + lNameLen + lExtraLen;
     if (lNameLen !== nameLen || !sameBytes(bytes, local + 30, p + 46, nameLen)) {
       corrupt(`local and central names differ for entry ${nameOf(name)}`);
