@@ -11,9 +11,52 @@ import { renderChart } from './plot.js';
 import type { Evaluation, MetricEvaluation } from './run.js';
 import { predict, type Interval } from './statistics.js';
 
-const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
-const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
-const ci = (i?: Interval) => (i ? ` [${f3(i[0])}, ${f3(i[1])}]` : '');
+// Shared by both reports (this one and votes-report.ts): number formats, notes and footer, the files written.
+export const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
+/** Four decimals; `–` for a figure that could not be computed. */
+export const f4 = (v: number | null) => (v === null ? '–' : Number.isFinite(v) ? v.toFixed(4) : String(v));
+/** ` [lo, hi]` for a 95 % interval, nothing without one. */
+export const ci = (i?: Interval | null) => (i ? ` [${f3(i[0])}, ${f3(i[1])}]` : '');
+
+/** Notes on the first five failed pairs of a metric, each named by `label(index)`. */
+export function failureNotes(
+  name: string,
+  failures: readonly { index: number; message: string }[],
+  label: (index: number) => string | undefined,
+): string[] {
+  return failures
+    .slice(0, 5)
+    .map((f) => `- ${name}: pair ${f.index + 1} (${label(f.index) ?? '?'}) failed: ${f.message}`);
+}
+
+/** The report's Notes section (when there are notes) and wall-time footer, then the Markdown text. */
+export function finishMarkdown(lines: string[], notes: readonly string[], seconds: number): string {
+  if (notes.length) lines.push('', '## Notes', '', ...notes);
+  lines.push('', `Wall time ${seconds.toFixed(1)} s.`, '');
+  return lines.join('\n');
+}
+
+/**
+ * Write eval.md and eval.json into outDir (created if needed), and `<plotName>.svg/.png` from `spec` when given
+ * (null: nothing to plot, or plots turned off).
+ */
+export async function writeReportFiles(
+  outDir: string,
+  content: { markdown: string; json: string; plotName: string; spec: (() => TopLevelSpec) | null },
+): Promise<ReportFiles> {
+  await mkdir(outDir, { recursive: true });
+  const files: ReportFiles = { markdown: join(outDir, 'eval.md'), json: join(outDir, 'eval.json') };
+  await writeFileAtomic(files.markdown, content.markdown);
+  await writeFileAtomic(files.json, content.json);
+  if (content.spec) {
+    const chart = await renderChart(content.spec());
+    files.svg = join(outDir, `${content.plotName}.svg`);
+    files.png = join(outDir, `${content.plotName}.png`);
+    await writeFileAtomic(files.svg, chart.svg);
+    await writeFileAtomic(files.png, chart.png);
+  }
+  return files;
+}
 
 /** One line naming the options that shaped the scores (variant, backbone, saliency mode and threshold), if recorded. */
 export function settingsLine(settings: Record<string, unknown> | undefined): string[] {
@@ -98,14 +141,10 @@ export function formatMarkdown(ev: Evaluation, title = 'Evaluation'): string {
         ? [`- ${m.name}: fit fell back to ${m.stats.fit.kind} (${m.stats.fit.fallbackReasons.join('; ')})`]
         : []),
       ...(m.nonFinite ? [`- ${m.name}: ${m.nonFinite} non-finite scores excluded`] : []),
-      ...m.failures
-        .slice(0, 5)
-        .map((f) => `- ${m.name}: pair ${f.index + 1} (${ev.distorted[f.index] ?? '?'}) failed: ${f.message}`),
+      ...failureNotes(m.name, m.failures, (i) => ev.distorted[i]),
     ]),
   ];
-  if (notes.length) lines.push('', '## Notes', '', ...notes);
-  lines.push('', `Wall time ${ev.seconds.toFixed(1)} s.`, '');
-  return lines.join('\n');
+  return finishMarkdown(lines, notes, ev.seconds);
 }
 
 /** Vega-Lite spec: one panel per metric, pairs as points (coloured by type) and the fitted mapping as a line. */
@@ -187,21 +226,15 @@ export function reportJson(ev: Evaluation): string {
 }
 
 /** Write eval.md, eval.json and eval-scatter.svg/.png into outDir (created if needed). */
-export async function writeReport(
+export function writeReport(
   ev: Evaluation,
   outDir: string,
   options: { title?: string; plots?: boolean } = {},
 ): Promise<ReportFiles> {
-  await mkdir(outDir, { recursive: true });
-  const files: ReportFiles = { markdown: join(outDir, 'eval.md'), json: join(outDir, 'eval.json') };
-  await writeFileAtomic(files.markdown, formatMarkdown(ev, options.title));
-  await writeFileAtomic(files.json, reportJson(ev));
-  if (options.plots !== false && ev.metrics.some((m) => m.stats)) {
-    const chart = await renderChart(scatterSpec(ev));
-    files.svg = join(outDir, 'eval-scatter.svg');
-    files.png = join(outDir, 'eval-scatter.png');
-    await writeFileAtomic(files.svg, chart.svg);
-    await writeFileAtomic(files.png, chart.png);
-  }
-  return files;
+  return writeReportFiles(outDir, {
+    markdown: formatMarkdown(ev, options.title),
+    json: reportJson(ev),
+    plotName: 'eval-scatter',
+    spec: options.plots !== false && ev.metrics.some((m) => m.stats) ? () => scatterSpec(ev) : null,
+  });
 }

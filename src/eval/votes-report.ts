@@ -3,19 +3,11 @@
  * figure and per-pair scores (with file paths), and a plot (pairwise accuracy per metric with its 95 % interval and
  * the observers' ceiling; mean τ per metric) as SVG and PNG. Files are written atomically.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic } from '../node/atomic-write.js';
 import { toJson } from '../util/json.js';
-import { renderChart } from './plot.js';
-import { settingsLine, type ReportFiles } from './report.js';
+import { ci, f4, failureNotes, finishMarkdown, settingsLine, writeReportFiles, type ReportFiles } from './report.js';
 import type { VotesEvaluation } from './votes-run.js';
 import type { Interval } from './statistics.js';
-
-const f4 = (v: number | null) => (v === null ? '–' : Number.isFinite(v) ? v.toFixed(4) : String(v));
-const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : String(v));
-const ci = (i?: Interval | null) => (i ? ` [${f3(i[0])}, ${f3(i[1])}]` : '');
 
 /** The per-metric figures (`metrics[name]` of the JSON). */
 export function summarizeVotes(ev: VotesEvaluation): Record<string, Record<string, unknown>> {
@@ -69,40 +61,29 @@ export function formatVotesMarkdown(ev: VotesEvaluation, title = 'Paired-compari
     ...(m.notApplicable
       ? [`- ${m.name}: ${m.notApplicable} pairs not applicable (different sizes; votes on them are left out)`]
       : []),
-    ...m.failures
-      .slice(0, 5)
-      .map((f) => `- ${m.name}: pair ${f.index + 1} (${ev.items[f.index]?.test ?? '?'}) failed: ${f.message}`),
+    ...failureNotes(m.name, m.failures, (i) => ev.items[i]?.test),
   ]);
-  if (notes.length) lines.push('', '## Notes', '', ...notes);
-  lines.push('', `Wall time ${ev.seconds.toFixed(1)} s.`, '');
-  return lines.join('\n');
+  return finishMarkdown(lines, notes, ev.seconds);
 }
 
 /** Vega-Lite spec: accuracy bars with 95 % interval and the ceiling; τ bars with interval. */
 export function votesSpec(ev: VotesEvaluation): TopLevelSpec {
   const values: Array<Record<string, unknown>> = [];
+  // One bar per computed figure: its value, its interval (the value itself without one) and the ceiling it has.
+  const bar = (
+    metric: string,
+    figure: string,
+    value: number | null,
+    interval: Interval | null | undefined,
+    ceiling: number | null,
+  ) => {
+    if (value !== null)
+      values.push({ metric, figure, value, lo: interval?.[0] ?? value, hi: interval?.[1] ?? value, ceiling });
+  };
   for (const m of ev.metrics) {
     const s = m.stats;
-    if (s.pairwiseAccuracy !== null) {
-      values.push({
-        metric: m.name,
-        figure: 'pairwise accuracy',
-        value: s.pairwiseAccuracy,
-        lo: s.ci?.pairwiseAccuracy?.[0] ?? s.pairwiseAccuracy,
-        hi: s.ci?.pairwiseAccuracy?.[1] ?? s.pairwiseAccuracy,
-        ceiling: ev.ceiling,
-      });
-    }
-    if (s.kendallTau !== null) {
-      values.push({
-        metric: m.name,
-        figure: 'mean Kendall τ',
-        value: s.kendallTau,
-        lo: s.ci?.kendallTau?.[0] ?? s.kendallTau,
-        hi: s.ci?.kendallTau?.[1] ?? s.kendallTau,
-        ceiling: null,
-      });
-    }
+    bar(m.name, 'pairwise accuracy', s.pairwiseAccuracy, s.ci?.pairwiseAccuracy, ev.ceiling);
+    bar(m.name, 'mean Kendall τ', s.kendallTau, s.ci?.kendallTau, null);
   }
   const x = { field: 'metric', type: 'nominal' as const, title: null, sort: null };
   return {
@@ -132,18 +113,25 @@ export function votesSpec(ev: VotesEvaluation): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-/** Full JSON document: top-level ceiling, votes, sets; metrics[name]; per-pair scores with paths. */
-export function votesReportJson(ev: VotesEvaluation): string {
-  const doc = {
-    kind: 'votes',
-    layout: ev.layout,
-    root: ev.root,
+/** The study's figures, as both JSON outputs carry them (in this order). */
+function studyFigures(ev: VotesEvaluation) {
+  return {
     votes: ev.votes,
     sets: ev.sets,
     ceiling: ev.ceiling,
     settings: ev.settings ?? null,
     seconds: ev.seconds,
     metrics: summarizeVotes(ev),
+  };
+}
+
+/** Full JSON document: top-level ceiling, votes, sets; metrics[name]; per-pair scores with paths. */
+export function votesReportJson(ev: VotesEvaluation): string {
+  const doc = {
+    kind: 'votes',
+    layout: ev.layout,
+    root: ev.root,
+    ...studyFigures(ev),
     pairs: ev.items.map((it, i) => ({
       reference: it.reference,
       test: it.test,
@@ -156,35 +144,20 @@ export function votesReportJson(ev: VotesEvaluation): string {
 
 /** The compact object `eval --json` prints for a votes study. */
 export function votesJsonSummary(ev: VotesEvaluation, dataset: string): Record<string, unknown> {
-  return {
-    dataset,
-    kind: 'votes',
-    layout: ev.layout,
-    votes: ev.votes,
-    sets: ev.sets,
-    ceiling: ev.ceiling,
-    settings: ev.settings ?? null,
-    seconds: ev.seconds,
-    metrics: summarizeVotes(ev),
-  };
+  return { dataset, kind: 'votes', layout: ev.layout, ...studyFigures(ev) };
 }
 
 /** Write eval.md, eval.json and eval-votes.svg/.png into outDir (created if needed). */
-export async function writeVotesReport(
+export function writeVotesReport(
   ev: VotesEvaluation,
   outDir: string,
   options: { title?: string; plots?: boolean } = {},
 ): Promise<ReportFiles> {
-  await mkdir(outDir, { recursive: true });
-  const files: ReportFiles = { markdown: join(outDir, 'eval.md'), json: join(outDir, 'eval.json') };
-  await writeFileAtomic(files.markdown, formatVotesMarkdown(ev, options.title));
-  await writeFileAtomic(files.json, votesReportJson(ev));
-  if (options.plots !== false && ev.metrics.some((m) => m.stats.pairwiseAccuracy !== null)) {
-    const chart = await renderChart(votesSpec(ev));
-    files.svg = join(outDir, 'eval-votes.svg');
-    files.png = join(outDir, 'eval-votes.png');
-    await writeFileAtomic(files.svg, chart.svg);
-    await writeFileAtomic(files.png, chart.png);
-  }
-  return files;
+  return writeReportFiles(outDir, {
+    markdown: formatVotesMarkdown(ev, options.title),
+    json: votesReportJson(ev),
+    plotName: 'eval-votes',
+    spec:
+      options.plots !== false && ev.metrics.some((m) => m.stats.pairwiseAccuracy !== null) ? () => votesSpec(ev) : null,
+  });
 }
