@@ -14,10 +14,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { createDeepSSIM } from '../src/index.js';
-import type { RawImage } from '../src/image/types.js';
 import { ROOT, SHARED } from '../test/support/paths.js';
 import { syntheticWeightFiles } from '../test/support/weights.js';
-import { printTable } from './support.js';
+import { parseTile, printTable, reportRun, runChild, texture } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,48 +25,21 @@ const { values } = parseArgs({
   },
 });
 
-function texture(width: number, height: number, seed: number): RawImage {
-  const data = new Uint8Array(width * height * 3);
-  let i = 0;
-  for (let y = 0; y < height; y++) {
-    const wy = Math.sin(y * 0.021 + seed);
-    for (let x = 0; x < width; x++) {
-      const wx = Math.cos(x * 0.017 * seed);
-      const h = Math.imul((x * 73856093) ^ (y * 19349663) ^ seed, 0x9e3779b1) >>> 25;
-      data[i++] = 96 + 60 * wx + (h & 31);
-      data[i++] = 96 + 60 * wy + ((h >> 1) & 31);
-      data[i++] = 96 + 30 * (wx + wy) + ((h >> 2) & 31);
-    }
-  }
-  return { data, width, height, channels: 3 };
-}
-
 async function child(spec: string): Promise<void> {
   const [w, h, tileArg] = spec.split(',');
-  const tile = tileArg === 'auto' ? undefined : tileArg === 'none' ? false : Number(tileArg);
-  const metric = await createDeepSSIM({ weights: (await syntheticWeightFiles()).safetensors, tile });
+  const metric = await createDeepSSIM({
+    weights: (await syntheticWeightFiles()).safetensors,
+    tile: parseTile(tileArg),
+  });
   const a = texture(Number(w), Number(h), 1);
   const b = texture(Number(w), Number(h), 2);
-  const t0 = performance.now();
-  const full = await metric.score(a, b);
-  const ms = performance.now() - t0;
-  await metric.dispose();
-  process.stdout.write(JSON.stringify({ ms, full, rssMB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+  await reportRun(
+    () => metric.score(a, b),
+    () => metric.dispose(),
+  );
 }
 
-function runChild(w: number, h: number, tile: string): { ms: number; full: number; rssMB: number } {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'bench/memory.ts'), '--child', `${w},${h},${tile}`],
-    {
-      encoding: 'utf8',
-      cwd: ROOT,
-      maxBuffer: 1 << 20,
-    },
-  );
-  if (r.status !== 0) throw new Error(`child ${w}×${h} tile ${tile} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
+const runChildAt = (w: number, h: number, tile: string) => runChild(join(ROOT, 'bench/memory.ts'), `${w},${h},${tile}`);
 
 async function main(): Promise<void> {
   await syntheticWeightFiles(); // write once, before the children race for it
@@ -78,8 +50,8 @@ async function main(): Promise<void> {
     [2000, 1500],
     [3840, 2160],
   ] as const) {
-    const untiled = runChild(w, h, 'none');
-    const tiled = runChild(w, h, '512');
+    const untiled = runChildAt(w, h, 'none');
+    const tiled = runChildAt(w, h, '512');
     eqRows.push([
       `${w}×${h}`,
       untiled.full.toFixed(9),
@@ -104,7 +76,7 @@ async function main(): Promise<void> {
   if (!values['skip-33mp']) sizes.push([7680, 4320]);
   const rows: { mp: number; ms: number; rss: number; label: string }[] = [];
   for (const [w, h] of sizes) {
-    const r = runChild(w, h, 'auto');
+    const r = runChildAt(w, h, 'auto');
     rows.push({ mp: (w * h) / 1e6, ms: r.ms, rss: r.rssMB, label: `${w}×${h}` });
   }
   const perMp1 = rows.find((r) => r.label === '1000×1000')!.ms / 1;

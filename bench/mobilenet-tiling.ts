@@ -6,33 +6,16 @@
  *
  *   npx tsx bench/mobilenet-tiling.ts
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDeepSSIM } from '../src/index.js';
 import type { RawImage } from '../src/image/types.js';
 import { ROOT, SHARED } from '../test/support/paths.js';
-import { printTable } from './support.js';
+import { parseTile, printTable, reportRun, runChild, texture } from './support.js';
 
 const WEIGHTS = join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
 const { values } = parseArgs({ options: { child: { type: 'string' } } });
-
-function texture(width: number, height: number, seed: number): RawImage {
-  const data = new Uint8Array(width * height * 3);
-  let i = 0;
-  for (let y = 0; y < height; y++) {
-    const wy = Math.sin(y * 0.021 + seed);
-    for (let x = 0; x < width; x++) {
-      const wx = Math.cos(x * 0.017 * seed);
-      const h = Math.imul((x * 73856093) ^ (y * 19349663) ^ seed, 0x9e3779b1) >>> 25;
-      data[i++] = 96 + 60 * wx + (h & 31);
-      data[i++] = 96 + 60 * wy + ((h >> 1) & 31);
-      data[i++] = 96 + 30 * (wx + wy) + ((h >> 2) & 31);
-    }
-  }
-  return { data, width, height, channels: 3 };
-}
 
 /** A one-channel 0/255 map: an ellipse covering about half the image. */
 function ellipse(width: number, height: number): RawImage {
@@ -47,32 +30,19 @@ function ellipse(width: number, height: number): RawImage {
 
 async function child(arg: string): Promise<void> {
   const [w, h, tileArg, maskArg] = arg.split(',');
-  const tile = tileArg === 'auto' ? undefined : tileArg === 'none' ? false : Number(tileArg);
-  const metric = await createDeepSSIM({ backbone: 'mobilenet_v1_0.75', weights: WEIGHTS, tile });
+  const metric = await createDeepSSIM({ backbone: 'mobilenet_v1_0.75', weights: WEIGHTS, tile: parseTile(tileArg) });
   const [W, H] = [Number(w), Number(h)];
   const a = texture(W, H, 1);
   const b = texture(W, H, 2);
   const maps = maskArg === 'mask' ? ([ellipse(W, H), ellipse(W, H)] as const) : undefined;
-  const t0 = performance.now();
-  const full = await metric.score(a, b, { saliencyMaps: maps });
-  const ms = performance.now() - t0;
-  await metric.dispose();
-  process.stdout.write(JSON.stringify({ ms, full, rssMB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+  await reportRun(
+    () => metric.score(a, b, { saliencyMaps: maps }),
+    () => metric.dispose(),
+  );
 }
 
-function run(w: number, h: number, tile: string, mask: boolean): { ms: number; full: number; rssMB: number } {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'bench/mobilenet-tiling.ts'), '--child', `${w},${h},${tile},${mask ? 'mask' : ''}`],
-    {
-      encoding: 'utf8',
-      cwd: ROOT,
-      maxBuffer: 1 << 20,
-    },
-  );
-  if (r.status !== 0) throw new Error(`child ${w}×${h} tile ${tile} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
+const run = (w: number, h: number, tile: string, mask: boolean) =>
+  runChild(join(ROOT, 'bench/mobilenet-tiling.ts'), `${w},${h},${tile},${mask ? 'mask' : ''}`);
 
 async function main(): Promise<void> {
   if (!existsSync(WEIGHTS)) {
