@@ -16,6 +16,7 @@ import { cpuSessionOptions } from '../src/node/onnx.js';
 import { createLoss } from '../src/index.js';
 import { buildGramGraph, buildMetricGraph } from '../src/graph/emit.js';
 import { syntheticVgg16Weights } from '../tools/synthetic-weights/generator.js';
+import { median, timeRuns } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,20 +31,8 @@ const repeats = Number(values.repeats ?? 5);
 const size = Number(values.size ?? 256);
 const batch = Number(values.batch ?? 8);
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  await fn(); // warm-up (session creation, first-run allocations)
-  const t: number[] = [];
-  for (let k = 0; k < repeats; k++) {
-    const t0 = performance.now();
-    await fn();
-    t.push(performance.now() - t0);
-  }
-  return median(t);
-}
+/** Median of `repeats` runs after a warm-up (session creation, first-run allocations). */
+const time = async (fn: () => Promise<unknown>): Promise<number> => median(await timeRuns(fn, repeats));
 function images(n: number, seed: number): Float32Array {
   const d = new Float32Array(n * 3 * size * size);
   let s = seed;

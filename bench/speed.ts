@@ -15,7 +15,7 @@ import { vgg16Macs } from '../src/backbones/vgg16.js';
 import { createDeepSSIM } from '../src/index.js';
 import { ROOT } from '../test/support/paths.js';
 import { syntheticWeightFiles } from '../test/support/weights.js';
-import { median, noise, printTable } from './support.js';
+import { median, noise, printTable, timeRuns } from './support.js';
 
 const { values } = parseArgs({ options: { threads: { type: 'string' }, repeats: { type: 'string' } } });
 const threads = Number(values.threads ?? availableParallelism());
@@ -30,14 +30,7 @@ const ours: number[] = [];
 for (const [w, h] of SIZES) {
   const a = noise(w, h, 1);
   const b = noise(w, h, 2);
-  await metric.score(a, b); // warm-up
-  const times: number[] = [];
-  for (let k = 0; k < repeats; k++) {
-    const t0 = performance.now();
-    await metric.score(a, b);
-    times.push(performance.now() - t0);
-  }
-  ours.push(median(times));
+  ours.push(median(await timeRuns(() => metric.score(a, b), repeats)));
 }
 await metric.dispose();
 
@@ -54,14 +47,7 @@ for (const saliency of ['none', 'gbvs'] as const) {
     tile: false,
     saliency,
   });
-  await m.score(salA, salB);
-  const times: number[] = [];
-  for (let k = 0; k < repeats; k++) {
-    const t0 = performance.now();
-    await m.score(salA, salB);
-    times.push(performance.now() - t0);
-  }
-  salMs[saliency] = median(times);
+  salMs[saliency] = median(await timeRuns(() => m.score(salA, salB), repeats));
   await m.dispose();
 }
 

@@ -11,6 +11,21 @@ export function noise(width: number, height: number, seed: number): RawImage {
   return { data, width, height, channels: 3 };
 }
 
+/**
+ * Time `run` `repeats` times after one warm-up run; the times in ms. Self-contained (uses nothing from its module)
+ * so that bench/web.ts can ship its source into a page and time the browser the same way.
+ */
+export async function timeRuns(run: () => Promise<unknown>, repeats: number): Promise<number[]> {
+  await run();
+  const times: number[] = [];
+  for (let k = 0; k < repeats; k++) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

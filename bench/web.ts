@@ -6,6 +6,7 @@
  * (gzip; ONNX Runtime's own .wasm excluded and listed separately).
  *
  *   npm run build && npx tsx bench/web.ts [--repeats 3] [--webgpu]
+ *   npx tsx bench/web.ts --quick      # one 64×48 pair per configuration, one timed run; writes nothing
  *
  * VGG16 runs with the synthetic weights (speed does not depend on their values); MobileNet with the genuine weights
  * in ../shared (skipped when absent). WebGPU on a software fallback adapter (SwiftShader, what headless Chromium
@@ -22,15 +23,19 @@ import { HAS_SHARED, ROOT, SHARED } from '../test/support/paths.js';
 import { syntheticWeightFiles } from '../test/support/weights.js';
 import { launchChromium } from '../test/browser/support.js';
 import { startDemoServer } from '../src/cli/commands/demo.js';
-import { noise, printTable } from './support.js';
+import { noise, printTable, timeRuns } from './support.js';
 
 const loadAtStart = loadavg()[0];
-const { values } = parseArgs({ options: { repeats: { type: 'string' }, webgpu: { type: 'boolean' } } });
-const repeats = Number(values.repeats ?? 3);
-const SIZES: [number, number][] = [
-  [224, 224],
-  [512, 384],
-];
+const { values } = parseArgs({
+  options: { repeats: { type: 'string' }, webgpu: { type: 'boolean' }, quick: { type: 'boolean' } },
+});
+const repeats = values.quick ? 1 : Number(values.repeats ?? 3);
+const SIZES: [number, number][] = values.quick
+  ? [[64, 48]]
+  : [
+      [224, 224],
+      [512, 384],
+    ];
 const MOBILENET_JSON = join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
 
 interface Backend {
@@ -55,15 +60,9 @@ for (const { backbone, weights } of backends) {
     for (const [w, h] of SIZES) {
       const a = noise(w, h, 1);
       const b = noise(w, h, 2);
-      await metric.score(a, b);
-      const times: number[] = [];
-      for (let k = 0; k < repeats; k++) {
-        const t0 = performance.now();
-        await metric.score(a, b);
-        times.push(performance.now() - t0);
-      }
-      put(backbone, w, h, threads === 1 ? 'node 1 thread' : 'node 2 threads', Math.min(...times).toFixed(0));
-      console.log(`node ${backbone} ${w}×${h} ${threads}t: ${Math.min(...times).toFixed(0)} ms/pair`);
+      const best = Math.min(...(await timeRuns(() => metric.score(a, b), repeats)));
+      put(backbone, w, h, threads === 1 ? 'node 1 thread' : 'node 2 threads', best.toFixed(0));
+      console.log(`node ${backbone} ${w}×${h} ${threads}t: ${best.toFixed(0)} ms/pair`);
     }
     await metric.dispose();
   }
@@ -83,7 +82,10 @@ for (const { backbone, weights } of backends) {
     // A new page per configuration: ONNX Runtime Web fixes its thread count when it first initialises in a page.
     const context = await browser.newContext();
     const page = await context.newPage();
-    await context.addInitScript({ content: 'globalThis.__name = (f) => f;' });
+    // The page times with the same function as Node (its source shipped in; __name is tsx's helper).
+    await context.addInitScript({
+      content: `globalThis.__name = (f) => f; globalThis.timeRuns = ${timeRuns.toString()};`,
+    });
     await page.goto(server.url);
     await page.waitForFunction(() => document.body.dataset.state === 'ready');
     const probe = await page.evaluate(() =>
@@ -131,14 +133,8 @@ for (const { backbone, weights } of backends) {
           };
           const a = img(1);
           const b = img(2);
-          await metric.score(a, b);
-          const times: number[] = [];
-          for (let k = 0; k < repeats; k++) {
-            const t0 = performance.now();
-            await metric.score(a, b);
-            times.push(performance.now() - t0);
-          }
-          return Math.min(...times);
+          const time = (window as unknown as { timeRuns: typeof timeRuns }).timeRuns;
+          return Math.min(...(await time(() => metric.score(a, b), repeats)));
         },
         { w, h, repeats },
       );
@@ -185,5 +181,8 @@ const md = [
   `| ONNX Runtime's ort-wasm-simd-threaded.jsep.wasm (not part of the entry; ${(statSync(ortWasm).size / 1e6).toFixed(1)} MB raw) | ${kb(gz(ortWasm))} |`,
   '',
 ];
-writeFileSync(join(ROOT, 'bench', 'results', 'web.md'), md.join('\n'));
-console.log(`entry ${kb(entry)} gzip, gbvs worker ${kb(worker)} gzip; wrote bench/results/web.md`);
+if (values.quick) console.log(`entry ${kb(entry)} gzip, gbvs worker ${kb(worker)} gzip; --quick: nothing written`);
+else {
+  writeFileSync(join(ROOT, 'bench', 'results', 'web.md'), md.join('\n'));
+  console.log(`entry ${kb(entry)} gzip, gbvs worker ${kb(worker)} gzip; wrote bench/results/web.md`);
+}

@@ -19,20 +19,12 @@ import { importWeights, loadWeights, resolveWeights, sha256File } from '../src/n
 import { VGG16_WEIGHTS } from '../src/weights/official.js';
 import { HAS_SHARED, ROOT, SHARED } from '../test/support/paths.js';
 import { syntheticWeightFiles } from '../test/support/weights.js';
-import { median, printTable } from './support.js';
+import { median, printTable, timeRuns } from './support.js';
 
 const RUNS = 7;
 
-async function time(fn: () => Promise<unknown>, runs = RUNS): Promise<number> {
-  await fn(); // warm-up (page cache, JIT)
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    ms.push(performance.now() - t);
-  }
-  return median(ms);
-}
+/** Median of `runs` runs after a warm-up (page cache, JIT). */
+const time = async (fn: () => Promise<unknown>, runs = RUNS): Promise<number> => median(await timeRuns(fn, runs));
 
 const cache = await mkdtemp(join(tmpdir(), 'deepssim-bench-cache-'));
 process.env.DEEPSSIM_CACHE_DIR = cache;
