@@ -28,6 +28,7 @@ import { readTfjsLayersModel } from '../src/node/read-weights-file.js';
 import type { KerasLayer, TfjsLayersModel } from '../src/weights/tfjs-layers.js';
 import type { WeightMap } from '../src/weights/types.js';
 import { SHARED, SHARED_SKIP } from './support/paths.js';
+import { lcg } from './support/gram.js';
 
 const MODEL_JSON = join(SHARED, 'weights', 'mobilenet_v1_0.75_224', 'model.json');
 const SAMPLES = join(SHARED, 'images', 'imagenet-samples');
@@ -238,8 +239,7 @@ describe('conv stack on a small synthetic Keras model written by TensorFlow.js (
     test(`${h}×${w}: folded ONNX graph = TensorFlow.js to 1e-5 (relative L2), feature size ⌈n/4⌉`, async () => {
       const ops = parseConvStack(ours.layers, 'p2_relu');
       const folded = foldConvStack(ops, ours.weights, 'synthetic');
-      let s = h * 1000 + w;
-      const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+      const rnd = lcg(h * 1000 + w);
       const nhwc = Float32Array.from({ length: h * w * 3 }, () => 4 * rnd() - 2);
       const chw = new Float32Array(nhwc.length);
       for (let i = 0; i < h * w; i++) for (let c = 0; c < 3; c++) chw[c * h * w + i] = nhwc[3 * i + c];

@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { blockGramSimilarity, DEEPSSIM_C, liteGramSimilarity } from '../src/statistic/gram-ssim.js';
-
-function randomGram(c: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const g = new Float64Array(c * c);
-  for (let i = 0; i < g.length; i++) g[i] = rnd() * 100;
-  return g;
-}
+import { randomGram } from './support/gram.js';
 
 test('identical Gram matrices score exactly 1 (full and lite)', () => {
   const g = randomGram(16, 1);

@@ -7,14 +7,7 @@ import { VARIANTS } from '../src/index.js';
 import { DEEPSSIM_METRIC_NAMES } from '../src/metrics/deepssim-metric.js';
 import { metricNames } from '../src/metrics/registry.js';
 import { blockGramSimilarity, normalizedBlockGramSimilarity } from '../src/statistic/gram-ssim.js';
-
-function randomGram(c: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const g = new Float64Array(c * c);
-  for (let i = 0; i < g.length; i++) g[i] = rnd() * 100;
-  return g;
-}
+import { randomGram } from './support/gram.js';
 
 test('full-normalized: a Gram scaled by the cell ratio (a rescaled copy) scores 1; full does not', () => {
   const c = 16;

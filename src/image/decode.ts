@@ -23,14 +23,8 @@ export function isRawImage(input: unknown): input is RawImage {
   return typeof input === 'object' && input !== null && !(input instanceof Uint8Array) && 'channels' in input;
 }
 
-/** Expand 1–4 interleaved channels to RGB (alpha dropped, gray replicated). */
-export function toRGB(
-  data: ArrayLike<number>,
-  width: number,
-  height: number,
-  channels: number,
-  name = 'image',
-): RGBImage {
+/** The pixel count, after checking that `data` holds width × height × channels samples. */
+function checkSamples(data: ArrayLike<number>, width: number, height: number, channels: number, name: string): number {
   const n = width * height;
   if (data.length !== n * channels) {
     throw new ImageError(`${name}: ${data.length} bytes do not match ${width}×${height}×${channels}`, {
@@ -39,6 +33,18 @@ export function toRGB(
       actual: data.length,
     });
   }
+  return n;
+}
+
+/** Expand 1–4 interleaved channels to RGB (alpha dropped, gray replicated). */
+export function toRGB(
+  data: ArrayLike<number>,
+  width: number,
+  height: number,
+  channels: number,
+  name = 'image',
+): RGBImage {
+  const n = checkSamples(data, width, height, channels, name);
   if (channels === 3 && data instanceof Uint8Array) return { data, width, height };
   const out = new Uint8Array(n * 3);
   if (channels <= 2) {
@@ -77,14 +83,7 @@ export function cmykToRGB(
   channels: number,
   name = 'image',
 ): RGBImage {
-  const n = width * height;
-  if (channels < 4 || data.length !== n * channels) {
-    throw new ImageError(`${name}: ${data.length} bytes do not match ${width}×${height} CMYK with ${channels} bands`, {
-      code: 'IMAGE_UNREADABLE',
-      expected: n * Math.max(channels, 4),
-      actual: data.length,
-    });
-  }
+  const n = checkSamples(data, width, height, Math.max(channels, 4), name);
   const out = new Uint8Array(n * 3);
   for (let i = 0, o = 0; i < n * channels; i += channels, o += 3) {
     const nk = 255 - data[i + 3];
