@@ -1,15 +1,18 @@
 /**
- * Issue 2, acceptance 1 (and issue 4, acceptance 1): the CLI's scores agree with the independent float64 PyTorch
+ * Issue 2, acceptance 1 (and issue 4, acceptance 1): the scores agree with the independent float64 PyTorch
  * computation (tools/reference/deepssim_reference.py → test/fixtures/reference/deepssim-synthetic.json) within
- * 2e-6 absolute, for `full` and `lite`, with the synthetic weights in each of the three file formats.
+ * 2e-6 absolute, for `full` and `lite`: every plain pair through `deepssim batch` with the synthetic weights in each
+ * of the three file formats; every pair, saliency-masked ones included, through the library; and `deepssim score
+ * --json` end to end on a plain and a masked pair.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
+import { createDeepSSIM, type DeepSSIM } from '../src/index.js';
 import { runCli } from './support/cli.js';
 import { ROOT, SHARED_SKIP } from './support/paths.js';
 import { syntheticWeightFiles, type SyntheticWeightFiles } from './support/weights.js';
@@ -84,28 +87,52 @@ describe('deepssim batch vs PyTorch float64 reference, every pair, three weight 
   }
 });
 
-describe('deepssim score --json vs reference (safetensors), including saliency masks', () => {
+describe('DeepSSIM vs reference (safetensors), every pair including saliency masks', () => {
+  // One metric for the file, both variants from one network pass per image (what `score` computes per variant).
+  let metric: DeepSSIM;
+  before(async () => {
+    metric = await createDeepSSIM({ weights: weights.safetensors, variant: 'full' });
+  });
+  after(() => metric?.dispose());
   for (const p of [...plain, ...masked]) {
     test(p.name, async () => {
+      const map = (m: string | undefined) => (m === undefined ? {} : { saliencyMap: join(ROOT, m) });
+      const ref = await metric.prepare(join(ROOT, p.reference), map(p.maskReference));
+      const tst = await metric.prepare(join(ROOT, p.test), map(p.maskTest));
+      const scores = { full: await metric.score(ref, tst), lite: metric.compare(ref, tst, 'lite') };
+      for (const variant of ['full', 'lite'] as const) {
+        const err = Math.abs(scores[variant] - p[variant]);
+        assert.ok(err <= TOL, `${variant}: ${scores[variant]} vs ${p[variant]} (|Δ| = ${err.toExponential(2)})`);
+      }
+    });
+  }
+});
+
+describe('deepssim score --json vs reference (safetensors), with and without saliency maps', () => {
+  // The CLI path end to end (a metric per run): a plain pair of different sizes and a masked one, both variants.
+  for (const name of ['different-size', 'masked-different-size']) {
+    const p = available.find((q) => q.name === name);
+    test(name, { skip: p ? false : `fixture ${name} unavailable` }, async () => {
       for (const variant of ['full', 'lite'] as const) {
         const args = [
           'score',
-          join(ROOT, p.reference),
-          join(ROOT, p.test),
+          join(ROOT, p!.reference),
+          join(ROOT, p!.test),
           '--json',
           '--variant',
           variant,
           '--weights',
           weights.safetensors,
         ];
-        if (p.maskReference) args.push('--saliency-maps', join(ROOT, p.maskReference), join(ROOT, p.maskTest!));
+        if (p!.maskReference) args.push('--saliency-maps', join(ROOT, p!.maskReference), join(ROOT, p!.maskTest!));
         const r = await runCli(args);
         assert.equal(r.code, 0, r.stderr);
         const out = JSON.parse(r.stdout);
         assert.equal(out.variant, variant);
+        assert.equal(out.saliency, p!.maskReference ? 'maps' : 'none');
         assert.ok(existsSync(out.reference) && existsSync(out.test));
-        const err = Math.abs(out.score - p[variant]);
-        assert.ok(err <= TOL, `${variant}: ${out.score} vs ${p[variant]} (|Δ| = ${err.toExponential(2)})`);
+        const err = Math.abs(out.score - p![variant]);
+        assert.ok(err <= TOL, `${variant}: ${out.score} vs ${p![variant]} (|Δ| = ${err.toExponential(2)})`);
       }
     });
   }
