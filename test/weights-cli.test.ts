@@ -1,5 +1,5 @@
 /**
- * The weights rough edges and the quality gate, through the CLI (few spawned processes: each one checks several
+ * The weights rough edges and the quality gate, through the CLI (run in-process; each run checks several
  * things): wrong-format hints, unverified weights flagged in JSON and in one stderr line, a NaN weight and a tampered
  * cache failing `--fail-below` with exit 1, `weights import | export | info` for every backbone.
  */
