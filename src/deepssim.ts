@@ -320,7 +320,8 @@ export class DeepSSIM {
 
   /**
    * Where the images differ: the local DeepSSIM map (src/map, docs/local-map.md) and the global score, from one
-   * network pass per image. Saliency calibration does not apply to local maps.
+   * network pass per image. A test of another size is compared at the reference's pixel scale (resampled to the
+   * reference's size first; `score` is then that pair's). Saliency calibration does not apply to local maps.
    */
   async map(reference: ImageInput, test: ImageInput, options?: LocalMapOptions): Promise<LocalMapResult> {
     options = checkOptionsObject(options); // each map option is checked by localMap (src/map)
@@ -331,7 +332,7 @@ export class DeepSSIM {
         option: 'saliency',
       });
     }
-    const { localMap, buildPairDotsGraph, runnerPairDots } = await import('./map/index.js');
+    const { localMap, buildPairDotsGraph, runnerPairDots, resizeRGB } = await import('./map/index.js');
     const threads = this.options.threads ?? this.platform.defaultThreads();
     this.featureEngine ??= GramEngine.create(
       this.platform.onnx,
@@ -344,13 +345,26 @@ export class DeepSSIM {
     this.pairDotsSession ??= GraphSession.create(this.platform.onnx, buildPairDotsGraph(), { threads, spin: false });
     const engine = await this.featureEngine;
     const pairDots = runnerPairDots(await this.pairDotsSession);
-    const features = async (input: ImageInput, what: string) => {
+    const decoded = async (input: ImageInput, what: string) => {
       const img = await this.platform.decode(input);
       this.checkSize(img, typeof input === 'string' ? `${what} ${input}` : what);
+      return img;
+    };
+    const [refImg, tstImg] = await Promise.allSettled([decoded(reference, 'reference'), decoded(test, 'test')]);
+    if (refImg.status === 'rejected') throw refImg.reason;
+    if (tstImg.status === 'rejected') throw tstImg.reason;
+    const original = tstImg.value;
+    // Compared at the reference's pixel scale: the features are not scale-invariant (docs/local-map.md, Limits), so
+    // a test of another size (another device scale factor) is resampled to the reference's size first.
+    const scaled =
+      original.width === refImg.value.width && original.height === refImg.value.height
+        ? original
+        : resizeRGB(original, refImg.value.width, refImg.value.height);
+    const features = async (img: RGBImage, what: string) => {
       const r = await computeGram(engine, this.backbone, img, { tile: this.options.tile, onTile: this.onTile(what) });
       return { img, r };
     };
-    const [ref, tst] = await Promise.allSettled([features(reference, 'reference'), features(test, 'test')]);
+    const [ref, tst] = await Promise.allSettled([features(refImg.value, 'reference'), features(scaled, 'test')]);
     if (ref.status === 'rejected') throw ref.reason;
     if (tst.status === 'rejected') throw tst.reason;
     const asMap = ({ img, r }: typeof ref.value) => ({
@@ -376,7 +390,7 @@ export class DeepSSIM {
       score,
       ...(await localMap(asMap(ref.value), asMap(tst.value), options, pairDots)),
       reference: { width: ref.value.img.width, height: ref.value.img.height },
-      test: { width: tst.value.img.width, height: tst.value.img.height },
+      test: { width: original.width, height: original.height },
     };
   }
 

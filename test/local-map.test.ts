@@ -331,6 +331,26 @@ describe('local map with genuine MobileNet v1 α = 0.75 ImageNet weights (../sha
     },
   );
 
+  test('a test at twice the pixel density (another device scale factor) is compared at the reference’s scale', async () => {
+    // Reference: kodim23 halved (384×256, antialiased); test: the original 768×512 — the same content at 2× density.
+    const full = images[0].full;
+    const half = await sharp(full.data, { raw: { width: full.width, height: full.height, channels: 3 } })
+      .resize(full.width / 2, full.height / 2, { kernel: 'lanczos3' })
+      .raw()
+      .toBuffer();
+    const ref: RGBImage = { data: new Uint8Array(half), width: full.width / 2, height: full.height / 2 };
+    const same = await metric.map(raw(ref), raw(full));
+    assert.deepEqual(same.test, { width: full.width, height: full.height });
+    assert.ok(same.minLocal >= 0.95, `minLocal ${same.minLocal} at ${JSON.stringify(same.minLocation)}`);
+    // A 128×128 patch replaced in the 2× test is a 64×64 change at the reference's scale, found there.
+    const box: Box = { x: 400, y: 160, width: 128, height: 128 };
+    const changed = await metric.map(raw(ref), raw(replacePatch(full, box, donor, 300, 200)));
+    const atRef: Box = { x: 200, y: 80, width: 64, height: 64 };
+    const label = `minLocal ${changed.minLocal.toFixed(4)} at ${JSON.stringify(changed.minLocation)}`;
+    assert.ok(intersects(changed.minLocation, atRef), label);
+    assert.ok(changed.minLocal <= 0.95, label);
+  });
+
   test('map and score agree on the global score; one network pass per image', async () => {
     const { ref, full } = images[0];
     const test = cropImage(full, 10, 9, ref.width, ref.height);

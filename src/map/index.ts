@@ -12,5 +12,6 @@ export interface LocalMapResult extends LocalMap {
 export { jsPairDots } from './local-map.js';
 export type { PairDots } from './local-map.js';
 export { buildPairDotsGraph, runnerPairDots } from './pair-dots.js';
+export { resizeRGB } from './resample.js';
 export type { GraphRunner } from './pair-dots.js';
 export { mapToPixels, renderHeatmap, renderSideBySide, HEATMAP_CLEAR, HEATMAP_FLOOR } from './render.js';
