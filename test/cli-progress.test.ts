@@ -8,13 +8,16 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
 import { formatElapsed } from '../src/cli/progress.js';
 import { runCli } from './support/cli.js';
-import { fixture } from './support/paths.js';
+import { texture } from './support/texture.js';
 import { syntheticWeightFiles } from './support/weights.js';
 
-const A = fixture('images', 'scene_a.png'); // 160×120
-const B = fixture('images', 'scene_b.png');
+// Small textured images with tiles of one stride (16 px): 4 × 3 tiles each, 24 for a pair, each run cheap.
+let A: string;
+let B: string;
+const TILE = ['--tile', '16'];
 const EVERY_UPDATE = { DEEPSSIM_PROGRESS_INTERVAL_MS: '0' };
 const NEVER = { DEEPSSIM_PROGRESS_INTERVAL_MS: String(24 * 3600 * 1000) };
 let W: string;
@@ -23,6 +26,16 @@ let dir: string;
 before(async () => {
   W = (await syntheticWeightFiles()).safetensors;
   dir = await mkdtemp(join(tmpdir(), 'deepssim-progress-'));
+  [A, B] = [join(dir, 'a.png'), join(dir, 'b.png')];
+  for (const [path, seed] of [
+    [A, 1],
+    [B, 2],
+  ] as const) {
+    const t = texture(64, 48, seed);
+    await sharp(t.data, { raw: { width: t.width, height: t.height, channels: 3 } })
+      .png()
+      .toFile(path);
+  }
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
@@ -38,22 +51,21 @@ test('elapsed time reads like a person would write it', () => {
 
 describe('score and diff: tiles', () => {
   test('a tiled score reports tiles of both images on stderr; stdout is the bare score', async () => {
-    // 32-px tiles (VGG16 stride 16): 4 × 5 tiles per image, 40 for the pair.
-    const r = await runCli(['score', A, B, '--weights', W, '--tile', '32'], { env: EVERY_UPDATE });
+    const r = await runCli(['score', A, B, '--weights', W, ...TILE], { env: EVERY_UPDATE });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^0\.\d{6}\n$/);
     const lines = beats(r.stderr, 'score');
     assert.ok(lines.length >= 2, r.stderr);
     // Before the first tile (loading weights), the 1-s timer may say it is running.
     for (const l of lines) assert.match(l, /^deepssim: score (\d+\/\d+ tiles|running), \d+s elapsed$/);
-    assert.match(lines.at(-1)!, /^deepssim: score 40\/40 tiles, /);
+    assert.match(lines.at(-1)!, /^deepssim: score 24\/24 tiles, /);
   });
 
   test('--no-progress and a long interval print no heartbeat; an untiled score has no tiles to count', async () => {
-    const quiet = await runCli(['score', A, B, '--weights', W, '--tile', '32', '--no-progress'], { env: EVERY_UPDATE });
+    const quiet = await runCli(['score', A, B, '--weights', W, ...TILE, '--no-progress'], { env: EVERY_UPDATE });
     assert.equal(quiet.code, 0, quiet.stderr);
     assert.deepEqual(beats(quiet.stderr, 'score'), []);
-    const slow = await runCli(['score', A, B, '--weights', W, '--tile', '32'], { env: NEVER });
+    const slow = await runCli(['score', A, B, '--weights', W, ...TILE], { env: NEVER });
     assert.deepEqual(beats(slow.stderr, 'score'), []);
     assert.equal(slow.stdout, quiet.stdout);
     // Untiled, nothing is counted: heartbeats (if the run outlasts the 1-s timer) only say it is running.
@@ -62,20 +74,20 @@ describe('score and diff: tiles', () => {
   });
 
   test('on a terminal: a progress bar on stderr, stdout unchanged', async () => {
-    const r = await runCli(['score', A, B, '--weights', W, '--tile', '32'], { env: EVERY_UPDATE, stderrTTY: true });
+    const r = await runCli(['score', A, B, '--weights', W, ...TILE], { env: EVERY_UPDATE, stderrTTY: true });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^0\.\d{6}\n$/);
-    assert.match(r.stderr, /score \[[^\]]*\] 40\/40 tiles 100%/);
+    assert.match(r.stderr, /score \[[^\]]*\] 24\/24 tiles 100%/);
     assert.deepEqual(beats(r.stderr, 'score'), [], 'a bar, not heartbeat lines');
   });
 
   test('diff reports tiles too; its JSON on stdout stays parseable', async () => {
-    const r = await runCli(['diff', A, B, '--backbone', 'vgg16', '--weights', W, '--tile', '32', '--json'], {
+    const r = await runCli(['diff', A, B, '--backbone', 'vgg16', '--weights', W, ...TILE, '--json'], {
       env: EVERY_UPDATE,
     });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(typeof JSON.parse(r.stdout).minLocal, 'number');
-    assert.match(beats(r.stderr, 'diff').at(-1)!, /^deepssim: diff 40\/40 tiles, \d+s elapsed$/);
+    assert.match(beats(r.stderr, 'diff').at(-1)!, /^deepssim: diff 24\/24 tiles, \d+s elapsed$/);
   });
 
   test('--tile below the backbone stride is a usage error naming the stride', async () => {
