@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     `(seeds ≥ 1, ${held.length} pairs: ${held.filter((p) => p.kind === 'benign').length} benign, ${held.filter((p) => p.kind === 'regression').length} regressions).**`,
     `${invisible.length} regression pairs are left out because their screenshot is pixel-identical to the baseline (the change is below the fold): ${invisible.map((p) => p.test.replace('.png', '')).join(', ')}.`,
     'DeepSSIM: MobileNet v1 α = 0.75 with its genuine ImageNet weights. Pixel comparators cannot compare images of different sizes (the DSF 1.25 and 2 variants): counted as failures at any threshold.',
+    'DeepSSIM values come from `metric.map()` (one pass per image): "deepssim global" is the score `map()` returns, for which a test of another size is first resampled to the reference\'s size (since the local map works at the reference\'s pixel scale; `deepssim score` does not resample). That resampling was added after an earlier run of this report showed every other-DSF rendering failing, held-out pages included: the held-out figures below are therefore not a blind estimate for the DSF variants. Thresholds and matcher defaults are still chosen on the tuning split only.',
     '',
   );
   lines.push(
