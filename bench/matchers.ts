@@ -73,7 +73,7 @@ const header = [
   'first / later',
 ];
 printTable(header, rows);
-const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; 1-min load average ${load.map((l) => l.toFixed(2)).join(' → ')} (shared machine: other jobs were running)`;
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; 1-min load average ${load.map((l) => l.toFixed(2)).join(' → ')} (1-min load average: other jobs on this shared machine show here)`;
 const md = [
   '# Matcher cost per assertion (MobileNet v1 α = 0.75, genuine weights)',
   '',
