@@ -135,37 +135,51 @@ function dot(a: Float32Array, ia: number, b: Float32Array, ib: number, c: number
   return s0 + s1 + s2 + s3;
 }
 
+/** One set of pair products: for block k, out[(k·n + j)·m + i] = (left_{ia[k·m+i]} · right_{ib[k·n+j]})². */
+export interface PairRequest {
+  readonly ia: Int32Array;
+  readonly ib: Int32Array;
+  readonly blocks: number;
+  readonly m: number;
+  readonly n: number;
+}
+
 /**
- * Computes squared dot products of cells in blocks: for block k, out[(k·n + j)·m + i] = (a_{ia[k·m+i]} · b_{ib[k·n+j]})²,
- * where a and b are channel-major feature maps [C, cells] (as the backbone returns them). The metric runs this as a
- * small ONNX graph (gathers and one batched matrix product, src/map/pair-dots.ts); `jsPairDots` is the reference
- * implementation (float32 products, as the graph's).
+ * Computes squared dot products of cells in blocks, three sets at once: requests[0] pairs cells of a (left) with
+ * cells of b (right), requests[1] a with a, requests[2] b with b; a and b are channel-major feature maps [C, cells]
+ * (as the backbone returns them). The metric runs this as a small ONNX graph (gathers and batched matrix products,
+ * one run for the three sets, src/map/pair-dots.ts); `jsPairDots` is the reference implementation (float32
+ * products, as the graph's).
  */
 export type PairDots = (
   a: Float32Array,
   b: Float32Array,
   channels: number,
-  ia: Int32Array,
-  ib: Int32Array,
-  blocks: number,
-  m: number,
-  n: number,
-) => Promise<Float32Array>;
+  requests: readonly [PairRequest, PairRequest, PairRequest],
+) => Promise<Float32Array[]>;
 
-export const jsPairDots: PairDots = async (a, b, c, ia, ib, blocks, m, n) => {
+export const jsPairDots: PairDots = async (a, b, c, requests) => {
   const ca = cellMajor(a, c);
   const cb = a === b ? ca : cellMajor(b, c);
-  const out = new Float32Array(blocks * m * n);
-  for (let k = 0; k < blocks; k++) {
-    for (let j = 0; j < n; j++) {
-      const pb = ib[k * n + j] * c;
-      for (let i = 0; i < m; i++) {
-        const d = Math.fround(dot(ca, ia[k * m + i] * c, cb, pb, c));
-        out[(k * n + j) * m + i] = d * d;
+  const sides: [Float32Array, Float32Array][] = [
+    [ca, cb],
+    [ca, ca],
+    [cb, cb],
+  ];
+  return requests.map(({ ia, ib, blocks, m, n }, r) => {
+    const [left, right] = sides[r];
+    const out = new Float32Array(blocks * m * n);
+    for (let k = 0; k < blocks; k++) {
+      for (let j = 0; j < n; j++) {
+        const pb = ib[k * n + j] * c;
+        for (let i = 0; i < m; i++) {
+          const d = Math.fround(dot(left, ia[k * m + i] * c, right, pb, c));
+          out[(k * n + j) * m + i] = d * d;
+        }
       }
     }
-  }
-  return out;
+    return out;
+  });
 };
 
 /**
@@ -187,80 +201,181 @@ interface Grid {
   readonly width: number;
 }
 
+/** A request that computes nothing useful, for a set whose chunks are all done. */
+const IDLE: PairRequest = { ia: new Int32Array(1), ib: new Int32Array(1), blocks: 1, m: 1, n: 1 };
+
 /**
- * Squared dot products between every cell p = (y, x) of grid A (ha × wa cells) and the cells of B at rows
- * rowBase[y] + rowLo + [0, rows) and columns colBase[x] + colLo + [0, cols) (rowBase, colBase non-decreasing):
- * result[(p·rows + oy)·cols + ox], 0 where the B cell is outside B.
+ * The plan of a banded product set: squared dot products between every cell p = (y, x) of grid A (ha × wa cells)
+ * and the cells of B at rows rowBase[y] + rowLo + [0, rows) and columns colBase[x] + colLo + [0, cols) (rowBase,
+ * colBase non-decreasing), laid out as result[(p·rows + oy)·cols + ox], 0 where the B cell is outside B. The index
+ * arrays depend only on the grids' shapes and the band, so plans are cached (repeated maps of one image size reuse
+ * them, and the runner reuses their int64 copies).
  */
-async function bandedSquaredDots(
-  a: Grid,
-  b: Grid,
-  c: number,
-  rowBase: Int32Array,
-  rowLo: number,
-  rows: number,
-  colBase: Int32Array,
-  colLo: number,
-  cols: number,
-  pairDots: PairDots,
-): Promise<Float64Array> {
-  const ha = a.height;
-  const wa = a.width;
-  const hb = b.height;
-  const wb = b.width;
-  const result = new Float64Array(ha * wa * rows * cols);
-  // Blocks of reference cells, and the rectangle of B cells (rs + [0, R)) × (cs + [0, Q)) each needs.
-  const ys: number[] = [];
-  const xs: number[] = [];
-  for (let y = 0; y < ha; y += BLOCK_ROWS) ys.push(y);
-  for (let x = 0; x < wa; x += BLOCK_COLS) xs.push(x);
-  let spanR = 0;
-  let spanQ = 0;
-  for (const y0 of ys) spanR = Math.max(spanR, rowBase[Math.min(ha, y0 + BLOCK_ROWS) - 1] - rowBase[y0] + rows);
-  for (const x0 of xs) spanQ = Math.max(spanQ, colBase[Math.min(wa, x0 + BLOCK_COLS) - 1] - colBase[x0] + cols);
-  const m = BLOCK_ROWS * BLOCK_COLS;
-  const n = spanR * spanQ;
-  const total = ys.length * xs.length;
-  const perRequest = Math.max(1, Math.floor(MAX_GATHERED / ((n + m) * c)));
-  const clamp = (v: number, hi: number) => (v < 0 ? 0 : v >= hi ? hi - 1 : v);
-  const cellA = (y: number, x: number) => (clamp(y, ha) + a.border) * a.fullWidth + clamp(x, wa) + a.border;
-  const cellB = (y: number, x: number) => (clamp(y, hb) + b.border) * b.fullWidth + clamp(x, wb) + b.border;
-  for (let s = 0; s < total; s += perRequest) {
-    const count = Math.min(perRequest, total - s);
-    const ia = new Int32Array(count * m);
-    const ib = new Int32Array(count * n);
-    for (let k = 0; k < count; k++) {
-      const y0 = ys[Math.floor((s + k) / xs.length)];
-      const x0 = xs[(s + k) % xs.length];
-      for (let i = 0; i < m; i++) ia[k * m + i] = cellA(y0 + Math.floor(i / BLOCK_COLS), x0 + (i % BLOCK_COLS));
-      const rs = rowBase[y0] + rowLo;
-      const cs = colBase[x0] + colLo;
-      for (let r = 0; r < spanR; r++) for (let q = 0; q < spanQ; q++) ib[k * n + r * spanQ + q] = cellB(rs + r, cs + q);
+class BandPlan {
+  readonly chunks: PairRequest[] = [];
+  private readonly firstBlock: number[] = [];
+  private readonly ys: number[] = [];
+  private readonly xs: number[] = [];
+  private readonly spanQ: number;
+  private readonly n: number;
+
+  private constructor(
+    private readonly ha: number,
+    private readonly wa: number,
+    private readonly hb: number,
+    private readonly wb: number,
+    private readonly rowBase: Int32Array,
+    private readonly rowLo: number,
+    readonly rows: number,
+    private readonly colBase: Int32Array,
+    private readonly colLo: number,
+    readonly cols: number,
+    a: Grid,
+    b: Grid,
+    c: number,
+  ) {
+    // Blocks of reference cells, and the rectangle of B cells (rs + [0, R)) × (cs + [0, Q)) each needs.
+    const { ys, xs } = this;
+    for (let y = 0; y < ha; y += BLOCK_ROWS) ys.push(y);
+    for (let x = 0; x < wa; x += BLOCK_COLS) xs.push(x);
+    let spanR = 0;
+    let spanQ = 0;
+    for (const y0 of ys) spanR = Math.max(spanR, rowBase[Math.min(ha, y0 + BLOCK_ROWS) - 1] - rowBase[y0] + rows);
+    for (const x0 of xs) spanQ = Math.max(spanQ, colBase[Math.min(wa, x0 + BLOCK_COLS) - 1] - colBase[x0] + cols);
+    this.spanQ = spanQ;
+    const m = BLOCK_ROWS * BLOCK_COLS;
+    const n = spanR * spanQ;
+    this.n = n;
+    const total = ys.length * xs.length;
+    const perRequest = Math.max(1, Math.floor(MAX_GATHERED / ((n + m) * c)));
+    const clamp = (v: number, hi: number) => (v < 0 ? 0 : v >= hi ? hi - 1 : v);
+    const cellA = (y: number, x: number) => (clamp(y, ha) + a.border) * a.fullWidth + clamp(x, wa) + a.border;
+    const cellB = (y: number, x: number) => (clamp(y, hb) + b.border) * b.fullWidth + clamp(x, wb) + b.border;
+    for (let s = 0; s < total; s += perRequest) {
+      const count = Math.min(perRequest, total - s);
+      const ia = new Int32Array(count * m);
+      const ib = new Int32Array(count * n);
+      for (let k = 0; k < count; k++) {
+        const y0 = ys[Math.floor((s + k) / xs.length)];
+        const x0 = xs[(s + k) % xs.length];
+        for (let i = 0; i < m; i++) ia[k * m + i] = cellA(y0 + Math.floor(i / BLOCK_COLS), x0 + (i % BLOCK_COLS));
+        const rs = rowBase[y0] + rowLo;
+        const cs = colBase[x0] + colLo;
+        for (let r = 0; r < spanR; r++) {
+          for (let q = 0; q < spanQ; q++) ib[k * n + r * spanQ + q] = cellB(rs + r, cs + q);
+        }
+      }
+      this.chunks.push({ ia, ib, blocks: count, m, n });
+      this.firstBlock.push(s);
     }
-    const out = await pairDots(a.data, b.data, c, ia, ib, count, m, n);
-    for (let k = 0; k < count; k++) {
+  }
+
+  private static readonly cache = new Map<string, BandPlan>();
+
+  static of(
+    a: Grid,
+    b: Grid,
+    c: number,
+    rowBase: Int32Array,
+    rowLo: number,
+    rows: number,
+    colBase: Int32Array,
+    colLo: number,
+    cols: number,
+  ): BandPlan {
+    const key = [
+      a.height,
+      a.width,
+      a.border,
+      a.fullWidth,
+      b.height,
+      b.width,
+      b.border,
+      b.fullWidth,
+      c,
+      rowLo,
+      rows,
+      colLo,
+      cols,
+      rowBase.join(','),
+      colBase.join(','),
+    ].join(';');
+    let plan = BandPlan.cache.get(key);
+    if (!plan) {
+      // A handful of image sizes in use at once is the common case; bound the memory anyway.
+      if (BandPlan.cache.size >= 24) BandPlan.cache.clear();
+      plan = new BandPlan(a.height, a.width, b.height, b.width, rowBase, rowLo, rows, colBase, colLo, cols, a, b, c);
+      BandPlan.cache.set(key, plan);
+    }
+    return plan;
+  }
+
+  /** Scatters the products of chunk `chunk` (`out` as PairDots returns it) into `result`. */
+  scatter(chunk: number, out: Float32Array, result: Float64Array): void {
+    const { ha, wa, hb, wb, rowBase, rowLo, rows, colBase, colLo, cols, ys, xs, spanQ, n } = this;
+    const { blocks, m } = this.chunks[chunk];
+    const s = this.firstBlock[chunk];
+    for (let k = 0; k < blocks; k++) {
       const y0 = ys[Math.floor((s + k) / xs.length)];
       const x0 = xs[(s + k) % xs.length];
       const rs = rowBase[y0] + rowLo;
       const cs = colBase[x0] + colLo;
-      for (let i = 0; i < m; i++) {
-        const y = y0 + Math.floor(i / BLOCK_COLS);
-        const x = x0 + (i % BLOCK_COLS);
-        if (y >= ha || x >= wa) continue;
-        const dst = (y * wa + x) * rows * cols;
-        for (let oy = 0; oy < rows; oy++) {
-          const ty = rowBase[y] + rowLo + oy;
-          if (ty < 0 || ty >= hb) continue;
-          const jr = (ty - rs) * spanQ - cs;
-          for (let ox = 0; ox < cols; ox++) {
-            const tx = colBase[x] + colLo + ox;
-            if (tx >= 0 && tx < wb) result[dst + oy * cols + ox] = out[(k * n + jr + tx) * m + i];
+      const yEnd = Math.min(ha, y0 + BLOCK_ROWS);
+      const xEnd = Math.min(wa, x0 + BLOCK_COLS);
+      for (let y = y0; y < yEnd; y++) {
+        // Offsets whose B row is inside B.
+        const ty0 = rowBase[y] + rowLo;
+        const oyLo = Math.max(0, -ty0);
+        const oyHi = Math.min(rows, hb - ty0);
+        for (let x = x0; x < xEnd; x++) {
+          const i = (y - y0) * BLOCK_COLS + (x - x0);
+          const dst = (y * wa + x) * rows * cols;
+          const tx0 = colBase[x] + colLo;
+          const oxLo = Math.max(0, -tx0);
+          const oxHi = Math.min(cols, wb - tx0);
+          for (let oy = oyLo; oy < oyHi; oy++) {
+            // out index of (oy, ox): (k·n + (ty0 + oy − rs)·spanQ + tx0 + ox − cs)·m + i
+            const src = (k * n + (ty0 + oy - rs) * spanQ + tx0 - cs) * m + i;
+            const d = dst + oy * cols;
+            for (let ox = oxLo; ox < oxHi; ox++) result[d + ox] = out[src + ox * m];
           }
         }
       }
     }
   }
-  return result;
+}
+
+/** Runs the three product sets in as few runs as their chunks allow (one at ordinary sizes) and scatters them. */
+async function runPlans(
+  a: Grid,
+  b: Grid,
+  c: number,
+  plans: readonly [BandPlan, BandPlan, BandPlan],
+  pairDots: PairDots,
+): Promise<Float64Array[]> {
+  const results = plans.map(
+    (p, k) => new Float64Array((k === 2 ? b : a).height * (k === 2 ? b : a).width * p.rows * p.cols),
+  );
+  const runs = Math.max(...plans.map((p) => p.chunks.length));
+  for (let r = 0; r < runs; r++) {
+    const requests = plans.map((p) => p.chunks[r] ?? IDLE) as [PairRequest, PairRequest, PairRequest];
+    const outs = await pairDots(a.data, b.data, c, requests);
+    plans.forEach((p, k) => {
+      if (r < p.chunks.length) p.scatter(r, outs[k], results[k]);
+    });
+  }
+  return results;
+}
+
+const identities = new Map<number, Int32Array>();
+/** [0, 1, …, n − 1], shared (plans are cached by content, so the same array serves every call). */
+function identity(n: number): Int32Array {
+  let id = identities.get(n);
+  if (!id) {
+    id = Int32Array.from({ length: n }, (_, i) => i);
+    identities.set(n, id);
+  }
+  return id;
 }
 
 /** Per-cell (Σ_c f_pc)² of a grid, read from the channel-major map. */
@@ -269,7 +384,16 @@ function squaredSums(g: Grid, c: number): Float64Array {
   const full = data.length / c;
   // Channel sums over the whole map in one flat pass per channel, then the grid's cells.
   const acc = new Float64Array(full);
-  for (let ch = 0; ch < c; ch++) {
+  // Four channel planes per pass over the accumulator (float64 additions, as one plane at a time).
+  let ch = 0;
+  for (; ch + 3 < c; ch += 4) {
+    const p0 = ch * full;
+    const p1 = p0 + full;
+    const p2 = p1 + full;
+    const p3 = p2 + full;
+    for (let p = 0; p < full; p++) acc[p] += data[p0 + p] + data[p1 + p] + (data[p2 + p] + data[p3 + p]);
+  }
+  for (; ch < c; ch++) {
     const plane = ch * full;
     for (let p = 0; p < full; p++) acc[p] += data[plane + p];
   }
@@ -294,13 +418,16 @@ class WindowMoments {
     private readonly ow: number,
   ) {}
 
-  static async create(g: Grid, c: number, maxH: number, maxW: number, pairDots: PairDots): Promise<WindowMoments> {
+  /** The band of self products a grid's windows of up to maxH × maxW cells need. */
+  static plan(g: Grid, c: number, maxH: number, maxW: number): BandPlan {
     const oh = Math.min(maxH, g.height);
     const ow = Math.min(maxW, g.width);
-    const idY = Int32Array.from({ length: g.height }, (_, i) => i);
-    const idX = Int32Array.from({ length: g.width }, (_, i) => i);
-    const sq = await bandedSquaredDots(g, g, c, idY, 0, oh, idX, 1 - ow, 2 * ow - 1, pairDots);
-    return new WindowMoments(squaredSums(g, c), sq, g.width, oh, ow);
+    return BandPlan.of(g, g, c, identity(g.height), 0, oh, identity(g.width), 1 - ow, 2 * ow - 1);
+  }
+
+  /** From the products of `plan(g, c, …)`. */
+  static from(g: Grid, c: number, plan: BandPlan, sq: Float64Array): WindowMoments {
+    return new WindowMoments(squaredSums(g, c), sq, g.width, plan.rows, (plan.cols + 1) / 2);
   }
 
   /** Σ (Σ_c f_pc)² over the window rows [y0,y1) × cols [x0,x1). */
@@ -469,23 +596,27 @@ export async function localMap(
   const bh = hiY - loY + 1;
   const bw = hiX - loX + 1;
 
-  // Squared cross dot products (f_p·g_q)² for every reference cell p and test cell q in its band, summable over any
-  // test rectangle in four look-ups per reference cell.
-  const cross = offsetPrefixSums(
-    await bandedSquaredDots(gr, gt, c, baseY, loY, bh, baseX, loX, bw, pairDots),
-    hr * wr,
-    bh,
-    bw,
-  );
-  const w1 = bw + 1;
-  const size1 = (bh + 1) * w1;
-
   let maxTh = 1;
   let maxTw = 1;
   for (const ws of rowWins) for (const [t0, t1] of ws) maxTh = Math.max(maxTh, t1 - t0);
   for (const ws of colWins) for (const [u0, u1] of ws) maxTw = Math.max(maxTw, u1 - u0);
-  const momR = await WindowMoments.create(gr, c, kh, kw, pairDots);
-  const momT = await WindowMoments.create(gt, c, maxTh, maxTw, pairDots);
+  // Squared dot products in one go: cross (f_p·g_q)² for every reference cell p and test cell q in its band, and
+  // each map's own products within a window's reach.
+  const planR = WindowMoments.plan(gr, c, kh, kw);
+  const planT = WindowMoments.plan(gt, c, maxTh, maxTw);
+  const [crossSq, selfR, selfT] = await runPlans(
+    gr,
+    gt,
+    c,
+    [BandPlan.of(gr, gt, c, baseY, loY, bh, baseX, loX, bw), planR, planT],
+    pairDots,
+  );
+  // The cross products, summable over any test rectangle in four look-ups per reference cell.
+  const cross = offsetPrefixSums(crossSq, hr * wr, bh, bw);
+  const w1 = bw + 1;
+  const size1 = (bh + 1) * w1;
+  const momR = WindowMoments.from(gr, c, planR, selfR);
+  const momT = WindowMoments.from(gt, c, planT, selfT);
 
   // The distinct test row ranges and column ranges (windows and their shifts), and every test window's moments once.
   const distinct = (wins: [number, number][][]) => {
