@@ -183,11 +183,12 @@ export const jsPairDots: PairDots = async (a, b, c, requests) => {
 };
 
 /**
- * Reference cells per block of a banded request (8×8): a block of reference cells and the test cells any of them
- * needs form one matrix product. Larger blocks waste products on pairs no window uses, smaller ones run many tiny
- * products; 8×8 was the fastest here (bench/local-map.ts).
+ * Reference cells per block of a banded request (4 rows × 8 columns): a block of reference cells and the test cells
+ * any of them needs form one matrix product. Larger blocks waste products on pairs no window uses, smaller ones run
+ * many tiny products; with the three product sets in one run, 4×8 was a little faster than 8×8 (5–10 % of the map's
+ * own time, 640×480 features) and than 4×4, 2×8, 4×12 or 8×16 (bench/local-map.ts and a timing of `localMap` alone).
  */
-const BLOCK_ROWS = 8;
+const BLOCK_ROWS = 4;
 const BLOCK_COLS = 8;
 /** Bound on the gathered floats per request (~32 MB). */
 const MAX_GATHERED = 8_000_000;
