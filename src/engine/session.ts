@@ -58,15 +58,7 @@ export class GramEngine {
     hasMask: boolean,
     options: EngineOptions,
   ): Promise<GramEngine> {
-    let session: InferenceSession;
-    try {
-      session = await onnx.createSession(model, { threads: options.threads, spin: options.spin });
-    } catch (err) {
-      throw new ComputeError(`the inference backend could not load the graph: ${(err as Error).message}`, {
-        code: 'BACKEND_FAILED',
-        cause: err,
-      });
-    }
+    const session = await loadSession(onnx, model, options);
     return new GramEngine(onnx, session, channels, hasMask);
   }
 
@@ -128,15 +120,7 @@ export class GraphSession {
   ) {}
 
   static async create(onnx: OnnxRuntime, model: Uint8Array, options: EngineOptions): Promise<GraphSession> {
-    let session: InferenceSession;
-    try {
-      session = await onnx.createSession(model, { threads: options.threads, spin: options.spin });
-    } catch (err) {
-      throw new ComputeError(`the inference backend could not load the graph: ${(err as Error).message}`, {
-        code: 'BACKEND_FAILED',
-        cause: err,
-      });
-    }
+    const session = await loadSession(onnx, model, options);
     return new GraphSession(onnx, session);
   }
 
@@ -163,5 +147,17 @@ export class GraphSession {
 
   async dispose(): Promise<void> {
     await this.session.release();
+  }
+}
+
+/** A session on the backend; a graph the backend cannot load is a ComputeError (BACKEND_FAILED). */
+async function loadSession(onnx: OnnxRuntime, model: Uint8Array, options: EngineOptions): Promise<InferenceSession> {
+  try {
+    return await onnx.createSession(model, { threads: options.threads, spin: options.spin });
+  } catch (err) {
+    throw new ComputeError(`the inference backend could not load the graph: ${(err as Error).message}`, {
+      code: 'BACKEND_FAILED',
+      cause: err,
+    });
   }
 }

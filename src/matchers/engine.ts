@@ -13,11 +13,12 @@
  * Jest and Vitest hand to each test file unchanged). The worker is unref'd whenever no request is pending, so it never
  * keeps a runner's process alive (no open handle); it ends with the process, or on `disposeDeepSSIM()`.
  */
-import workerThreads, { Worker } from 'node:worker_threads';
+import workerThreads, { type Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { ComputeError, DataError, DeepSSIMError, ImageError, LimitError, UsageError, WeightsError } from '../errors.js';
 import type { ErrorCode, ErrorOptions } from '../errors.js';
 import type { CompareReply, EngineReply, EngineRequest, WireConfig, WireImage } from './engine-protocol.js';
+import { startSiblingWorker } from '../node/module-worker.js';
 
 type Callback = (reply: EngineReply) => void;
 
@@ -32,16 +33,7 @@ const KEY = Symbol.for('deepssim.matchers.engine');
 const registry = workerThreads as unknown as { [KEY]?: Shared };
 
 function start(): Shared {
-  // Under tsx (this repository's tests, benchmarks) this module is TypeScript; once built it is JavaScript.
-  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  const url = new URL(`./engine-worker.${ext}`, import.meta.url).href;
-  const worker =
-    ext === 'js'
-      ? new Worker(new URL(url))
-      : // A TypeScript worker must register tsx's loader in its own thread before importing the entry.
-        new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); });`, {
-          eval: true,
-        });
+  const worker = startSiblingWorker('engine-worker', import.meta.url);
   const shared: Shared = { worker, pending: new Map(), next: 0 };
   worker.unref();
   const failAll = (message: string) => {

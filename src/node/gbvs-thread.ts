@@ -2,8 +2,9 @@
  * GBVS on a worker thread. A calibrated pair needs two maps; computing one here while the main thread computes
  * the other halves the time saliency adds to a score on a multi-core machine.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ComputeError } from '../errors.js';
+import { startSiblingWorker } from './module-worker.js';
 import type { RGBImage } from '../image/types.js';
 import type { SaliencyRunner } from '../platform.js';
 import type { SaliencyMap } from '../saliency/types.js';
@@ -14,16 +15,7 @@ export class GbvsThread implements SaliencyRunner {
   private readonly pending = new Map<number, { resolve: (m: SaliencyMap) => void; reject: (e: Error) => void }>();
 
   private start(): Worker {
-    // Under tsx (tests, benchmarks) this module is TypeScript; once built it is JavaScript.
-    const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-    const url = new URL(`./gbvs-worker.${ext}`, import.meta.url).href;
-    const worker =
-      ext === 'js'
-        ? new Worker(new URL(url))
-        : // A TypeScript worker must register tsx's loader in its own thread before importing the entry.
-          new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); });`, {
-            eval: true,
-          });
+    const worker = startSiblingWorker('gbvs-worker', import.meta.url);
     worker.unref(); // never keeps the process alive
     worker.on('message', (msg: { id: number; map?: SaliencyMap; error?: string }) => {
       const p = this.pending.get(msg.id);
