@@ -16,7 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getBackbone } from '../src/backbones/registry.js';
 import { importWeights, loadWeights, resolveWeights, sha256File } from '../src/node/weights-store.js';
-import { VGG16_WEIGHTS } from '../src/weights/official.js';
+import { VGG16_WEIGHTS } from '../src/backbones/vgg16.js';
 import { HAS_SHARED, ROOT, SHARED } from '../test/support/paths.js';
 import { syntheticWeightFiles } from '../test/support/weights.js';
 import { median, printTable, timeRuns } from './support.js';

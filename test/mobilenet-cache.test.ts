@@ -18,7 +18,8 @@ import { getBackbone } from '../src/backbones/registry.js';
 import { loadBackboneWeights } from '../src/node/backbone-weights.js';
 import { WeightsError } from '../src/errors.js';
 import { cacheInfo, importWeights, loadWeights, resolveWeights } from '../src/node/weights-store.js';
-import { MOBILENET_V1_075_WEIGHTS, type BackboneWeights } from '../src/weights/official.js';
+import { MOBILENET_V1_075_WEIGHTS } from '../src/backbones/mobilenet-v1.js';
+import type { BackboneWeights } from '../src/weights/official.js';
 import { SHARED, SHARED_SKIP } from './support/paths.js';
 
 const MODEL_DIR = join(SHARED, 'weights', 'mobilenet_v1_0.75_224');

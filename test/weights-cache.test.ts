@@ -25,7 +25,8 @@ import {
   loadWeights,
   resolveWeights,
 } from '../src/node/weights-store.js';
-import { VGG16_WEIGHTS, type BackboneWeights } from '../src/weights/official.js';
+import { VGG16_WEIGHTS } from '../src/backbones/vgg16.js';
+import type { BackboneWeights } from '../src/weights/official.js';
 import { readWeightsFile, writeSafetensors } from '../src/node/read-weights-file.js';
 import type { WeightMap } from '../src/weights/types.js';
 import { VGG16_RELU51_SHAPES } from '../src/backbones/vgg16.js';

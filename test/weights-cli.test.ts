@@ -9,7 +9,8 @@ import { mkdtemp, open, readFile, readdir, rm, stat, utimes, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { MOBILENET_V1_075_WEIGHTS, VGG16_WEIGHTS } from '../src/weights/official.js';
+import { MOBILENET_V1_075_WEIGHTS } from '../src/backbones/mobilenet-v1.js';
+import { VGG16_WEIGHTS } from '../src/backbones/vgg16.js';
 import { writeSafetensors } from '../src/node/read-weights-file.js';
 import type { WeightMap } from '../src/weights/types.js';
 import { syntheticVgg16Weights } from '../tools/synthetic-weights.js';

@@ -57,9 +57,8 @@ export interface WeightsDeclaration {
   };
 }
 
-// The declarations themselves live in each backbone's spec file (one file per backbone); re-exported here.
-export { VGG16_WEIGHTS } from '../backbones/vgg16.js';
-export { MOBILENET_BASE_URL, MOBILENET_V1_075_WEIGHTS } from '../backbones/mobilenet-v1.js';
+// The declarations themselves live in each backbone's spec file (src/backbones/<name>.ts), which imports these
+// types: this module imports no backbone, so the weights layer stays below the backbones.
 
 /** What the resolver read from a weights source, before the backbone turns it into its WeightMap. */
 export type WeightsRead =
